@@ -1,0 +1,103 @@
+"""Monte Carlo runs of a scenario: many worlds at once, in memory-bounded batches.
+
+Seeds go through ``numpy.random.SeedSequence``: batch ``k`` of a run with seed ``s`` uses the
+``k``-th child of ``SeedSequence(s)``, and the batch size is a constant, so the same seed gives
+the same numbers on every machine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.ladder import ACTORS, OUTCOMES
+from sim.model import CrisisModel
+from sim.results import Results
+from sim.scenario import Scenario, load_scenario, with_overrides
+
+BATCH_WORLDS = 250_000
+"""Worlds simulated together in one model; bounds memory (about 0.5 GB at this size)."""
+
+
+def as_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A validated scenario from a Scenario, a file path or a built-in name, with overrides applied."""
+    if isinstance(scenario, Scenario):
+        return with_overrides(scenario, overrides or {})
+    return load_scenario(scenario, overrides)
+
+
+def run_monte_carlo(
+    scenario: Scenario | str | Path,
+    runs: int = 10_000,
+    seed: int | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    **overrides: Any,
+) -> Results:
+    """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``)."""
+    scenario = as_scenario(scenario, overrides)
+    runs = int(runs)
+    if runs < 1:
+        raise ValueError(f"runs must be at least 1 (got {runs})")
+    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
+    sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
+    children = np.random.SeedSequence(seed).spawn(len(sizes))
+    models = []
+    for k, (size, child) in enumerate(zip(sizes, children)):
+        models.append(CrisisModel(scenario, n_worlds=size, seed=child).run())
+        if progress is not None:
+            progress(sum(sizes[: k + 1]), runs)
+    return results_from_models(scenario, seed, models)
+
+
+def results_from_models(scenario: Scenario, seed: int | None, models: list[CrisisModel]) -> Results:
+    """Concatenate the worlds of several models into one Results."""
+
+    def joined(get: Callable[[CrisisModel], np.ndarray]) -> np.ndarray:
+        return np.concatenate([get(model) for model in models])
+
+    return Results(
+        scenario=scenario,
+        seed=seed,
+        version=__version__,
+        outcome=joined(lambda m: m.outcome),
+        rounds_played=joined(lambda m: m.rounds_played),
+        max_rung=joined(lambda m: m.max_rung),
+        final_rung=joined(lambda m: m.rung),
+        payoff={key: joined(lambda m, key=key: m.actors[key].payoff) for key in ACTORS},
+        resolute={key: joined(lambda m, key=key: m.actors[key].resolute) for key in ACTORS},
+        us_committed_at_end=joined(lambda m: m.us_committed_at_end),
+        force_collapsed=joined(lambda m: m.force_collapsed),
+        troops_deployed_at_end=joined(lambda m: m.troops_deployed),
+        ladder=_pooled_ladder(models),
+    )
+
+
+def _pooled_ladder(models: list[CrisisModel]) -> pd.DataFrame:
+    """Per-round shares averaged over models, weighted by their worlds; ended crises stay ended."""
+    frames = [model.datacollector.get_model_vars_dataframe() for model in models]
+    length = max(len(frame) for frame in frames)
+    total = sum(model.n_worlds for model in models)
+    pooled = sum(
+        frame.reindex(range(length)).ffill() * (model.n_worlds / total) for frame, model in zip(frames, models)
+    )
+    pooled.index.name = "round"
+    return pooled
+
+
+def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = None) -> np.ndarray:
+    """The slow reference: ``runs`` separate one-world models in a Python loop; returns outcomes.
+
+    Used by the tests (the vectorised engine must agree with it in distribution) and the benchmark.
+    """
+    children = np.random.SeedSequence(seed).spawn(runs)
+    return np.array([CrisisModel(scenario, n_worlds=1, seed=child).run().outcome[0] for child in children])
+
+
+__all__ = ["OUTCOMES", "as_scenario", "run_monte_carlo", "run_one_world_at_a_time"]

@@ -1,0 +1,332 @@
+"""Scenario files: a validated description of one crisis, read from TOML.
+
+A scenario is data, never code: every number the model uses lives here, with its meaning, unit,
+range and default, so every assumption can be seen, documented and changed (``--set``).
+Validation is done by pydantic; its errors are turned into :class:`ScenarioError`, which names
+the file, the dotted field path and what is wrong.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.ladder import ACCIDENT_RUNGS, ACTIONS, OUTCOMES, START_RUNGS
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Payoff = Annotated[float, Field(ge=-1e6, le=1e6)]
+Cost = Annotated[float, Field(ge=0.0, le=1e6)]
+Action = Literal["deploy", "threaten", "back_down"]
+RuleName = Literal["logit", "best_response", "doctrine"]
+StartRung = Literal[START_RUNGS]  # type: ignore[valid-type]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used: the file, each bad field's dotted path, and the problem."""
+
+    def __init__(self, source: str, problems: list[tuple[str, str]]):
+        self.source = source
+        self.problems = problems
+        lines = [f"{source}: {path}: {message}" if path else f"{source}: {message}" for path, message in problems]
+        super().__init__("\n".join(lines))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True, frozen=True)
+
+
+class Payoffs(_Strict):
+    """Utility of each terminal outcome for one actor (utils; only differences and ratios matter)."""
+
+    deterrence_holds: Payoff
+    coalition_backs_down: Payoff
+    russia_backs_down: Payoff
+    limited_clash: Payoff
+    major_war: Payoff
+
+    def as_tuple(self) -> tuple[float, ...]:
+        return tuple(getattr(self, outcome) for outcome in OUTCOMES)
+
+
+DEFAULT_PAYOFFS: dict[str, dict[str, float]] = {
+    # Orderings from docs/scenarios.md ("Default payoffs"): assumptions to vary, not findings.
+    "coalition": dict(deterrence_holds=6, coalition_backs_down=-4, russia_backs_down=5, limited_clash=-8, major_war=-25),
+    "russia": dict(deterrence_holds=0, coalition_backs_down=10, russia_backs_down=-4, limited_clash=-8, major_war=-20),
+    "us": dict(deterrence_holds=4, coalition_backs_down=-3, russia_backs_down=4, limited_clash=-2, major_war=-15),
+}
+
+
+class Doctrine(_Strict):
+    """A scripted policy: an opening move, then a reply to the move the actor last observed.
+
+    The observed move is the coalition's move this round (for Russia), Russia's move this round
+    (for the US), or Russia's move in the previous round (for the coalition).
+    """
+
+    opening: Action = "threaten"
+    responses: dict[Action, Action] = Field(default_factory=dict)
+
+    def action_for(self, observed: str | None) -> str:
+        if observed is None:
+            return self.opening
+        return self.responses.get(observed, self.opening)  # type: ignore[call-overload]
+
+
+class Actor(_Strict):
+    """One strategic actor: its payoffs, costs, private resolve and how it decides."""
+
+    name: str = ""
+    rule: RuleName = "logit"
+    rationality: Annotated[float, Field(ge=0.0, le=1e4, alias="lambda")] = 1.0
+    payoffs: Payoffs
+    resolve_prior: Probability = 0.5
+    believed_resolve: Probability | None = None
+    war_bonus: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
+    force_in_place: Payoff = 0.0
+    backstop_effect: Payoff = 0.0
+    audience_cost: Cost = 0.0
+    deploy_cost: Cost = 0.0
+    threaten_cost: Cost = 0.0
+    back_down_cost: Cost = 0.0
+    doctrine: Doctrine | None = None
+
+    @model_validator(mode="after")
+    def _doctrine_needs_a_script(self) -> Actor:
+        if self.rule == "doctrine" and self.doctrine is None:
+            raise ValueError("rule = 'doctrine' needs a [doctrine] table with an opening move")
+        return self
+
+    @property
+    def initial_belief(self) -> float:
+        """What the others believe at the start: the probability that this actor is resolute."""
+        return self.resolve_prior if self.believed_resolve is None else self.believed_resolve
+
+    def action_costs(self) -> tuple[float, float, float]:
+        return (self.deploy_cost, self.threaten_cost, self.back_down_cost)
+
+
+class Member(_Strict):
+    """A member state of the coalition, with its own troops and private resolve."""
+
+    name: str
+    troops: Annotated[float, Field(gt=0.0, le=1e4)]
+    resolve_prior: Probability = 0.5
+    war_cost: Cost = 0.0
+    exit_cost: Cost = 0.0
+
+
+class CoalitionActor(Actor):
+    members: list[Member] = Field(default_factory=list)
+    min_troops: Annotated[float, Field(ge=0.0, le=1e5)] = 0.0
+
+    @model_validator(mode="after")
+    def _threshold_reachable(self) -> CoalitionActor:
+        total = sum(member.troops for member in self.members)
+        if self.members and self.min_troops > total:
+            raise ValueError(f"min_troops = {self.min_troops} is more than all members' troops together ({total})")
+        if len({member.name for member in self.members}) != len(self.members):
+            raise ValueError("member names must be unique")
+        return self
+
+
+class Escalation(_Strict):
+    """How likely a clash is to become a major war: base + tripwire + backstop, clipped to [0, 1]."""
+
+    base: Probability = 0.1
+    tripwire: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.15
+    backstop: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.15
+
+
+class Accident(_Strict):
+    """Chance per round of an unintended incident on each rung (Schelling's risk left to chance)."""
+
+    declared_intent: Probability = 0.005
+    standoff: Probability = 0.03
+    incident: Probability = 0.2
+
+    def by_rung(self) -> dict[str, float]:
+        return {rung: getattr(self, rung) for rung in ACCIDENT_RUNGS}
+
+
+class Scenario(_Strict):
+    """A whole crisis: the three actors, the ladder's risks and the horizon."""
+
+    name: str = "unnamed"
+    title: str = ""
+    description: str = ""
+    rounds: Annotated[int, Field(ge=1, le=1000)] = 20
+    start_rung: StartRung = "declared_intent"
+    escalation: Escalation = Field(default_factory=Escalation)
+    accident: Accident = Field(default_factory=Accident)
+    coalition: CoalitionActor
+    russia: Actor
+    us: Actor
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_default_payoffs(cls, data: Any) -> Any:
+        """Missing actors or payoff entries take the documented defaults, per actor."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for actor, defaults in DEFAULT_PAYOFFS.items():
+            table = data.get(actor, {})
+            if not isinstance(table, dict):
+                continue
+            table = dict(table)
+            given = table.get("payoffs", {})
+            if isinstance(given, dict):
+                table["payoffs"] = {**defaults, **given}
+            data[actor] = table
+        return data
+
+    def actor(self, key: str) -> Actor:
+        return getattr(self, key)
+
+    def sha256(self) -> str:
+        """Hash of the validated content (not the file's bytes): overrides change it, comments don't."""
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading, overriding, listing
+
+
+def scenarios_dir() -> Path:
+    """The built-in scenarios: inside the installed package, or beside it in a source checkout."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "scenarios", package.parent / "scenarios"):
+        if candidate.is_dir():
+            return candidate
+    return package.parent / "scenarios"
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    return {path.stem: path for path in sorted(scenarios_dir().glob("*.toml"))}
+
+
+def resolve_scenario_path(path_or_name: str | Path) -> Path:
+    path = Path(path_or_name)
+    if path.exists():
+        return path
+    builtins = builtin_scenarios()
+    if str(path_or_name) in builtins:
+        return builtins[str(path_or_name)]
+    known = ", ".join(builtins) or "none found"
+    raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario (built-in: {known})")])
+
+
+def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Read, override and validate a scenario file (or a built-in one, by name)."""
+    path = resolve_scenario_path(path_or_name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(str(path), [("", f"cannot read the file: {error}")]) from None
+    raw = parse_toml(text, str(path))
+    raw.setdefault("name", path.stem)
+    return scenario_from_dict(raw, str(path), overrides)
+
+
+def parse_toml(text: str, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(source, [("", f"not valid TOML: {error}")]) from None
+
+
+def scenario_from_dict(
+    raw: Mapping[str, Any], source: str = "<scenario>", overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    data = apply_overrides(raw, overrides or {}, source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError(source, _describe(error, overrides or {})) from None
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
+    """A copy of a validated scenario with some fields changed, validated again."""
+    if not overrides:
+        return scenario
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    return scenario_from_dict(raw, source or scenario.name, overrides)
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Set dotted paths (``russia.lambda``, ``coalition.members.0.troops``) in a copy of ``raw``.
+
+    ``a__b`` is accepted for ``a.b`` so overrides can be passed as Python keyword arguments.
+    """
+    data = copy.deepcopy(dict(raw))
+    for dotted, value in overrides.items():
+        keys = dotted.replace("__", ".").split(".")
+        node: Any = data
+        try:
+            for key in keys[:-1]:
+                node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+            if isinstance(node, list):
+                node[int(keys[-1])] = value
+            elif isinstance(node, dict):
+                node[keys[-1]] = value
+            else:
+                raise TypeError(f"{'.'.join(keys[:-1])} is not a table")
+        except (KeyError, IndexError, ValueError, TypeError) as error:
+            raise ScenarioError(source, [(dotted, f"cannot set this path ({error})")]) from None
+    return data
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """``path=value`` from the command line; the value is read as TOML, else kept as a string."""
+    if "=" not in text:
+        raise ScenarioError("--set", [(text, "expected PATH=VALUE, e.g. russia.lambda=2.5")])
+    path, _, value_text = text.partition("=")
+    path, value_text = path.strip(), value_text.strip()
+    try:
+        value = tomllib.loads(f"v = {value_text}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = value_text
+    return path, value
+
+
+def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    set_paths = {path.replace("__", ".") for path in overrides}
+    for item in error.errors():
+        path = ".".join(str(part) for part in item["loc"])
+        message = item["msg"]
+        if item["type"] not in {"missing", "extra_forbidden"} and "input" in item:
+            message += f" (got {item['input']!r})"
+        if item["type"] == "extra_forbidden":
+            message = "unknown field"
+        if path in set_paths:
+            message += " [from --set]"
+        problems.append((path, message))
+    return problems
+
+
+__all__ = [
+    "ACTIONS",
+    "Accident",
+    "Actor",
+    "CoalitionActor",
+    "Doctrine",
+    "Escalation",
+    "Member",
+    "Payoffs",
+    "Scenario",
+    "ScenarioError",
+    "apply_overrides",
+    "builtin_scenarios",
+    "load_scenario",
+    "parse_assignment",
+    "scenario_from_dict",
+    "with_overrides",
+]
