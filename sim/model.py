@@ -154,7 +154,7 @@ class CrisisModel(mesa.Model):
         table = {}
         for key, actor in self.actors.items():
             table[key] = np.array(
-                [[outcome_values(actor.config, bool(t), bool(us)) for us in (0, 1)] for t in (0, 1)]
+                [[outcome_values(key, actor.config, bool(t), bool(us)) for us in (0, 1)] for t in (0, 1)]
             )
         return table
 

@@ -43,11 +43,16 @@ def escalation_probability(scenario: Scenario, troops_deployed: bool, us_committ
     return float(min(1.0, max(0.0, q)))
 
 
-def outcome_values(actor: Actor, resolute: bool, us_committed: bool) -> np.ndarray:
-    """An actor's payoff for each outcome (ladder.OUTCOMES order), given its type and the US."""
+def outcome_values(key: str, actor: Actor, resolute: bool, us_committed: bool) -> np.ndarray:
+    """An actor's payoff for each outcome (ladder.OUTCOMES order), given its type and the US.
+
+    A resolute type minds a war it fights in less (``war_bonus``). Russia and the coalition are
+    in every clash; the US fights only if it has committed its backstop.
+    """
     values = np.array(actor.payoffs.as_tuple(), dtype=float)
     war = [LIMITED_CLASH, MAJOR_WAR_OUTCOME]
-    values[war] += actor.war_bonus * resolute + actor.backstop_effect * us_committed
+    fights = us_committed if key == "us" else True
+    values[war] += actor.war_bonus * (resolute and fights) + actor.backstop_effect * us_committed
     return values
 
 
@@ -82,11 +87,11 @@ def round_payoffs(scenario: Scenario) -> dict[str, np.ndarray]:
             moves = _moves_made(c, r, u)
             own_cost = costs[moves[own_position]] if moves[own_position] is not None else 0.0
             if c == BACK_DOWN:
-                value = outcome_values(actor, bool(resolute), False)[COALITION_BACKS_DOWN]
+                value = outcome_values(key, actor, bool(resolute), False)[COALITION_BACKS_DOWN]
             elif r == BACK_DOWN:
-                value = outcome_values(actor, bool(resolute), False)[RUSSIA_BACKS_DOWN]
+                value = outcome_values(key, actor, bool(resolute), False)[RUSSIA_BACKS_DOWN]
             else:
-                clash = clash_value(scenario, actor, bool(resolute), c, u)
+                clash = clash_value(scenario, key, bool(resolute), c, u)
                 if r == DEPLOY:
                     value = clash
                 else:
@@ -99,11 +104,11 @@ def round_payoffs(scenario: Scenario) -> dict[str, np.ndarray]:
     return tensors
 
 
-def clash_value(scenario: Scenario, actor: Actor, resolute: bool, c: int, u: int) -> float:
+def clash_value(scenario: Scenario, key: str, resolute: bool, c: int, u: int) -> float:
     """Expected payoff of a clash: limited, or major war with the escalation probability."""
     us_committed = u == DEPLOY
     q = escalation_probability(scenario, c == DEPLOY, us_committed)
-    values = outcome_values(actor, resolute, us_committed)
+    values = outcome_values(key, scenario.actor(key), resolute, us_committed)
     return q * values[MAJOR_WAR_OUTCOME] + (1 - q) * values[LIMITED_CLASH]
 
 
@@ -116,4 +121,11 @@ def _moves_made(c: int, r: int, u: int) -> tuple[int | None, int | None, int | N
     return (c, r, u)
 
 
-__all__ = ["status_quo_value", "clash_value", "continuation_value", "escalation_probability", "outcome_values", "round_payoffs"]
+__all__ = [
+    "clash_value",
+    "continuation_value",
+    "escalation_probability",
+    "outcome_values",
+    "round_payoffs",
+    "status_quo_value",
+]

@@ -13,7 +13,8 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -230,9 +231,41 @@ def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None 
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(str(path), [("", f"cannot read the file: {error}")]) from None
-    raw = parse_toml(text, str(path))
-    raw.setdefault("name", path.stem)
+    own = parse_toml(text, str(path))
+    raw = resolve_extends(own, str(path), seen=(path.resolve(),))
+    raw["name"] = own.get("name", path.stem)
     return scenario_from_dict(raw, str(path), overrides)
+
+
+def resolve_extends(raw: dict[str, Any], source: str, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Merge a scenario onto the one it names in ``extends`` (a built-in name or a path).
+
+    Tables merge key by key; anything else, lists of members included, replaces the base value.
+    """
+    if "extends" not in raw:
+        return raw
+    raw = dict(raw)
+    parent_name = raw.pop("extends")
+    if not isinstance(parent_name, str):
+        raise ScenarioError(source, [("extends", "must be a built-in scenario name or a file path")])
+    relative = Path(source).parent / parent_name
+    parent_path = relative if relative.suffix == ".toml" and relative.exists() else resolve_scenario_path(parent_name)
+    if parent_path.resolve() in seen:
+        raise ScenarioError(source, [("extends", f"{parent_name} extends itself (a cycle)")])
+    parent_raw = parse_toml(parent_path.read_text(encoding="utf-8"), str(parent_path))
+    parent_raw = resolve_extends(parent_raw, str(parent_path), (*seen, parent_path.resolve()))
+    parent_raw.pop("name", None)
+    return _deep_merge(parent_raw, raw)
+
+
+def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
