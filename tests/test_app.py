@@ -1,0 +1,279 @@
+"""The Streamlit page (app.py), driven headless with streamlit's AppTest.
+
+Each test checks what a user would see: the charts and numbers, and that they follow the widgets.
+Numbers on the page are compared with the engine run directly with the same scenario, runs and seed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sim
+from sim.ladder import OUTCOMES
+from sim.scenario import builtin_scenarios, load_scenario, with_overrides
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+SMALL_RUNS = 2_000
+DEFAULT = "coalition_2026"
+
+
+def words(name: str) -> str:
+    text = name.replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def new_app(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(query or {})
+    return at
+
+
+def rendered(at: AppTest) -> AppTest:
+    """Run the script and fail on any exception shown on the page."""
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app() -> AppTest:
+    """The page as opened, then with the runs widget turned down to keep the tests fast."""
+    at = rendered(new_app())
+    at.number_input(key="runs").set_value(SMALL_RUNS)
+    return rendered(at)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    charts = [element for element in at.get("plotly_chart") if element.key == key]
+    assert len(charts) == 1, f"expected one chart {key!r}, found {len(charts)}"
+    return json.loads(charts[0].proto.spec)
+
+
+def shown_probabilities(at: AppTest) -> dict[str, float]:
+    """Outcome label -> probability, read from the bars of the outcome chart."""
+    bars = next(trace for trace in chart(at, "outcome_chart")["data"] if trace["type"] == "bar")
+    return dict(zip(bars["y"], bars["x"]))
+
+
+def engine_probabilities(scenario: sim.Scenario, runs: int, seed: int) -> dict[str, float]:
+    results = sim.run_monte_carlo(scenario, runs=runs, seed=seed)
+    return {words(name): value for name, value in results.probabilities().items()}
+
+
+def footer(at: AppTest) -> str:
+    lines = [caption.value for caption in at.main.caption if "sha256" in caption.value]
+    assert len(lines) == 1
+    return lines[0]
+
+
+def load_app_module() -> ModuleType:
+    """app.py as a plain module (its page only runs under ``streamlit run``), for its helpers."""
+    spec = importlib.util.spec_from_file_location("deterrence_app", APP)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("deterrence_app", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_opens_on_coalition_2026_and_shows_results_without_any_action():
+    at = rendered(new_app())
+
+    assert at.selectbox(key="scenario").value == DEFAULT
+    assert at.number_input(key="runs").value == 10_000
+    assert at.number_input(key="seed").value == 7
+    assert at.title[0].value == "Deterrence and escalation simulator"
+    scenario = load_scenario(DEFAULT)
+    assert at.subheader[0].value == scenario.title
+    assert not at.error
+    assert not at.warning
+
+    assert shown_probabilities(at) == pytest.approx(engine_probabilities(scenario, 10_000, 7))
+    assert len(at.metric) == 4
+    assert at.metric[0].label == "Mean rounds"
+    assert [button.label for button in at.get("download_button")] == [
+        "Download per-run CSV",
+        "Download per-run Parquet",
+    ]
+    text = footer(at)
+    assert scenario.sha256()[:12] in text
+    assert "seed 7" in text
+    assert sim.__version__ in text
+    assert at.query_params == {"scenario": DEFAULT, "runs": "10000", "seed": "7"}
+
+
+def test_outcome_chart_and_numbers_match_the_engine(app: AppTest):
+    scenario = load_scenario(DEFAULT)
+    expected = engine_probabilities(scenario, SMALL_RUNS, 7)
+    assert shown_probabilities(app) == pytest.approx(expected)
+    assert sum(shown_probabilities(app).values()) == pytest.approx(1.0)
+    assert f"{SMALL_RUNS:,} runs" in footer(app)
+
+    # Wilson whiskers surround each bar and stay inside [0, 1].
+    bars = next(trace for trace in chart(app, "outcome_chart")["data"] if trace["type"] == "bar")
+    for p, up, down in zip(bars["x"], bars["error_x"]["array"], bars["error_x"]["arrayminus"]):
+        assert up >= 0 and down >= 0
+        assert 0.0 <= p - down <= p <= p + up <= 1.0
+
+    # The table behind the chart has the same numbers.
+    table = app.dataframe[0].value
+    assert list(table["outcome"]) == [words(name) for name in OUTCOMES]
+    assert list(table["probability"]) == pytest.approx([expected[words(name)] for name in OUTCOMES])
+
+    # The ladder's bands stack to every simulated world in every round.
+    traces = chart(app, "ladder_chart")["data"]
+    assert {trace["legendgroup"] for trace in traces} == {"ended", "ongoing"}
+    for round_shares in zip(*(trace["y"] for trace in traces)):
+        assert math.fsum(round_shares) == pytest.approx(1.0)
+
+    # Every chart has a caption saying how to read it.
+    assert sum("How to read it" in caption.value for caption in app.main.caption) >= 2
+
+
+def test_changing_russias_resolve_prior_changes_the_result(app: AppTest):
+    before = shown_probabilities(app)
+    app.number_input(key="russia.resolve_prior").set_value(0.9)
+    rendered(app)
+
+    after = shown_probabilities(app)
+    assert after != before
+    changed = with_overrides(load_scenario(DEFAULT), {"russia.resolve_prior": 0.9})
+    assert after == pytest.approx(engine_probabilities(changed, SMALL_RUNS, 7))
+    assert changed.sha256()[:12] in footer(app)
+    assert app.query_params["russia.resolve_prior"] == "0.9"
+
+
+def test_changing_the_seed_changes_the_numbers_but_not_the_scenario(app: AppTest):
+    sha = load_scenario(DEFAULT).sha256()[:12]
+    before = shown_probabilities(app)
+    app.number_input(key="seed").set_value(8)
+    rendered(app)
+    assert shown_probabilities(app) != before
+    assert sha in footer(app)
+    assert "seed 8" in footer(app)
+
+
+@pytest.mark.skipif(len(builtin_scenarios()) < 2, reason="needs a second built-in scenario")
+def test_picking_another_scenario_changes_the_result_and_its_assumptions(app: AppTest):
+    app.number_input(key="russia.resolve_prior").set_value(0.9)
+    rendered(app)
+    other = next(name for name in builtin_scenarios() if name != DEFAULT)
+    app.selectbox(key="scenario").select(other)
+    rendered(app)
+
+    scenario = load_scenario(other)
+    assert app.subheader[0].value == scenario.title
+    # The inputs now hold the new scenario's own values, not those typed for the old one.
+    assert app.number_input(key="russia.resolve_prior").value == pytest.approx(scenario.russia.resolve_prior)
+    assert app.number_input(key="rounds").value == scenario.rounds
+    assert shown_probabilities(app) == pytest.approx(engine_probabilities(scenario, SMALL_RUNS, 7))
+    assert scenario.sha256()[:12] in footer(app)
+    assert app.query_params == {"scenario": other, "runs": str(SMALL_RUNS), "seed": "7"}
+
+
+def test_the_selectbox_offers_every_builtin_scenario_by_title():
+    at = rendered(new_app())
+    box = at.selectbox(key="scenario")
+    assert len(box.options) == len(builtin_scenarios())
+    assert load_scenario(DEFAULT).title in box.options
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "good"),
+    [("russia.resolve_prior", 1.5, 0.6), ("rounds", 0, 5), ("escalation.tripwire", 2.0, 0.2), ("us.lambda", -1.0, 3.0)],
+)
+def test_an_invalid_value_shows_an_error_and_the_page_keeps_working(app: AppTest, key, bad, good):
+    defaults = shown_probabilities(app)
+    app.number_input(key=key).set_value(bad)
+    rendered(app)
+
+    errors = [error.value for error in app.sidebar.error]
+    assert len(errors) == 1
+    assert key in errors[0]
+    assert "--set" not in errors[0]
+    assert len(app.main.warning) == 1
+    # The page still renders, with the scenario's own values.
+    assert shown_probabilities(app) == pytest.approx(defaults)
+    assert len(app.metric) == 4
+
+    app.number_input(key=key).set_value(good)
+    rendered(app)
+    assert not app.error
+    assert not app.warning
+    assert shown_probabilities(app) != defaults
+
+
+def test_runs_are_capped_with_a_message(app: AppTest):
+    app.number_input(key="runs").set_value(500_000)
+    rendered(app)
+    assert any("200,000" in warning.value for warning in app.sidebar.warning)
+    assert "200,000 runs" in footer(app)
+
+
+def test_settings_are_read_from_the_url():
+    query = {"runs": str(SMALL_RUNS), "seed": "11", "russia.resolve_prior": "0.8", "rounds": "12"}
+    at = rendered(new_app(query))
+
+    assert at.number_input(key="runs").value == SMALL_RUNS
+    assert at.number_input(key="seed").value == 11
+    assert at.number_input(key="russia.resolve_prior").value == pytest.approx(0.8)
+    assert at.number_input(key="rounds").value == 12
+    changed = with_overrides(load_scenario(DEFAULT), {"russia.resolve_prior": 0.8, "rounds": 12})
+    assert shown_probabilities(at) == pytest.approx(engine_probabilities(changed, SMALL_RUNS, 11))
+    assert at.query_params == {"scenario": DEFAULT, **query}
+
+
+def test_unusable_url_values_are_ignored():
+    at = rendered(new_app({"scenario": "no_such_scenario", "runs": "lots", "seed": "-3", "us.lambda": "nan"}))
+    assert at.selectbox(key="scenario").value == DEFAULT
+    assert at.number_input(key="runs").value == 10_000
+    assert at.number_input(key="seed").value == 7
+    assert at.number_input(key="us.lambda").value == pytest.approx(load_scenario(DEFAULT).us.rationality)
+    assert not at.error
+
+
+def test_one_run_is_told_in_words(app: AppTest):
+    expander = next(block for block in app.expander if block.label.startswith("One crisis told in words"))
+    text = "\n".join(markdown.value for markdown in expander.markdown)
+    assert "**Round 1:**" in text
+    assert "Outcome after" in text
+    assert "Realised payoffs" in text
+
+
+def test_downloads_hold_one_row_per_run_with_provenance():
+    module = load_app_module()
+    scenario = load_scenario(DEFAULT)
+    scenario_json = scenario.model_dump_json(by_alias=True)
+
+    csv = pd.read_csv(io.BytesIO(module.per_run_file(scenario_json, 500, 7, ".csv")))
+    assert len(csv) == 500
+    assert set(csv["outcome"]) <= set(OUTCOMES)
+    assert set(csv["scenario_sha256"]) == {scenario.sha256()}
+
+    table = pq.read_table(io.BytesIO(module.per_run_file(scenario_json, 500, 7, ".parquet")))
+    assert table.num_rows == 500
+    assert table.schema.metadata[b"sim.scenario_sha256"].decode() == scenario.sha256()
+    assert table.schema.metadata[b"sim.seed"] == b"7"
+
+
+def test_story_markdown_formats_rounds_and_decisions():
+    module = load_app_module()
+    lines = ["Title (seed 1)", "", "Round 1: the crisis stands at x.", "  Russia expects $5.", "    It chose."]
+    assert module.story_markdown(lines).splitlines() == [
+        "Title (seed 1)",
+        "",
+        "**Round 1:** the crisis stands at x.",
+        r"- Russia expects \$5.",
+        "    - It chose.",
+    ]

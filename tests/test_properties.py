@@ -1,0 +1,127 @@
+"""Invariants on random scenarios (hypothesis): probabilities, seeds and payoff transformations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim import OUTCOMES, run_monte_carlo
+from sim.model import CrisisModel
+from sim.scenario import Scenario, scenario_from_dict
+
+payoff = st.floats(-30, 30, allow_nan=False).map(lambda x: round(x, 3))
+probability = st.floats(0, 1).map(lambda x: round(x, 3))
+cost = st.floats(0, 3).map(lambda x: round(x, 3))
+
+
+@st.composite
+def actors(draw, with_members: bool = False):
+    table = {
+        "lambda": draw(st.floats(0, 5).map(lambda x: round(x, 3))),
+        "resolve_prior": draw(probability),
+        "war_bonus": draw(cost),
+        "force_in_place": draw(payoff),
+        "backstop_effect": draw(payoff),
+        "audience_cost": draw(cost),
+        "deploy_cost": draw(cost),
+        "threaten_cost": draw(cost),
+        "back_down_cost": draw(cost),
+        "payoffs": {outcome: draw(payoff) for outcome in OUTCOMES},
+    }
+    if with_members:
+        members = draw(st.lists(st.tuples(st.floats(0.5, 10), probability, cost, cost), max_size=3))
+        table["members"] = [
+            {"name": f"m{i}", "troops": round(t, 2), "resolve_prior": p, "war_cost": w, "exit_cost": e}
+            for i, (t, p, w, e) in enumerate(members)
+        ]
+        total = sum(round(t, 2) for t, *_ in members)
+        table["min_troops"] = round(draw(st.floats(0, 1)) * total, 2) if members else 0.0
+    return table
+
+
+@st.composite
+def scenarios(draw) -> Scenario:
+    raw = {
+        "name": "random",
+        "rounds": draw(st.integers(1, 6)),
+        "start_rung": draw(st.sampled_from(["ceasefire", "declared_intent", "deployed", "standoff", "incident"])),
+        "escalation": {"base": draw(probability), "tripwire": draw(probability), "backstop": draw(probability)},
+        "accident": {"declared_intent": draw(probability), "standoff": draw(probability), "incident": draw(probability)},
+        "coalition": draw(actors(with_members=True)),
+        "russia": draw(actors()),
+        "us": draw(actors()),
+    }
+    return scenario_from_dict(raw, "random")
+
+
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def scaled(scenario: Scenario, factor: float) -> Scenario:
+    """Every utility-valued number times ``factor``, every lambda divided by it."""
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    for key in ("coalition", "russia", "us"):
+        actor = raw[key]
+        actor["lambda"] /= factor
+        for field in ("war_bonus", "force_in_place", "backstop_effect", "audience_cost", "deploy_cost",
+                      "threaten_cost", "back_down_cost"):  # fmt: skip
+            actor[field] *= factor
+        actor["payoffs"] = {outcome: value * factor for outcome, value in actor["payoffs"].items()}
+    for member in raw["coalition"]["members"]:
+        member["war_cost"] *= factor
+        member["exit_cost"] *= factor
+    return scenario_from_dict(raw, "scaled")
+
+
+@SETTINGS
+@given(scenarios(), st.integers(0, 2**32 - 1))
+def test_outcome_probabilities_form_a_distribution(scenario, seed):
+    results = run_monte_carlo(scenario, 300, seed=seed)
+    summary = results.summary()
+    assert sum(entry["p"] for entry in summary["outcomes"].values()) == pytest.approx(1.0)
+    assert np.allclose(results.ladder.sum(axis=1), 1.0)
+    assert np.all(results.rounds_played <= scenario.rounds)
+
+
+@SETTINGS
+@given(scenarios())
+def test_every_policy_is_a_probability_distribution(scenario):
+    model = CrisisModel(scenario, n_worlds=4, seed=0)
+    for flag in (0, 1):
+        policies = model.round_policies(np.arange(4), after_incident=flag)
+        for policy in (policies.coalition, policies.russia, policies.us):
+            assert np.all(policy >= 0) and np.allclose(policy.sum(axis=-1), 1.0)
+
+
+@SETTINGS
+@given(scenarios(), st.integers(0, 2**32 - 1))
+def test_same_seed_same_numbers(scenario, seed):
+    first, second = run_monte_carlo(scenario, 200, seed=seed), run_monte_carlo(scenario, 200, seed=seed)
+    assert np.array_equal(first.outcome, second.outcome)
+    assert np.array_equal(first.payoff["russia"], second.payoff["russia"])
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from([0.5, 2.0, 4.0]), st.integers(0, 2**32 - 1))
+def test_rescaling_utilities_and_lambda_together_changes_nothing(scenario, factor, seed):
+    """Logit choice depends on lambda * utility only: scaling utilities by a power of two and
+    lambda by its inverse is exact in floating point, so every run is bit-for-bit the same."""
+    original = run_monte_carlo(scenario, 300, seed=seed)
+    rescaled = run_monte_carlo(scaled(scenario, factor), 300, seed=seed)
+    assert np.array_equal(original.outcome, rescaled.outcome)
+    assert np.allclose(rescaled.payoff["coalition"], factor * original.payoff["coalition"])
+
+
+@SETTINGS
+@given(scenarios(), st.sampled_from(["coalition", "russia", "us"]), st.floats(-50, 50))
+def test_adding_a_constant_to_an_actors_outcome_payoffs_leaves_its_choices_alone(scenario, key, shift):
+    """Every action leads to a lottery over outcomes, so a common shift moves all utilities alike."""
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    raw[key]["payoffs"] = {outcome: value + shift for outcome, value in raw[key]["payoffs"].items()}
+    shifted = scenario_from_dict(raw, "shifted")
+    before = CrisisModel(scenario, n_worlds=3, seed=0).round_policies(np.arange(3), after_incident=0)
+    after = CrisisModel(shifted, n_worlds=3, seed=0).round_policies(np.arange(3), after_incident=0)
+    for name in ("coalition", "russia", "us"):
+        assert np.allclose(getattr(before, name), getattr(after, name), atol=1e-9)
