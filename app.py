@@ -386,7 +386,9 @@ def outcome_figure(results: Results) -> go.Figure:
             "thickness": 2,
             "width": 8,
         },
-        customdata=[list(row) for row in zip(low.tolist(), high.tolist(), table["runs"].tolist(), table["meaning"])],
+        customdata=[
+            list(row) for row in zip(low.tolist(), high.tolist(), table["runs"].tolist(), table["meaning"], strict=True)
+        ],
         hovertemplate="<b>%{y}</b>: %{x:.1%} (95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%})"
         "<br>%{customdata[2]:,} runs · %{customdata[3]}<extra></extra>",
         showlegend=False,
@@ -438,7 +440,13 @@ def ladder_figure(ladder: pd.DataFrame) -> go.Figure:
             hovertemplate=f"{group_title.split(':')[0]} · {label}: %{{y:.1%}}<extra>round %{{x}}</extra>",
         )
     figure.update_xaxes(title_text="Round (0 = start)", gridcolor="#DDDDDD")
-    figure.update_yaxes(title_text="Share of simulated crises", tickformat=".0%", range=[0, 1.001], tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1], gridcolor="#DDDDDD")
+    figure.update_yaxes(
+        title_text="Share of simulated crises",
+        tickformat=".0%",
+        range=[0, 1.001],
+        tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
+        gridcolor="#DDDDDD",
+    )
     figure.update_layout(legend={"traceorder": "grouped", "font": {"size": FONT_SIZE - 1}}, hovermode="x")
     return base_layout(figure, height=410)
 
@@ -515,7 +523,7 @@ def metrics_section(results: Results) -> None:
         f"{summary['mean_rounds']:.1f} of {results.scenario.rounds}",
         help="Average number of rounds before a crisis ended (or the horizon was reached).",
     )
-    for column, actor in zip(columns[1:], ACTORS):
+    for column, actor in zip(columns[1:], ACTORS, strict=True):
         column.metric(
             f"Mean payoff: {ACTOR_SHORT[actor]}",
             f"{summary['mean_payoff'][actor]:+.2f}",

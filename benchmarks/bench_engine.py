@@ -48,6 +48,14 @@ def mesa_batch_run(scenario, runs: int) -> None:
     )
 
 
+def report(label: str, runs: int, seconds: float, note: str = "") -> None:
+    print(f"{label:18s}: {runs:>8,} runs in {seconds:7.3f} s  ->  {runs / seconds:12,.0f} runs/s{note}")
+
+
+def report(label: str, runs: int, seconds: float, note: str = "") -> None:
+    print(f"{label:18s}: {runs:>8,} runs in {seconds:7.3f} s  ->  {runs / seconds:12,.0f} runs/s{note}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="coalition_2026")
@@ -65,14 +73,16 @@ def main() -> None:
     has_batch_run = hasattr(mesa, "batch_run")
     batch = best_of(1, lambda: mesa_batch_run(scenario, args.baseline_runs)) if has_batch_run else None
 
-    baseline_name, baseline = ("mesa.batch_run, one world per model", batch) if batch else ("loop of one-world models", loop)
+    baseline_name, baseline = (
+        ("mesa.batch_run, one world per model", batch) if batch else ("loop of one-world models", loop)
+    )
     vectorised_rate = args.runs / vectorised
     print(f"sim {__version__}, mesa {mesa.__version__}, numpy {np.__version__}, Python {platform.python_version()}")
     print(f"scenario {args.scenario}: {scenario.rounds} rounds, mean rounds played {results.rounds_played.mean():.1f}")
-    print(f"vectorised engine : {args.runs:>8,} runs in {vectorised:7.3f} s  ->  {vectorised_rate:12,.0f} runs/s (best of {args.repeats})")
-    print(f"plain loop, N=1   : {args.baseline_runs:>8,} runs in {loop:7.3f} s  ->  {args.baseline_runs / loop:12,.0f} runs/s")
+    report("vectorised engine", args.runs, vectorised, f" (best of {args.repeats})")
+    report("plain loop, N=1", args.baseline_runs, loop)
     if batch is not None:
-        print(f"mesa.batch_run    : {args.baseline_runs:>8,} runs in {batch:7.3f} s  ->  {args.baseline_runs / batch:12,.0f} runs/s")
+        report("mesa.batch_run", args.baseline_runs, batch)
     ratio = vectorised_rate / (args.baseline_runs / baseline)
     print(f"speed-up over {baseline_name}: {ratio:,.0f}x (target >= 100x: {'met' if ratio >= 100 else 'NOT met'})")
     if args.runs == 100_000 and scenario.rounds == 20:

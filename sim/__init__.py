@@ -11,11 +11,11 @@ Quick start::
 
 __version__ = "0.1.0"
 
-from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS  # noqa: E402
-from sim.model import CrisisModel  # noqa: E402
-from sim.montecarlo import run_monte_carlo  # noqa: E402
-from sim.results import Results  # noqa: E402
-from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario  # noqa: E402
+from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.model import CrisisModel
+from sim.montecarlo import run_monte_carlo
+from sim.results import Results
+from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
 
 __all__ = [
     "ACTIONS",

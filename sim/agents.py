@@ -104,7 +104,9 @@ class MemberState(mesa.Agent):
 
     def decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Update commitment in the given worlds; returns which of them this member just left."""
-        stay_or_leave = np.stack([-strike_risk * self.config.war_cost, np.full(idx.size, -self.config.exit_cost)], axis=-1)
+        stay_or_leave = np.stack(
+            [-strike_risk * self.config.war_cost, np.full(idx.size, -self.config.exit_cost)], axis=-1
+        )
         stay_probability = self.rule.probabilities(stay_or_leave)[:, 0]
         was_in = self.committed[idx]
         stays = self.resolute[idx] | (uniforms < stay_probability)

@@ -160,7 +160,9 @@ def format_summary(summary: dict[str, Any], scenario: Scenario) -> list[str]:
         lines.append(f"{outcome.replace('_', ' '):22s} {entry['p']:7.4f}   [{low:.4f}, {high:.4f}]  {bar}")
     lines.append("")
     lines.append(f"mean rounds: {summary['mean_rounds']:.2f}")
-    rungs = ", ".join(f"{rung.replace('_', ' ')} {summary['max_rung'][rung]:.1%}" for rung in RUNGS if summary["max_rung"][rung])
+    rungs = ", ".join(
+        f"{rung.replace('_', ' ')} {summary['max_rung'][rung]:.1%}" for rung in RUNGS if summary["max_rung"][rung]
+    )
     lines.append(f"highest rung reached: {rungs}")
     payoffs = ", ".join(f"{actor} {value:+.2f}" for actor, value in summary["mean_payoff"].items())
     lines.append(f"mean payoff: {payoffs}")

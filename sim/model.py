@@ -143,7 +143,7 @@ class CrisisModel(mesa.Model):
     def _reporters(self) -> dict[str, Any]:
         """Per-round shares: ongoing worlds by rung, ended worlds by outcome (they sum to one)."""
         reporters: dict[str, Any] = {}
-        for code, rung in enumerate(RUNGS[:INCIDENT + 1]):
+        for code, rung in enumerate(RUNGS[: INCIDENT + 1]):
             reporters[f"rung:{rung}"] = lambda m, code=code: float(np.mean(m.active & (m.rung == code)))
         for code, outcome in enumerate(OUTCOMES):
             reporters[f"ended:{outcome}"] = lambda m, code=code: float(np.mean(m.outcome == code))
@@ -247,7 +247,9 @@ class CrisisModel(mesa.Model):
         reply_values = _expected_value(us_expected, self._russia_and_coalition_tables[after_incident])
         russia_utility = _action_last_array((n, 2, 2, 3))
         russia_utility[..., :2] = reply_values[:, :2]
-        russia_utility[..., BACK_DOWN] = tables["russia"][None, :, :2, BACK_DOWN, 0] - russia.audience_cost(idx)[:, None, None]
+        russia_utility[..., BACK_DOWN] = (
+            tables["russia"][None, :, :2, BACK_DOWN, 0] - russia.audience_cost(idx)[:, None, None]
+        )
         russia_policy = russia.policy(russia_utility, observed=_C_AXIS[None, None, :])
         russia_expected = _expect(russia_policy, russia.belief[idx])  # (n, c, r)
 
@@ -256,11 +258,20 @@ class CrisisModel(mesa.Model):
         value_of_reply[..., BACK_DOWN] = tables["coalition"][None, :, :2, BACK_DOWN, 0]
         coalition_utility = _action_last_array((n, 2, 3))
         coalition_utility[..., :2] = _expected_value(russia_expected, value_of_reply)
-        coalition_utility[..., BACK_DOWN] = tables["coalition"][None, :, BACK_DOWN, 0, 0] - coalition.audience_cost(idx)[:, None]
+        coalition_utility[..., BACK_DOWN] = (
+            tables["coalition"][None, :, BACK_DOWN, 0, 0] - coalition.audience_cost(idx)[:, None]
+        )
         observed = russia.last_action[idx].astype(np.intp)[:, None]
         coalition_policy = coalition.policy(coalition_utility, observed=observed)
         return RoundPolicies(
-            coalition_policy, russia_policy, us_policy, us_row, coalition_utility, russia_utility, us_utility, russia_expected
+            coalition_policy,
+            russia_policy,
+            us_policy,
+            us_row,
+            coalition_utility,
+            russia_utility,
+            us_utility,
+            russia_expected,
         )
 
     def _members_decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray, entry) -> np.ndarray:
@@ -369,7 +380,7 @@ def _action_last_array(shape: tuple[int, ...]) -> np.ndarray:
     Rules work column by column (``utilities[..., k]``); storing each column contiguously makes
     those passes, and the arrays numpy derives from them, several times faster.
     """
-    return np.moveaxis(np.empty((shape[-1],) + shape[:-1]), 0, -1)
+    return np.moveaxis(np.empty((shape[-1], *shape[:-1])), 0, -1)
 
 
 def _expected_value(probabilities: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -379,10 +390,17 @@ def _expected_value(probabilities: np.ndarray, values: np.ndarray) -> np.ndarray
     product (much faster than einsum here), or one table per world (n, type, ..., k).
     """
     if values.ndim == probabilities.ndim:
-        n, middle, k, types = probabilities.shape[0], probabilities.shape[1:-1], probabilities.shape[-1], values.shape[0]
+        n, middle, k, types = (
+            probabilities.shape[0],
+            probabilities.shape[1:-1],
+            probabilities.shape[-1],
+            values.shape[0],
+        )
         m = int(np.prod(middle))
-        product = np.matmul(probabilities.reshape(n, m, k).transpose(1, 0, 2), values.reshape(types, m, k).transpose(1, 2, 0))
-        return product.transpose(1, 2, 0).reshape((n, types) + middle)
+        product = np.matmul(
+            probabilities.reshape(n, m, k).transpose(1, 0, 2), values.reshape(types, m, k).transpose(1, 2, 0)
+        )
+        return product.transpose(1, 2, 0).reshape((n, types, *middle))
     total = 0.0
     for k in range(probabilities.shape[-1]):
         total = total + probabilities[:, None, ..., k] * values[..., k]

@@ -11,8 +11,8 @@ The values are exact for the last round and a documented one-step look-ahead bef
 * coalition backs down        -> ``CB``
 * Russia backs down           -> ``RB``
 * Russia uses force           -> clash lottery ``K(c, u) = q MW + (1 - q) LC``
-* Russia threatens            -> status quo ``H`` (plus ``force_in_place`` if c = deploy) unless an accident turns it into an incident,
-                                 and an incident into a clash:
+* Russia threatens            -> status quo ``H`` (plus ``force_in_place`` if c = deploy) unless
+                                 an accident turns it into an incident, and an incident into a clash:
                                  ``V = (1 - a1) H + a1 ((1 - a2) H + a2 K)``; after an incident,
                                  ``V = (1 - a2) H + a2 K``
 plus each actor's own cost of the action it took.
@@ -66,7 +66,9 @@ def accident_rung(c: int) -> str:
     return "standoff" if c == DEPLOY else "declared_intent"
 
 
-def continuation_value(hold: float, clash: float, first_accident: float, incident_accident: float, after_incident: bool) -> float:
+def continuation_value(
+    hold: float, clash: float, first_accident: float, incident_accident: float, after_incident: bool
+) -> float:
     """Status quo unless accidents intervene: one accident makes an incident, the next a clash."""
     if after_incident:
         return (1 - incident_accident) * hold + incident_accident * clash

@@ -12,8 +12,8 @@ import copy
 import hashlib
 import json
 import tomllib
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -57,7 +57,9 @@ class Payoffs(_Strict):
 
 DEFAULT_PAYOFFS: dict[str, dict[str, float]] = {
     # Orderings from docs/scenarios.md ("Default payoffs"): assumptions to vary, not findings.
-    "coalition": dict(deterrence_holds=6, coalition_backs_down=-4, russia_backs_down=5, limited_clash=-8, major_war=-25),
+    "coalition": dict(
+        deterrence_holds=6, coalition_backs_down=-4, russia_backs_down=5, limited_clash=-8, major_war=-25
+    ),
     "russia": dict(deterrence_holds=0, coalition_backs_down=10, russia_backs_down=-4, limited_clash=-8, major_war=-20),
     "us": dict(deterrence_holds=4, coalition_backs_down=-3, russia_backs_down=4, limited_clash=-2, major_war=-15),
 }

@@ -41,7 +41,9 @@ def tell_story(model: CrisisModel) -> list[str]:
     lines = [f"{model.scenario.title or model.scenario.name} (seed {model.seed})"]
     lines.append(
         "Private types this run: "
-        + "; ".join(f"{actor.label} is {'resolute' if actor.resolute[0] else 'not resolute'}" for actor in actors.values())
+        + "; ".join(
+            f"{actor.label} is {'resolute' if actor.resolute[0] else 'not resolute'}" for actor in actors.values()
+        )
         + ". Each actor knows only its own."
     )
     for entry in model.trace or []:
@@ -74,7 +76,9 @@ def _tell_round(model: CrisisModel, entry: TraceEntry) -> list[str]:
         before = entry.beliefs[actor.key]
         after = decision["belief_after"]
         if abs(after - before) > 5e-4:
-            lines.append(f"    Seeing this, the others now think it resolute with probability {after:.2f} (was {before:.2f}).")
+            lines.append(
+                f"    Seeing this, the others now think it resolute with probability {after:.2f} (was {before:.2f})."
+            )
     if entry.accident:
         lines.append("  An unintended incident happened (the risk that leaves something to chance).")
     if entry.escalation is not None:

@@ -63,7 +63,7 @@ def chart(at: AppTest, key: str) -> dict:
 def shown_probabilities(at: AppTest) -> dict[str, float]:
     """Outcome label -> probability, read from the bars of the outcome chart."""
     bars = next(trace for trace in chart(at, "outcome_chart")["data"] if trace["type"] == "bar")
-    return dict(zip(bars["y"], bars["x"]))
+    return dict(zip(bars["y"], bars["x"], strict=True))
 
 
 def engine_probabilities(scenario: sim.Scenario, runs: int, seed: int) -> dict[str, float]:
@@ -122,7 +122,7 @@ def test_outcome_chart_and_numbers_match_the_engine(app: AppTest):
 
     # Wilson whiskers surround each bar and stay inside [0, 1].
     bars = next(trace for trace in chart(app, "outcome_chart")["data"] if trace["type"] == "bar")
-    for p, up, down in zip(bars["x"], bars["error_x"]["array"], bars["error_x"]["arrayminus"]):
+    for p, up, down in zip(bars["x"], bars["error_x"]["array"], bars["error_x"]["arrayminus"], strict=True):
         assert up >= 0 and down >= 0
         assert 0.0 <= p - down <= p <= p + up <= 1.0
 
@@ -134,7 +134,7 @@ def test_outcome_chart_and_numbers_match_the_engine(app: AppTest):
     # The ladder's bands stack to every simulated world in every round.
     traces = chart(app, "ladder_chart")["data"]
     assert {trace["legendgroup"] for trace in traces} == {"ended", "ongoing"}
-    for round_shares in zip(*(trace["y"] for trace in traces)):
+    for round_shares in zip(*(trace["y"] for trace in traces), strict=True):
         assert math.fsum(round_shares) == pytest.approx(1.0)
 
     # Every chart has a caption saying how to read it.

@@ -66,7 +66,9 @@ def test_model_updates_beliefs_with_each_types_policy():
     coalition, russia = model.actors["coalition"], model.actors["russia"]
     c = coalition.last_action
     like = policies.coalition[idx, :, c]
-    hand = priors["coalition"] * like[:, 1] / (priors["coalition"] * like[:, 1] + (1 - priors["coalition"]) * like[:, 0])
+    hand = (
+        priors["coalition"] * like[:, 1] / (priors["coalition"] * like[:, 1] + (1 - priors["coalition"]) * like[:, 0])
+    )
     assert np.allclose(coalition.belief, hand)
     moved = c != BACK_DOWN
     r = russia.last_action[moved]

@@ -26,7 +26,9 @@ def test_same_seed_same_numbers(coalition):
 
 
 def test_different_seeds_differ(coalition):
-    assert not np.array_equal(run_monte_carlo(coalition, 5_000, seed=1).outcome, run_monte_carlo(coalition, 5_000, seed=2).outcome)
+    assert not np.array_equal(
+        run_monte_carlo(coalition, 5_000, seed=1).outcome, run_monte_carlo(coalition, 5_000, seed=2).outcome
+    )
 
 
 def test_lambda_zero_matches_the_uniform_choice_distribution():
@@ -62,7 +64,7 @@ def test_vectorised_engine_matches_one_world_at_a_time(coalition):
     vectorised = np.bincount(run_monte_carlo(scenario, 30_000, seed=6).outcome, minlength=len(OUTCOMES))
     table = np.array([loop, vectorised])
     table = table[:, table.sum(axis=0) > 0]
-    chi2, pvalue, _, _ = stats.chi2_contingency(table)
+    _chi2, pvalue, _, _ = stats.chi2_contingency(table)
     assert pvalue > 1e-3, table
 
 
@@ -109,7 +111,9 @@ def test_wilson_interval_covers_the_truth_about_95_percent_of_the_time():
 
     rng = np.random.default_rng(0)
     truth, trials, repeats = 0.3, 400, 1_000
-    hits = sum(lo <= truth <= hi for lo, hi in (wilson_interval(rng.binomial(trials, truth), trials) for _ in range(repeats)))
+    hits = sum(
+        lo <= truth <= hi for lo, hi in (wilson_interval(rng.binomial(trials, truth), trials) for _ in range(repeats))
+    )
     assert stats.binomtest(hits, repeats, 0.95).pvalue > 1e-3
 
 

@@ -48,7 +48,11 @@ def scenarios(draw) -> Scenario:
         "rounds": draw(st.integers(1, 6)),
         "start_rung": draw(st.sampled_from(["ceasefire", "declared_intent", "deployed", "standoff", "incident"])),
         "escalation": {"base": draw(probability), "tripwire": draw(probability), "backstop": draw(probability)},
-        "accident": {"declared_intent": draw(probability), "standoff": draw(probability), "incident": draw(probability)},
+        "accident": {
+            "declared_intent": draw(probability),
+            "standoff": draw(probability),
+            "incident": draw(probability),
+        },
         "coalition": draw(actors(with_members=True)),
         "russia": draw(actors()),
         "us": draw(actors()),

@@ -55,7 +55,7 @@ def test_extends_merges_tables_and_replaces_lists():
     base, child = load_scenario("coalition_2026"), load_scenario("divided_coalition")
     assert child.russia == base.russia, "untouched tables come from the base"
     assert child.coalition.resolve_prior == 0.25 and child.coalition.deploy_cost == base.coalition.deploy_cost
-    assert [m.name for m in child.coalition.members][0] == "Lead nation A", "member lists replace the base's"
+    assert next(m.name for m in child.coalition.members) == "Lead nation A", "member lists replace the base's"
 
 
 def test_assignment_values_are_read_as_toml():
