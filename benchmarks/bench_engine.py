@@ -52,10 +52,6 @@ def report(label: str, runs: int, seconds: float, note: str = "") -> None:
     print(f"{label:18s}: {runs:>8,} runs in {seconds:7.3f} s  ->  {runs / seconds:12,.0f} runs/s{note}")
 
 
-def report(label: str, runs: int, seconds: float, note: str = "") -> None:
-    print(f"{label:18s}: {runs:>8,} runs in {seconds:7.3f} s  ->  {runs / seconds:12,.0f} runs/s{note}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="coalition_2026")
