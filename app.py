@@ -353,15 +353,20 @@ def outcome_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def ink() -> str:
+    """Text and whisker colour with full contrast on the app's background (light unless the theme is dark)."""
+    return "#FAFAFA" if st.context.theme.type == "dark" else "#1A1A1A"
+
+
 def base_layout(figure: go.Figure, height: int) -> go.Figure:
     figure.update_layout(
         height=height,
-        font={"size": FONT_SIZE},
+        font={"size": FONT_SIZE, "color": ink()},
         margin={"l": 10, "r": 10, "t": 24, "b": 10},
         hoverlabel={"font_size": FONT_SIZE},
     )
-    figure.update_xaxes(tickfont={"size": FONT_SIZE}, title_font={"size": FONT_SIZE})
-    figure.update_yaxes(tickfont={"size": FONT_SIZE}, title_font={"size": FONT_SIZE})
+    for update in (figure.update_xaxes, figure.update_yaxes):
+        update(tickfont={"size": FONT_SIZE, "color": ink()}, title_font={"size": FONT_SIZE, "color": ink()})
     return figure
 
 
@@ -382,7 +387,7 @@ def outcome_figure(results: Results) -> go.Figure:
             "symmetric": False,
             "array": (high - p).tolist(),
             "arrayminus": (p - low).tolist(),
-            "color": "#000000",
+            "color": ink(),
             "thickness": 2,
             "width": 8,
         },
@@ -400,7 +405,7 @@ def outcome_figure(results: Results) -> go.Figure:
         mode="text",
         text=[f"  {value:.1%}" for value in p],
         textposition="middle right",
-        textfont={"size": FONT_SIZE + 1},
+        textfont={"size": FONT_SIZE + 1, "color": ink()},
         hoverinfo="skip",
         showlegend=False,
         name="labels",
@@ -411,7 +416,7 @@ def outcome_figure(results: Results) -> go.Figure:
         title_text=f"Share of {results.runs:,} simulated crises",
         gridcolor="#DDDDDD",
         zeroline=True,
-        zerolinecolor="#000000",
+        zerolinecolor=ink(),
     )
     figure.update_yaxes(autorange="reversed", title_text="")
     return base_layout(figure, height=340)
@@ -447,17 +452,26 @@ def ladder_figure(ladder: pd.DataFrame) -> go.Figure:
         tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
         gridcolor="#DDDDDD",
     )
-    figure.update_layout(legend={"traceorder": "grouped", "font": {"size": FONT_SIZE - 1}}, hovermode="x")
+    figure.update_layout(
+        legend={
+            "traceorder": "grouped",
+            "font": {"size": FONT_SIZE - 1, "color": ink()},
+            "grouptitlefont": {"size": FONT_SIZE, "color": ink()},
+        },
+        hovermode="x",
+    )
     return base_layout(figure, height=410)
 
 
 def story_markdown(lines: list[str]) -> str:
     """``tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
     out = []
-    for line in lines:
+    for number, line in enumerate(lines):
         text = line.strip().replace("$", r"\$")
         if not text:
             out.append("")
+        elif number == 0:
+            out.extend([f"**{text}**", ""])
         elif line.startswith("    "):
             out.append(f"    - {text}")
         elif line.startswith("  "):
@@ -466,7 +480,7 @@ def story_markdown(lines: list[str]) -> str:
             head, _, rest = text.partition(":")
             out.append(f"**{head}:**{rest}")
         else:
-            out.append(text)
+            out.extend([text, ""])
     return "\n".join(out)
 
 

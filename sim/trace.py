@@ -68,7 +68,8 @@ def _tell_round(model: CrisisModel, entry: TraceEntry) -> list[str]:
         kind = "resolute" if decision["resolute"] else "not resolute"
         utilities = ", ".join(f"{_words(a)} {decision['utility'][a]:+.2f}" for a in ACTIONS)
         action = decision["action"]
-        lines.append(f"  {actor.label} ({kind}; {decision['rule']}) expects: {utilities}.")
+        verb = "expects" if actor.rule.uses_utilities else "follows its doctrine, whatever it expects"
+        lines.append(f"  {actor.label} ({kind}; {decision['rule']}) {verb}: {utilities}.")
         lines.append(
             f"    It chose to {_words(action)} (probability {decision['probability'][action]:.2f}): "
             f"{ACTION_MEANING[actor.key][action]}."

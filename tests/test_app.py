@@ -269,9 +269,19 @@ def test_downloads_hold_one_row_per_run_with_provenance():
 
 def test_story_markdown_formats_rounds_and_decisions():
     module = load_app_module()
-    lines = ["Title (seed 1)", "", "Round 1: the crisis stands at x.", "  Russia expects $5.", "    It chose."]
-    assert module.story_markdown(lines).splitlines() == [
+    lines = [
         "Title (seed 1)",
+        "Types.",
+        "",
+        "Round 1: the crisis stands at x.",
+        "  Russia expects $5.",
+        "    It chose.",
+    ]
+    assert module.story_markdown(lines).splitlines() == [
+        "**Title (seed 1)**",
+        "",
+        "Types.",
+        "",
         "",
         "**Round 1:** the crisis stands at x.",
         r"- Russia expects \$5.",
