@@ -13,7 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 app: $(BIN)/.installed
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.headless true
 
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest
