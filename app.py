@@ -550,7 +550,7 @@ def metrics_section(results: Results) -> None:
 
 
 def story_section(scenario: Scenario, seed: int) -> None:
-    with st.expander(f"One crisis told in words (seed {seed})"):
+    with st.expander(f"One crisis told in words (seed {seed})"), st.container(height=520):
         st.markdown(story_markdown(story(scenario.model_dump_json(by_alias=True), seed)))
 
 

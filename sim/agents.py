@@ -73,11 +73,13 @@ class CrisisActor(mesa.Agent):
 
         ``policy_by_type`` has shape (worlds, 2, 3): index 1 is the resolute type's policy.
         """
-        by_row = policy_by_type.reshape(-1, policy_by_type.shape[-1])  # rows 2i, 2i+1: world i's two types
-        not_resolute_row = 2 * np.arange(idx.size)
-        action = sample(by_row[not_resolute_row + self.own_type(idx)], uniforms)
+        k = policy_by_type.shape[-1]
+        flat = policy_by_type.reshape(-1)  # world i: entries 2ik..2ik+k-1 (not resolute), then resolute
+        not_resolute_start = 2 * k * np.arange(idx.size)
+        own_start = not_resolute_start + k * self.own_type(idx)
+        action = sample(flat[own_start[:, None] + np.arange(k)], uniforms)
         self.belief[idx] = bayes_update(
-            self.belief[idx], by_row[not_resolute_row + 1, action], by_row[not_resolute_row, action]
+            self.belief[idx], flat[not_resolute_start + k + action], flat[not_resolute_start + action]
         )
         backs_down = action == BACK_DOWN
         self.payoff[idx] -= self._action_costs[action] + np.where(backs_down, self.audience_cost(idx), 0.0)

@@ -409,8 +409,11 @@ def _expected_value(probabilities: np.ndarray, values: np.ndarray) -> np.ndarray
 
 def _expect(policy_by_type: np.ndarray, belief: np.ndarray) -> np.ndarray:
     """An observer's forecast of a policy: the two types' policies weighted by its belief."""
-    weight = belief.reshape((-1,) + (1,) * (policy_by_type.ndim - 2))
-    return weight * policy_by_type[:, 1] + (1.0 - weight) * policy_by_type[:, 0]
+    not_resolute = policy_by_type[:, 0]
+    forecast = policy_by_type[:, 1] - not_resolute
+    forecast *= belief.reshape((-1,) + (1,) * (forecast.ndim - 1))
+    forecast += not_resolute
+    return forecast
 
 
 __all__ = ["CrisisModel", "TraceEntry", "sample"]
