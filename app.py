@@ -211,7 +211,7 @@ def parse_number(text: Any, integer: bool) -> int | float | None:
         number = float(text)
     except (TypeError, ValueError):
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    if number != number or abs(number) >= 2**53:  # NaN, infinite, or beyond what the browser's inputs hold
         return None
     if integer:
         return int(number) if number == int(number) else None
@@ -325,8 +325,7 @@ def apply_assumptions(base: Scenario, values: Mapping[str, Any]) -> tuple[Scenar
 def show_scenario_error(error: ScenarioError, heading: str) -> None:
     lines = [f"**{heading}:**"]
     for path, problem in error.problems:
-        message = problem.removesuffix(" [from --set]")  # the schema's note is worded for the command line
-        lines.append(f"- `{path}`: {message}" if path else f"- {message}")
+        lines.append(f"- `{path}`: {problem}" if path else f"- {problem}")
     st.error("\n".join(lines))
 
 

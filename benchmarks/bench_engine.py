@@ -16,6 +16,7 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")  # one core, as the target says
 
 import argparse  # noqa: E402
+import inspect  # noqa: E402
 import platform  # noqa: E402
 import time  # noqa: E402
 
@@ -38,14 +39,17 @@ def best_of(repeats: int, work) -> float:
 
 
 def mesa_batch_run(scenario, runs: int) -> None:
-    mesa.batch_run(
-        CrisisModel,
-        parameters={"scenario": [scenario], "n_worlds": 1, "seed": range(runs)},
-        iterations=1,
-        number_processes=1,
-        max_steps=scenario.rounds,
-        display_progress=False,
-    )
+    """``runs`` one-world models through batch_run, each with its own seed.
+
+    Mesa >= 3.4 takes the seeds as ``rng=[...]`` (and deprecates ``iterations``); older Mesa
+    takes them as a swept model parameter.
+    """
+    parameters = {"scenario": [scenario], "n_worlds": 1}
+    options = {"number_processes": 1, "max_steps": scenario.rounds, "display_progress": False}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        mesa.batch_run(CrisisModel, parameters=parameters, rng=list(range(runs)), **options)
+    else:
+        mesa.batch_run(CrisisModel, parameters={**parameters, "seed": range(runs)}, iterations=1, **options)
 
 
 def report(label: str, runs: int, seconds: float, note: str = "") -> None:

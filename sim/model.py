@@ -96,7 +96,14 @@ class CrisisModel(mesa.Model):
         n_worlds: int = 1,
         seed: int | np.random.SeedSequence | None = None,
         trace: bool = False,
+        *,
+        rng: int | np.random.SeedSequence | None = None,
     ):
+        """``rng`` is accepted as another name for ``seed``, the name Mesa >= 3.4 uses (batch_run)."""
+        if rng is not None:
+            if seed is not None:
+                raise ValueError("give seed or rng, not both")
+            seed = rng
         seed_sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa <3.5 calls it seed=, >=3.5 rng=; both accept rng. The numpy stream is ours either way.
         super().__init__(rng=int(seed_sequence.generate_state(1)[0]))
@@ -127,8 +134,8 @@ class CrisisModel(mesa.Model):
         self._outcome_values = self._outcome_value_table()
         self.trace: list[TraceEntry] | None = [] if trace else None
 
+        # One row per round, after it is played (Mesa's convention, which batch_run relies on).
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
-        self.datacollector.collect(self)
 
     # ---------------------------------------------------------------- state helpers
 

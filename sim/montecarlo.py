@@ -80,15 +80,22 @@ def results_from_models(scenario: Scenario, seed: int | None, models: list[Crisi
 
 
 def _pooled_ladder(models: list[CrisisModel]) -> pd.DataFrame:
-    """Per-round shares averaged over models, weighted by their worlds; ended crises stay ended."""
+    """Per-round shares averaged over models, weighted by their worlds; ended crises stay ended.
+
+    Row 0 is the start (every world on the scenario's starting rung); row t is after round t.
+    """
     frames = [model.datacollector.get_model_vars_dataframe() for model in models]
-    length = max(len(frame) for frame in frames)
+    rounds = max(len(frame) for frame in frames)
     total = sum(model.n_worlds for model in models)
     pooled = sum(
-        frame.reindex(range(length)).ffill() * (model.n_worlds / total) for frame, model in zip(frames, models)
+        frame.set_axis(range(1, len(frame) + 1)).reindex(range(1, rounds + 1)).ffill() * (model.n_worlds / total)
+        for frame, model in zip(frames, models)
     )
-    pooled.index.name = "round"
-    return pooled
+    start = pd.DataFrame(0.0, index=[0], columns=pooled.columns)
+    start.loc[0, f"rung:{models[0].scenario.start_rung}"] = 1.0
+    ladder = pd.concat([start, pooled])
+    ladder.index.name = "round"
+    return ladder
 
 
 def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = None) -> np.ndarray:

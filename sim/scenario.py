@@ -342,7 +342,7 @@ def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tupl
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         if path in set_paths:
-            message += " [from --set]"
+            message += " [overridden]"
         problems.append((path, message))
     return problems
 

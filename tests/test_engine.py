@@ -128,7 +128,7 @@ def test_ladder_is_a_distribution_each_round(coalition):
 def test_data_collector_records_every_round(coalition):
     model = CrisisModel(coalition, n_worlds=500, seed=1).run()
     frame = model.datacollector.get_model_vars_dataframe()
-    assert len(frame) == model.steps + 1
+    assert len(frame) == model.steps, "one row per round played, as Mesa's batch_run expects"
     assert not model.running
 
 
@@ -149,3 +149,29 @@ def test_last_round_expected_utilities_match_realised_payoffs(coalition):
             realised = coalition.payoff[chosen]
             error = 4 * realised.std() / np.sqrt(chosen.sum()) + 1e-9
             assert realised.mean() == pytest.approx(expected[resolute, action], abs=error)
+
+
+def test_model_runs_under_mesa_batch_run(coalition):
+    """The one-world baseline of the benchmark: Mesa's own batch runner drives the model."""
+    import inspect
+
+    import mesa
+
+    scenario = with_overrides(coalition, {"rounds": 3})
+    parameters = {"scenario": [scenario], "n_worlds": 1}
+    options = {"number_processes": 1, "max_steps": 3, "display_progress": False}
+    if "rng" in inspect.signature(mesa.batch_run).parameters:
+        rows = mesa.batch_run(CrisisModel, parameters=parameters, rng=[1, 2, 3], **options)
+    else:
+        rows = mesa.batch_run(CrisisModel, parameters={**parameters, "seed": [1, 2, 3]}, iterations=1, **options)
+    assert len(rows) == 3
+    for row in rows:
+        assert sum(row[f"ended:{outcome}"] for outcome in OUTCOMES) == pytest.approx(1.0)
+
+
+def test_seed_and_rng_are_the_same_argument(coalition):
+    by_seed = CrisisModel(coalition, n_worlds=100, seed=5).run().outcome
+    by_rng = CrisisModel(coalition, n_worlds=100, rng=5).run().outcome
+    assert np.array_equal(by_seed, by_rng)
+    with pytest.raises(ValueError, match="not both"):
+        CrisisModel(coalition, seed=1, rng=1)

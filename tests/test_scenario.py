@@ -106,7 +106,7 @@ def test_toml_errors_give_the_line(tmp_path):
 
 
 def test_bad_override_is_flagged_as_coming_from_set(coalition):
-    with pytest.raises(ScenarioError, match=r"russia\.resolve_prior.*\[from --set\]"):
+    with pytest.raises(ScenarioError, match=r"russia\.resolve_prior.*\[overridden\]"):
         with_overrides(coalition, {"russia.resolve_prior": 2})
 
 
