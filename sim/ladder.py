@@ -6,6 +6,8 @@ the model: ``ACTIONS[0]`` is always *deploy*, ``RUNGS[-1]`` always *major war*.
 
 from __future__ import annotations
 
+import numpy as np
+
 ACTORS: tuple[str, ...] = ("coalition", "russia", "us")
 """The three strategic actors, in the order they move within a round."""
 
@@ -78,3 +80,8 @@ OUTCOME_MEANING: dict[str, str] = {
     "limited_clash": "force is used but the fighting stays limited",
     "major_war": "the clash escalates to a wider war",
 }
+
+
+def continuing_rung(coalition_move: np.ndarray | int) -> np.ndarray:
+    """The rung a round that goes on ends on: Russia threatens, so troops mean a standoff."""
+    return np.where(np.asarray(coalition_move) == DEPLOY, STANDOFF, DECLARED_INTENT)

@@ -42,8 +42,8 @@ from sim.ladder import (
     OUTCOMES,
     RUNGS,
     RUSSIA_BACKS_DOWN,
-    STANDOFF,
     THREATEN,
+    continuing_rung,
 )
 from sim.payoffs import escalation_probability, outcome_values, round_payoffs
 from sim.scenario import Scenario
@@ -132,6 +132,9 @@ class CrisisModel(mesa.Model):
         self.troops_deployed = np.zeros(n, dtype=bool)  # the coalition's posture in its latest move
         self._last_moves = np.full((n, 3), -1, dtype=np.int8)
         self._outcome_values = self._outcome_value_table()
+        self._accident_by_rung = np.zeros(len(RUNGS))
+        for rung, chance in scenario.accident.by_rung().items():
+            self._accident_by_rung[RUNGS.index(rung)] = chance
         self.trace: list[TraceEntry] | None = [] if trace else None
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
@@ -142,10 +145,6 @@ class CrisisModel(mesa.Model):
     @property
     def active(self) -> np.ndarray:
         return self.outcome == ONGOING
-
-    @property
-    def round(self) -> int:
-        return self.steps
 
     def _reporters(self) -> dict[str, Any]:
         """Per-round shares: ongoing worlds by rung, ended worlds by outcome (they sum to one)."""
@@ -295,13 +294,9 @@ class CrisisModel(mesa.Model):
 
     def _move_ladder(self, idx, c, r, u, after_incident: int, uniforms: np.ndarray, entry) -> None:
         """Strikes end in a clash; otherwise accidents may turn a standoff into an incident or a clash."""
-        accident_by_rung = self.scenario.accident.by_rung()
         strike = r == DEPLOY
-        reached = np.where(c == DEPLOY, STANDOFF, DECLARED_INTENT)
-        if after_incident:
-            accident_chance = np.full(idx.size, accident_by_rung["incident"])
-        else:
-            accident_chance = np.where(c == DEPLOY, accident_by_rung["standoff"], accident_by_rung["declared_intent"])
+        reached = continuing_rung(c)
+        accident_chance = self._accident_by_rung[INCIDENT if after_incident else reached]
         accident = ~strike & (uniforms[:, 0] < accident_chance)
         clash = strike | (accident & bool(after_incident))
         self._set_rung(idx, np.where(accident, INCIDENT, reached))

@@ -29,7 +29,9 @@ from sim.ladder import (
     DEPLOY,
     LIMITED_CLASH,
     MAJOR_WAR_OUTCOME,
+    RUNGS,
     RUSSIA_BACKS_DOWN,
+    continuing_rung,
 )
 from sim.scenario import Actor, Scenario
 
@@ -59,11 +61,6 @@ def outcome_values(key: str, actor: Actor, resolute: bool, us_committed: bool) -
 def status_quo_value(actor: Actor, troops_deployed: bool) -> float:
     """Deterrence holds: with the force on the ground its presence shifts every actor's payoff."""
     return actor.payoffs.deterrence_holds + actor.force_in_place * troops_deployed
-
-
-def accident_rung(c: int) -> str:
-    """The rung a continuing round ends on: troops in place and a Russian threat make a standoff."""
-    return "standoff" if c == DEPLOY else "declared_intent"
 
 
 def continuation_value(
@@ -98,9 +95,8 @@ def round_payoffs(scenario: Scenario) -> dict[str, np.ndarray]:
                     value = clash
                 else:
                     hold = status_quo_value(actor, troops_deployed=c == DEPLOY)
-                    value = continuation_value(
-                        hold, clash, accident[accident_rung(c)], accident["incident"], bool(after_incident)
-                    )
+                    first_accident = accident[RUNGS[int(continuing_rung(c))]]
+                    value = continuation_value(hold, clash, first_accident, accident["incident"], bool(after_incident))
             table[resolute, after_incident, c, r, u] = value - own_cost
         tensors[key] = table
     return tensors
