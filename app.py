@@ -556,23 +556,21 @@ def story_section(scenario: Scenario, seed: int) -> None:
 def download_section(scenario: Scenario, runs: int, seed: int) -> None:
     scenario_json = scenario.model_dump_json(by_alias=True)
     stem = f"{scenario.name}_runs{runs}_seed{seed}"
-    left, right, _ = st.columns([1, 1, 2])
-    left.download_button(
-        "Download per-run CSV",
-        data=lambda: per_run_file(scenario_json, runs, seed, ".csv"),
-        file_name=f"{stem}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        help="One row per simulated crisis: outcome, rounds, rungs, each actor's type and payoff, provenance.",
-    )
-    right.download_button(
-        "Download per-run Parquet",
-        data=lambda: per_run_file(scenario_json, runs, seed, ".parquet"),
-        file_name=f"{stem}.parquet",
-        mime="application/vnd.apache.parquet",
-        on_click="ignore",
-        help="The same table as Parquet; the file's metadata holds the full scenario, its SHA-256, seed and version.",
-    )
+    formats = [
+        ("CSV", ".csv", "text/csv",
+         "One row per simulated crisis: outcome, rounds, rungs, each actor's type and payoff, provenance."),
+        ("Parquet", ".parquet", "application/vnd.apache.parquet",
+         "The same table as Parquet; the file's metadata holds the full scenario, its SHA-256, seed and version."),
+    ]  # fmt: skip
+    for column, (label, suffix, mime, explanation) in zip(st.columns([1, 1, 2]), formats):
+        column.download_button(
+            f"Download per-run {label}",
+            data=lambda suffix=suffix: per_run_file(scenario_json, runs, seed, suffix),
+            file_name=f"{stem}{suffix}",
+            mime=mime,
+            on_click="ignore",
+            help=explanation,
+        )
 
 
 def footer(results: Results) -> None:
