@@ -156,7 +156,7 @@ def format_summary(summary: dict[str, Any], scenario: Scenario) -> list[str]:
         entry = summary["outcomes"][outcome]
         low, high = entry["ci95"]
         bar = "#" * round(40 * entry["p"])
-        lines.append(f"{outcome.replace('_', ' '):22s} {entry['p']:7.4f}   [{low:.4f}, {high:.4f}]  {bar}")
+        lines.append(f"{outcome.replace('_', ' '):22s} {entry['p']:7.4f}   [{low:.4f}, {high:.4f}]  {bar}".rstrip())
     lines.append("")
     lines.append(f"mean rounds: {summary['mean_rounds']:.2f}")
     rungs = ", ".join(

@@ -191,6 +191,7 @@ class CrisisModel(mesa.Model):
         alive = self._members_decide(idx, policies.russia_expected[:, 0, DEPLOY], uniforms[:, 5:], entry)
         collapsed = idx[~alive]
         self.force_collapsed[collapsed] = True
+        coalition.payoff[collapsed] -= coalition.audience_cost(collapsed)  # a split is a public climb-down
         self._end(collapsed, COALITION_BACKS_DOWN, us_committed=np.zeros(collapsed.size, bool))
 
         # ``at`` holds positions into this round's policy arrays of the worlds still playing.

@@ -126,11 +126,18 @@ class Results:
                 _write_parquet(frame, temporary, self.metadata())
             else:
                 frame.to_csv(temporary, index=False)
+            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it normal permissions
             os.replace(temporary, path)
         finally:
             if os.path.exists(temporary):
                 os.remove(temporary)
         return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _write_parquet(frame: pd.DataFrame, path: str, metadata: dict[str, str]) -> None:

@@ -39,11 +39,15 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, populate_by_name=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)
 
 
 class Payoffs(_Strict):
-    """Utility of each terminal outcome for one actor (utils; only differences and ratios matter)."""
+    """Utility of each terminal outcome for one actor, in utils.
+
+    Adding a constant to all five changes no choice. Under logit choice the scale matters
+    together with lambda: doubling every utility acts like doubling lambda.
+    """
 
     deterrence_holds: Payoff
     coalition_backs_down: Payoff
@@ -233,9 +237,8 @@ def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None 
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(str(path), [("", f"cannot read the file: {error}")]) from None
-    own = parse_toml(text, str(path))
-    raw = resolve_extends(own, str(path), seen=(path.resolve(),))
-    raw["name"] = own.get("name", path.stem)
+    raw = parse_toml(text, str(path))
+    raw.setdefault("name", path.stem)
     return scenario_from_dict(raw, str(path), overrides)
 
 
@@ -254,7 +257,11 @@ def resolve_extends(raw: dict[str, Any], source: str, seen: tuple[Path, ...] = (
     parent_path = relative if relative.suffix == ".toml" and relative.exists() else resolve_scenario_path(parent_name)
     if parent_path.resolve() in seen:
         raise ScenarioError(source, [("extends", f"{parent_name} extends itself (a cycle)")])
-    parent_raw = parse_toml(parent_path.read_text(encoding="utf-8"), str(parent_path))
+    try:
+        parent_text = parent_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(source, [("extends", f"cannot read {parent_path}: {error}")]) from None
+    parent_raw = parse_toml(parent_text, str(parent_path))
     parent_raw = resolve_extends(parent_raw, str(parent_path), (*seen, parent_path.resolve()))
     parent_raw.pop("name", None)
     return _deep_merge(parent_raw, raw)
@@ -280,7 +287,10 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 def scenario_from_dict(
     raw: Mapping[str, Any], source: str = "<scenario>", overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
-    data = apply_overrides(raw, overrides or {}, source)
+    """Validate a scenario given as a dict (as read from TOML), after ``extends`` and overrides."""
+    own_path = Path(source)
+    seen = (own_path.resolve(),) if own_path.exists() else ()
+    data = apply_overrides(resolve_extends(dict(raw), source, seen), overrides or {}, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -332,16 +342,17 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One (dotted path, message) per problem; marks problems that an override caused."""
     problems = []
     set_paths = {path.replace("__", ".") for path in overrides}
     for item in error.errors():
         path = ".".join(str(part) for part in item["loc"])
-        message = item["msg"]
-        if item["type"] not in {"missing", "extra_forbidden"} and "input" in item:
-            message += f" (got {item['input']!r})"
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field"
-        if path in set_paths:
+        elif item["type"] != "missing" and not isinstance(item.get("input"), (dict, list)):
+            message += f" (got {item['input']!r})"
+        if any(changed == path or changed.startswith(f"{path}.") for changed in set_paths):
             message += " [overridden]"
         problems.append((path, message))
     return problems

@@ -76,7 +76,7 @@ def _tell_round(model: CrisisModel, entry: TraceEntry) -> list[str]:
         )
         before = entry.beliefs[actor.key]
         after = decision["belief_after"]
-        if abs(after - before) > 5e-4:
+        if f"{after:.2f}" != f"{before:.2f}":
             lines.append(
                 f"    Seeing this, the others now think it resolute with probability {after:.2f} (was {before:.2f})."
             )

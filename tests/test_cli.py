@@ -126,3 +126,13 @@ def test_a_bad_file_leaves_an_existing_results_file_untouched(tmp_path, capsys):
     code, _, err = run_cli(capsys, "run", str(bad), "--out", str(out))
     assert code == 2 and "rounds" in err
     assert out.read_text() == "precious\n"
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path, capsys):
+    import os
+
+    path = tmp_path / "shared.csv"
+    run_cli(capsys, "run", "classroom_chicken", "--runs", "10", "--out", str(path))
+    mask = os.umask(0)
+    os.umask(mask)
+    assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)

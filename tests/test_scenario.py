@@ -120,3 +120,25 @@ def test_extends_cycle_is_an_error(tmp_path):
     write(tmp_path, 'extends = "a.toml"', "b.toml")
     with pytest.raises(ScenarioError, match="cycle"):
         load_scenario(tmp_path / "a.toml")
+
+
+def test_lambda_is_the_one_name_for_rationality(tmp_path):
+    path = write(tmp_path, "[russia]\nrationality = 2\n")
+    with pytest.raises(ScenarioError, match=r"russia\.rationality: unknown field"):
+        load_scenario(path)
+    assert load_scenario(write(tmp_path, "[russia]\nlambda = 2\n", "ok.toml")).russia.rationality == 2
+
+
+def test_table_level_errors_are_short_and_marked_when_overridden(coalition):
+    with pytest.raises(ScenarioError) as caught:
+        with_overrides(coalition, {"coalition.min_troops": 99})
+    message = str(caught.value)
+    assert "min_troops = 99.0 is more than all members' troops" in message and "[overridden]" in message
+    assert "payoffs" not in message, "the whole table is not dumped into the message"
+
+
+def test_extends_works_from_a_dict_too():
+    from sim.scenario import scenario_from_dict
+
+    scenario = scenario_from_dict({"extends": "coalition_2026", "name": "mine", "rounds": 3}, "upload.toml")
+    assert scenario.rounds == 3 and scenario.russia == load_scenario("coalition_2026").russia
