@@ -1,0 +1,115 @@
+"""Subgame-perfect equilibrium of a perfect-information tree, by backward induction.
+
+At each decision node the mover takes an action of highest expected payoff to itself, given
+optimal play below; chance nodes average over their branches. Where actions tie, the solver
+does not pick one silently: it reports the tie, and :func:`subgame_perfect_equilibria` lists
+every distinct equilibrium the ties allow. (Gambit 16.5 dropped its subgame-perfect solver, and
+its other solvers may return Nash equilibria resting on threats that would not be carried out
+off the path, which is exactly what a deterrence analysis must rule out.)
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.game.normal import GameError
+from sim.game.tree import ExtensiveFormGame, Node
+
+TIE_TOLERANCE = 1e-9
+MAX_EQUILIBRIA = 256
+
+
+@dataclass(frozen=True)
+class SubgamePerfect:
+    """One subgame-perfect equilibrium: the choice at every decision node, and what it yields.
+
+    ``path`` lists the moves along the equilibrium path; where chance moves, the path follows its
+    most likely branch, written ``"chance: <branch>"``. ``payoffs`` are expected over chance.
+    ``ties`` names the decision nodes (by path from the root) where more than one action is optimal.
+    """
+
+    path: tuple[str, ...]
+    payoffs: np.ndarray
+    choices: dict[tuple[str, ...], str]
+    ties: tuple[tuple[str, ...], ...]
+
+    @property
+    def has_ties(self) -> bool:
+        return bool(self.ties)
+
+
+def subgame_perfect_equilibria(game: ExtensiveFormGame, limit: int = MAX_EQUILIBRIA) -> list[SubgamePerfect]:
+    """Every subgame-perfect equilibrium in pure strategies (every tie-break), up to ``limit``.
+
+    Solved bottom-up: each subtree yields its list of equilibria (payoffs and choices); a decision
+    node keeps, for each combination of its subtrees' equilibria, every action optimal for the
+    mover. The first equilibrium takes the first optimal action at every tie.
+    """
+    if not game.is_perfect_information():
+        raise GameError("subgame-perfect equilibrium by backward induction needs perfect information")
+    payoff_scale = max((abs(x) for node in game.nodes() for x in node.payoffs), default=1.0)
+    tolerance = TIE_TOLERANCE * max(1.0, payoff_scale)
+    ties: set[tuple[str, ...]] = set()
+
+    def solve(node: Node, history: tuple[str, ...]) -> list[tuple[np.ndarray, dict]]:
+        if node.kind == "terminal":
+            return [(np.array(node.payoffs), {})]
+        below = [solve(child, (*history, action)) for action, child in zip(node.actions, node.children, strict=True)]
+        found = []
+        for combination in itertools.islice(itertools.product(*below), limit):
+            merged = {key: value for _, choices in combination for key, value in choices.items()}
+            if node.kind == "chance":
+                parts = (p * v for p, (v, _) in zip(node.probabilities, combination, strict=True))
+                found.append((sum(parts, start=np.zeros(game.n_players)), merged))
+                continue
+            own = np.array([v[node.player] for v, _ in combination])
+            best = [k for k in range(len(own)) if own[k] >= own.max() - tolerance]
+            if len(best) > 1:
+                ties.add(history)
+            found.extend((combination[k][0], {**merged, history: node.actions[k]}) for k in best)
+        return found[:limit]
+
+    solutions = solve(game.root, ())
+    tied = tuple(sorted(ties))
+    return [SubgamePerfect(_path(game, choices), value, choices, tied) for value, choices in solutions]
+
+
+def backward_induction(game: ExtensiveFormGame) -> SubgamePerfect:
+    """The subgame-perfect equilibrium, with any ties reported in ``ties`` (never hidden)."""
+    return subgame_perfect_equilibria(game)[0]
+
+
+def _path(game: ExtensiveFormGame, choices: dict[tuple[str, ...], str]) -> tuple[str, ...]:
+    """The moves along the equilibrium path; at chance nodes, the most likely branch."""
+    path, node, history = [], game.root, ()
+    while node.kind != "terminal":
+        if node.kind == "decision":
+            action = choices[history]
+            path.append(action)
+        else:
+            action = node.actions[int(np.argmax(node.probabilities))]
+            path.append(f"chance: {action}")
+        history = (*history, action)
+        node = node.children[node.actions.index(action)]
+    return tuple(path)
+
+
+def outcome_distribution(game: ExtensiveFormGame, choices: dict[tuple[str, ...], str]) -> dict[str, float]:
+    """The probability of each terminal outcome label when players follow ``choices``."""
+    distribution: dict[str, float] = {}
+
+    def walk(node: Node, history: tuple[str, ...], probability: float) -> None:
+        if node.kind == "terminal":
+            distribution[node.outcome] = distribution.get(node.outcome, 0.0) + probability
+        elif node.kind == "decision":
+            action = choices[history]
+            walk(node.children[node.actions.index(action)], (*history, action), probability)
+        else:
+            for action, p, child in zip(node.actions, node.probabilities, node.children, strict=True):
+                walk(child, (*history, action), probability * p)
+
+    walk(game.root, (), 1.0)
+    return distribution

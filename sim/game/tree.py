@@ -1,0 +1,168 @@
+"""Games in extensive form: a tree of decision, chance and terminal nodes with information sets.
+
+Nodes are immutable; a game is its players and its root. Information sets are named by a key
+unique per player; nodes sharing a key must belong to the same player and offer the same actions.
+A perfect-information game has one node in every information set.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from sim.game.normal import GameError, NormalFormGame
+
+NodeKind = Literal["decision", "chance", "terminal"]
+PROBABILITY_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class Node:
+    """One node. Decision nodes name a player (index) and an information set; chance nodes carry
+    probabilities; terminal nodes carry one payoff per player and an outcome label."""
+
+    kind: NodeKind
+    label: str = ""
+    player: int | None = None
+    infoset: str = ""
+    actions: tuple[str, ...] = ()
+    probabilities: tuple[float, ...] = ()
+    children: tuple[Node, ...] = field(default=(), repr=False)
+    payoffs: tuple[float, ...] = ()
+    outcome: str = ""
+
+    @classmethod
+    def decision(cls, player: int, actions: dict[str, Node], infoset: str = "", label: str = "") -> Node:
+        return cls("decision", label, player, infoset, tuple(actions), (), tuple(actions.values()))
+
+    @classmethod
+    def chance(cls, branches: Sequence[tuple[str, float, Node]], label: str = "", infoset: str = "") -> Node:
+        names, probabilities, children = zip(*branches, strict=True) if branches else ((), (), ())
+        probabilities = tuple(float(p) for p in probabilities)
+        return cls("chance", label, None, infoset, tuple(names), probabilities, tuple(children))
+
+    @classmethod
+    def terminal(cls, payoffs: Sequence[float], outcome: str = "", label: str = "") -> Node:
+        return cls("terminal", label, payoffs=tuple(float(x) for x in payoffs), outcome=outcome)
+
+
+@dataclass(frozen=True, eq=False)
+class Infoset:
+    """An information set: the player to move, its key, its actions and the nodes it holds."""
+
+    player: int
+    key: str
+    actions: tuple[str, ...]
+    nodes: tuple[Node, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ExtensiveFormGame:
+    """A finite game tree."""
+
+    players: tuple[str, ...]
+    root: Node
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "players", tuple(self.players))
+        self._validate()
+
+    # ------------------------------------------------------------------ structure
+
+    def nodes(self) -> Iterator[Node]:
+        """All nodes, depth first, parents before children (Gambit's order)."""
+        stack = [self.root]
+        while stack:
+            node = stack.pop()
+            yield node
+            stack.extend(reversed(node.children))
+
+    def infosets(self) -> list[Infoset]:
+        """Information sets in the order their first node appears; decision nodes with an empty key
+        are each their own information set."""
+        grouped: dict[tuple[int, str], list[Node]] = {}
+        for position, node in enumerate(self.nodes()):
+            if node.kind == "decision":
+                key = node.infoset or f"#{position}"
+                grouped.setdefault((node.player, key), []).append(node)
+        return [Infoset(player, key, nodes[0].actions, tuple(nodes)) for (player, key), nodes in grouped.items()]
+
+    def infosets_of(self, player: int) -> list[Infoset]:
+        return [infoset for infoset in self.infosets() if infoset.player == player]
+
+    def is_perfect_information(self) -> bool:
+        return all(len(infoset.nodes) == 1 for infoset in self.infosets())
+
+    @property
+    def n_players(self) -> int:
+        return len(self.players)
+
+    def _validate(self) -> None:
+        n = len(self.players)
+        if n < 1:
+            raise GameError("a game needs at least one player")
+        for node in self.nodes():
+            where = f"node {node.label!r}" if node.label else f"a {node.kind} node"
+            if node.kind == "terminal":
+                if len(node.payoffs) != n:
+                    raise GameError(f"{where}: {len(node.payoffs)} payoffs for {n} players")
+                if not all(np.isfinite(node.payoffs)):
+                    raise GameError(f"{where}: payoffs must be finite numbers")
+                continue
+            if not node.actions or len(node.actions) != len(node.children):
+                raise GameError(f"{where}: {len(node.actions)} actions but {len(node.children)} children")
+            if node.kind == "decision" and (node.player is None or not 0 <= node.player < n):
+                raise GameError(f"{where}: unknown player {node.player!r}")
+            if node.kind == "chance":
+                probabilities = np.array(node.probabilities, dtype=float)
+                if len(probabilities) != len(node.actions) or np.any(probabilities < 0):
+                    raise GameError(f"{where}: chance probabilities must be one non-negative number per branch")
+                if abs(probabilities.sum() - 1.0) > PROBABILITY_TOLERANCE:
+                    raise GameError(f"{where}: chance probabilities sum to {probabilities.sum():g}, not 1")
+        for infoset in self.infosets():
+            if any(node.actions != infoset.actions for node in infoset.nodes):
+                raise GameError(f"information set {infoset.key!r}: its nodes offer different actions")
+
+    # ------------------------------------------------------------------ strategies
+
+    def pure_strategies(self, player: int) -> list[tuple[str, ...]]:
+        """Every pure strategy of a player: one action per information set (in infoset order)."""
+        return list(itertools.product(*(infoset.actions for infoset in self.infosets_of(player)))) or [()]
+
+    def outcome_of(self, strategies: Sequence[Sequence[str]]) -> np.ndarray:
+        """Expected payoffs when each player plays a pure strategy (averaging over chance)."""
+        choice = {}
+        for player, strategy in enumerate(strategies):
+            for infoset, action in zip(self.infosets_of(player), strategy, strict=True):
+                for node in infoset.nodes:
+                    choice[id(node)] = infoset.actions.index(action)
+        return self._value(self.root, lambda node: np.eye(len(node.actions))[choice[id(node)]])
+
+    def behaviour_value(self, behaviour: dict[tuple[int, str], np.ndarray]) -> np.ndarray:
+        """Expected payoffs under a behaviour profile: one probability vector per information set."""
+        keys = {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
+        return self._value(self.root, lambda node: np.asarray(behaviour[keys[id(node)]], dtype=float))
+
+    def _value(self, node: Node, policy) -> np.ndarray:
+        if node.kind == "terminal":
+            return np.array(node.payoffs, dtype=float)
+        weights = np.array(node.probabilities) if node.kind == "chance" else policy(node)
+        return sum(
+            (w * self._value(child, policy) for w, child in zip(weights, node.children, strict=True) if w > 0),
+            start=np.zeros(self.n_players),
+        )
+
+    def to_normal_form(self) -> NormalFormGame:
+        """The (unreduced) normal form: every pure strategy profile and its expected payoffs."""
+        strategies = [self.pure_strategies(player) for player in range(self.n_players)]
+        shape = tuple(len(s) for s in strategies)
+        payoffs = np.zeros((self.n_players, *shape))
+        for index in itertools.product(*(range(size) for size in shape)):
+            payoffs[(slice(None), *index)] = self.outcome_of([strategies[p][k] for p, k in enumerate(index)])
+        labels = [tuple("/".join(strategy) or "(no move)" for strategy in options) for options in strategies]
+        return NormalFormGame(self.players, tuple(labels), payoffs, self.title)
