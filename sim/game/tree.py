@@ -158,11 +158,47 @@ class ExtensiveFormGame:
         )
 
     def to_normal_form(self) -> NormalFormGame:
-        """The (unreduced) normal form: every pure strategy profile and its expected payoffs."""
+        """The (unreduced) normal form: every pure strategy profile and its expected payoffs.
+
+        A terminal is reached with its chance probability times, for each player, 1 if the
+        player's strategy takes every action of its own on the way there, else 0. So
+        ``payoffs[p, s_1..s_n] = sum_t chance_t * u_p(t) * prod_i reaches_i[s_i, t]``: one einsum.
+        """
+        terminals = list(self._terminal_paths())
+        chance = np.array([probability for probability, _, _ in terminals])
+        utilities = np.array([payoffs for _, _, payoffs in terminals]).T  # (players, terminals)
+        reaches = [self._reach_indicators(player, terminals) for player in range(self.n_players)]
+        letters = "abcdefghijklmnoqrsuvwxyz"[: self.n_players]  # no "p" or "t": they name other axes
+        formula = ",".join(f"{letter}t" for letter in letters) + ",pt->p" + letters
+        payoffs = np.einsum(formula, *reaches, utilities * chance, optimize=True)
         strategies = [self.pure_strategies(player) for player in range(self.n_players)]
-        shape = tuple(len(s) for s in strategies)
-        payoffs = np.zeros((self.n_players, *shape))
-        for index in itertools.product(*(range(size) for size in shape)):
-            payoffs[(slice(None), *index)] = self.outcome_of([strategies[p][k] for p, k in enumerate(index)])
         labels = [tuple("/".join(strategy) or "(no move)" for strategy in options) for options in strategies]
         return NormalFormGame(self.players, tuple(labels), payoffs, self.title)
+
+    def _terminal_paths(self) -> Iterator[tuple[float, dict[tuple[int, str], str], tuple[float, ...]]]:
+        """Each terminal with its chance probability and the (player, infoset) -> action it requires."""
+        infoset_of = {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
+        stack: list[tuple[Node, float, dict]] = [(self.root, 1.0, {})]
+        while stack:
+            node, probability, required = stack.pop()
+            if node.kind == "terminal":
+                yield probability, required, node.payoffs
+                continue
+            for k, child in enumerate(node.children):
+                if node.kind == "chance":
+                    if node.probabilities[k] > 0:
+                        stack.append((child, probability * node.probabilities[k], required))
+                else:
+                    stack.append((child, probability, {**required, infoset_of[id(node)]: node.actions[k]}))
+
+    def _reach_indicators(self, player: int, terminals) -> np.ndarray:
+        """(strategies x terminals): 1 where the strategy takes all of the player's moves to the terminal."""
+        infosets = self.infosets_of(player)
+        strategies = self.pure_strategies(player)
+        indicator = np.ones((len(strategies), len(terminals)))
+        for column, (_, required, _) in enumerate(terminals):
+            for k, infoset in enumerate(infosets):
+                action = required.get((player, infoset.key))
+                if action is not None:
+                    indicator[:, column] *= np.array([strategy[k] == action for strategy in strategies])
+        return indicator

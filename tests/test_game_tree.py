@@ -1,0 +1,97 @@
+"""Game trees: validation, strategies and the normal form."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.game.normal import GameError, NormalFormGame
+from sim.game.tree import ExtensiveFormGame, Node
+
+t = Node.terminal
+
+
+def entry_game() -> ExtensiveFormGame:
+    """Selten's chain store, one stage: the entrant stays out (1, 5) or enters; the incumbent
+    fights (0, 0) or accommodates (2, 2)."""
+    incumbent = Node.decision(1, {"fight": t([0, 0]), "accommodate": t([2, 2])})
+    return ExtensiveFormGame(("entrant", "incumbent"), Node.decision(0, {"out": t([1, 5]), "in": incumbent}))
+
+
+def test_normal_form_of_the_entry_game():
+    normal = entry_game().to_normal_form()
+    assert normal.strategies == (("out", "in"), ("fight", "accommodate"))
+    assert normal.payoffs[:, 0, 0].tolist() == [1, 5] and normal.payoffs[:, 0, 1].tolist() == [1, 5]
+    assert normal.payoffs[:, 1, 0].tolist() == [0, 0] and normal.payoffs[:, 1, 1].tolist() == [2, 2]
+
+
+def test_chance_is_averaged_and_infosets_join_nodes():
+    # Nature picks a side; player 0 does not see it (one information set), player 1 does.
+    def after(side: str) -> Node:
+        p1 = Node.decision(1, {"x": t([1, -1]), "y": t([-1, 1])}, infoset=f"sees {side}")
+        return Node.decision(0, {"l": p1, "r": t([0.5 if side == "heads" else -0.5, 0])}, infoset="blind")
+
+    nature = Node.chance([("heads", 0.25, after("heads")), ("tails", 0.75, after("tails"))])
+    game = ExtensiveFormGame(("A", "B"), nature)
+    assert not game.is_perfect_information()
+    assert [len(i.nodes) for i in game.infosets()] == [2, 1, 1]
+    normal = game.to_normal_form()
+    assert normal.shape == (2, 4)
+    # A plays r: 0.25 * 0.5 + 0.75 * -0.5 = -0.25, whatever B does
+    assert np.allclose(normal.payoffs[0, 1], -0.25)
+
+
+@st.composite
+def random_trees(draw, depth: int = 3) -> ExtensiveFormGame:
+    players = draw(st.integers(1, 3))
+
+    def node(level: int) -> Node:
+        kind = draw(st.sampled_from(["terminal"] if level == depth else ["decision", "decision", "chance", "terminal"]))
+        if kind == "terminal":
+            return t([draw(st.integers(-5, 5)) for _ in range(players)])
+        width = draw(st.integers(1, 3))
+        children = [node(level + 1) for _ in range(width)]
+        if kind == "chance":
+            weights = np.array([draw(st.integers(1, 4)) for _ in range(width)], dtype=float)
+            return Node.chance([(f"c{k}", w / weights.sum(), c) for k, (w, c) in enumerate(zip(weights, children))])
+        return Node.decision(draw(st.integers(0, players - 1)), {f"a{k}": c for k, c in enumerate(children)})
+
+    return ExtensiveFormGame(tuple(f"P{i}" for i in range(players)), node(0))
+
+
+@settings(max_examples=60, deadline=None)
+@given(random_trees())
+def test_normal_form_matches_playing_each_profile_through_the_tree(game):
+    normal = game.to_normal_form()
+    strategies = [game.pure_strategies(p) for p in range(game.n_players)]
+    for index in itertools.islice(itertools.product(*(range(len(s)) for s in strategies)), 50):
+        profile = [strategies[p][k] for p, k in enumerate(index)]
+        assert np.allclose(normal.payoffs[(slice(None), *index)], game.outcome_of(profile))
+
+
+BAD_TREES = {
+    "chance probabilities do not sum to 1": lambda: Node.chance([("a", 0.5, t([0])), ("b", 0.4, t([0]))]),
+    "negative": lambda: Node.chance([("a", 1.5, t([0])), ("b", -0.5, t([0]))]),
+    "payoffs for": lambda: Node.decision(0, {"a": t([1, 2])}),
+    "unknown player": lambda: Node.decision(3, {"a": t([1])}),
+    "different actions": lambda: Node.decision(
+        0, {"a": Node.decision(0, {"x": t([0])}, infoset="h"), "b": Node.decision(0, {"y": t([0])}, infoset="h")}
+    ),
+}
+
+
+@pytest.mark.parametrize("problem", sorted(BAD_TREES))
+def test_bad_trees_are_refused_with_the_reason(problem):
+    with pytest.raises(GameError, match=problem.split()[0]):
+        ExtensiveFormGame(("only",), BAD_TREES[problem]())
+
+
+def test_bad_normal_forms_are_refused():
+    with pytest.raises(GameError, match="shape"):
+        NormalFormGame(("a", "b"), (("x", "y"), ("z",)), np.zeros((2, 2, 2)))
+    with pytest.raises(GameError, match="finite"):
+        NormalFormGame.from_arrays([[np.nan]], [[0.0]])
