@@ -1,4 +1,4 @@
-"""The ``sim`` command: run, trace, validate and list scenarios.
+"""The ``sim`` command: run, trace, solve, validate and list scenarios.
 
 Every error a user can cause (a malformed scenario, a bad option) prints what is wrong and exits
 with status 2, never with a traceback. Output files are written atomically.
@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
+import tomllib
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sim import __version__
-from sim.ladder import OUTCOMES, RUNGS
+from sim.game.normal import GameError
+from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
 from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, parse_assignment
 from sim.trace import tell_story, trace_records, trace_run
@@ -44,6 +48,16 @@ positive_int = whole_number(1)
 seed_int = whole_number(0)
 
 
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sim",
@@ -71,6 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or built-in names")
     validate.set_defaults(handler=command_validate)
 
+    solve = commands.add_parser("solve", help="solve a scenario's one-round crisis game, or a game file")
+    solve.add_argument(
+        "target", metavar="TARGET", help="a scenario (file or built-in name) or a game (.efg, .nfg, .toml)"
+    )
+    solve.add_argument("--json", action="store_true", help="print the solution as JSON")
+    solve.add_argument("--qre", type=non_negative_float, metavar="LAMBDA", help="also the logit QRE at this lambda")
+    solve.add_argument(
+        "--qre-path", type=non_negative_float, metavar="LAMBDA", help="also the QRE path from 0 to LAMBDA"
+    )
+    solve.add_argument("--export-efg", metavar="FILE", help="write the game tree in Gambit's .efg format")
+    solve.add_argument("--export-nfg", metavar="FILE", help="write the game's normal form in Gambit's .nfg format")
+    solve.add_argument(
+        "--resolute", action="append", default=None, choices=list(ACTORS), metavar="ACTOR",
+        help="scenarios: take this actor as resolute (repeatable; the others not). Default: each actor's likelier type",
+    )  # fmt: skip
+    solve.add_argument(
+        "--resolve-chance", action="store_true",
+        help="scenarios: Nature draws Russia's type from its prior and only Russia sees it (incomplete information)",
+    )  # fmt: skip
+    solve.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
+                       help="scenarios: override a field (repeatable)")  # fmt: skip
+    solve.set_defaults(handler=command_solve)
+
     listing = commands.add_parser("scenarios", help="list the built-in scenarios")
     listing.set_defaults(handler=command_scenarios)
     return parser
@@ -88,9 +125,9 @@ def _scenario_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_with_overrides(args: argparse.Namespace) -> Scenario:
+def load_with_overrides(args: argparse.Namespace, name: str | None = None) -> Scenario:
     overrides = dict(parse_assignment(text) for text in args.overrides)
-    return load_scenario(args.scenario, overrides)
+    return load_scenario(name or args.scenario, overrides)
 
 
 def command_run(args: argparse.Namespace) -> int:
@@ -118,6 +155,50 @@ def command_trace(args: argparse.Namespace) -> int:
     else:
         print("\n".join(tell_story(model)))
     return 0
+
+
+def command_solve(args: argparse.Namespace) -> int:
+    from sim.game.formats import write_game
+    from sim.game.solve import describe, solve
+
+    game = load_game_target(args)
+    solution = solve(game, qre_lambda=args.qre, qre_path_to=args.qre_path)
+    for path, wanted in ((args.export_efg, ".efg"), (args.export_nfg, ".nfg")):
+        if path:
+            if not path.lower().endswith(wanted):
+                raise UsageError(f"{path}: the file must end in {wanted}")
+            write_game(game, path)
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(solution.to_json(), indent=2))
+    else:
+        print("\n".join(describe(solution)))
+    return 0
+
+
+def load_game_target(args: argparse.Namespace):
+    """A game file is solved as it is; a scenario becomes its one-round crisis game."""
+    from sim.game.crisis import crisis_game
+    from sim.game.formats import read_game
+
+    target = Path(args.target)
+    is_game_file = target.suffix.lower() in {".efg", ".nfg"} or (
+        target.suffix.lower() == ".toml" and target.exists() and "players" in _toml_keys(target)
+    )
+    if is_game_file:
+        if args.overrides or args.resolute or args.resolve_chance:
+            raise UsageError("--set, --resolute and --resolve-chance apply to scenarios, not to game files")
+        return read_game(target)
+    scenario = load_with_overrides(args, args.target)
+    resolute = None if args.resolute is None else {key: key in args.resolute for key in ACTORS}
+    return crisis_game(scenario, resolute=resolute, resolve_chance=args.resolve_chance)
+
+
+def _toml_keys(path: Path) -> set[str]:
+    try:
+        return set(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set()  # let the scenario loader report the problem with its usual message
 
 
 def command_validate(args: argparse.Namespace) -> int:
@@ -180,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except ScenarioError as error:
+    except (ScenarioError, GameError) as error:
         print(error, file=sys.stderr)
     except (UsageError, ValueError) as error:
         print(f"sim: error: {error}", file=sys.stderr)

@@ -1,0 +1,288 @@
+"""Nash equilibria of games in normal form.
+
+* :func:`pure_nash` lists every pure-strategy equilibrium of an N-player game by comparing, for
+  each player at once, its payoff array with the maximum along its own axis.
+* :func:`support_enumeration` lists every equilibrium of a nondegenerate two-player game by solving
+  the indifference equations on each pair of equal-sized supports (Nisan et al. 2007, *Algorithmic
+  Game Theory*, ch. 3; the same method as nashpy), and says whether the game is degenerate, in
+  which case the list may be incomplete.
+* :func:`nash_equilibria` picks the method by the number of players and says how complete the
+  answer is: mixed equilibria of games with three or more players need the optional ``pygambit``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.game.normal import GameError, NormalFormGame
+from sim.game.tree import ExtensiveFormGame
+
+TOLERANCE = 1e-9  # on probabilities; on payoffs it is scaled by the game's largest payoff
+
+
+@dataclass(frozen=True, eq=False)
+class Equilibrium:
+    """A mixed profile (one probability vector per player) and each player's expected payoff there."""
+
+    profile: tuple[np.ndarray, ...]
+    payoffs: np.ndarray
+
+    @property
+    def is_pure(self) -> bool:
+        return all(np.isclose(p.max(), 1.0, rtol=0.0, atol=TOLERANCE) for p in self.profile)
+
+    def support(self, player: int) -> tuple[int, ...]:
+        """The pure strategies the player uses with positive probability."""
+        return tuple(int(k) for k in np.flatnonzero(self.profile[player] > TOLERANCE))
+
+    def supports(self) -> tuple[tuple[int, ...], ...]:
+        return tuple(self.support(player) for player in range(len(self.profile)))
+
+    def is_close(self, other: Equilibrium, tol: float = TOLERANCE) -> bool:
+        return all(np.allclose(p, q, rtol=0.0, atol=tol) for p, q in zip(self.profile, other.profile))
+
+
+@dataclass(frozen=True)
+class NashResult:
+    """Equilibria found, how (``method``), whether the list is known to hold them all (``complete``),
+    whether the game is degenerate, and a sentence for the reader (``note``)."""
+
+    equilibria: list[Equilibrium]
+    method: str
+    complete: bool
+    degenerate: bool
+    note: str = ""
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def payoff_tolerance(game: NormalFormGame) -> float:
+    """1e-9 times the payoff scale, so a game and its rescaling are treated alike."""
+    return TOLERANCE * max(1.0, float(np.abs(game.payoffs).max()))
+
+
+def make_equilibrium(game: NormalFormGame, profile: Sequence[np.ndarray]) -> Equilibrium:
+    """Clean round-off (tiny or negative probabilities become 0, then renormalise) and attach payoffs."""
+    cleaned = []
+    for p in profile:
+        q = np.where(np.asarray(p, dtype=float) > TOLERANCE, p, 0.0)
+        cleaned.append(q / q.sum())
+    vectors = tuple(cleaned)
+    for p in vectors:
+        p.setflags(write=False)
+    payoffs = game.expected_payoffs(vectors)
+    payoffs.setflags(write=False)
+    return Equilibrium(vectors, payoffs)
+
+
+def sort_key(equilibrium: Equilibrium) -> tuple:
+    """Pure equilibria first, then by supports, then by probabilities: a stable, readable order."""
+    supports = equilibrium.supports()
+    size = sum(len(s) for s in supports)
+    probabilities = tuple(round(float(x), 9) for p in equilibrium.profile for x in p)
+    return size, supports, probabilities
+
+
+def unique_sorted(equilibria: Iterable[Equilibrium]) -> list[Equilibrium]:
+    """Drop equilibria within 1e-9 of one already kept, then sort with :func:`sort_key`."""
+    kept: list[Equilibrium] = []
+    for candidate in equilibria:
+        if not any(candidate.is_close(other) for other in kept):
+            kept.append(candidate)
+    return sorted(kept, key=sort_key)
+
+
+def as_normal_form(game: NormalFormGame | ExtensiveFormGame) -> NormalFormGame:
+    return game.to_normal_form() if isinstance(game, ExtensiveFormGame) else game
+
+
+# ---------------------------------------------------------------------------------- pure
+
+
+def pure_nash(game: NormalFormGame) -> list[Equilibrium]:
+    """Every pure-strategy Nash equilibrium, in lexicographic order of the strategy indices.
+
+    A profile is an equilibrium when each player's payoff there equals the maximum over its own
+    axis (ties, within the payoff tolerance, count as best responses)."""
+    tol = payoff_tolerance(game)
+    stable = np.ones(game.shape, dtype=bool)
+    for i in range(game.n_players):
+        table = game.payoffs[i]
+        stable &= table >= table.max(axis=i, keepdims=True) - tol
+    return [make_equilibrium(game, game.pure_profile(index)) for index in np.argwhere(stable)]
+
+
+# ---------------------------------------------------------------------------------- two players
+
+
+def indifferent_mix(matrix: np.ndarray) -> tuple[np.ndarray | None, bool]:
+    """Solve ``matrix @ p = u 1`` with ``sum(p) = 1`` for ``(p, u)``.
+
+    ``matrix`` is the chooser's opponent's payoffs restricted to the two supports (rows: the
+    opponent's support, columns: the chooser's). Returns the probabilities (``None`` when the
+    system has no solution) and whether the system is singular, in which case a solution is one
+    point of a continuum."""
+    k = matrix.shape[1]
+    system = np.zeros((matrix.shape[0] + 1, k + 1))
+    system[:-1, :k] = matrix
+    system[:-1, k] = -1.0
+    system[-1, :k] = 1.0
+    rhs = np.zeros(matrix.shape[0] + 1)
+    rhs[-1] = 1.0
+    solution, _, rank, _ = np.linalg.lstsq(system, rhs, rcond=None)
+    scale = max(1.0, float(np.abs(matrix).max()))
+    if np.abs(system @ solution - rhs).max() > TOLERANCE * scale:
+        return None, rank < k + 1
+    return solution[:k], rank < k + 1
+
+
+def extended(size: int, support: Sequence[int], values: np.ndarray) -> np.ndarray:
+    vector = np.zeros(size)
+    vector[list(support)] = values
+    return vector
+
+
+def has_extra_best_responses(values: np.ndarray, support_size: int, tol: float) -> bool:
+    """Whether more pure strategies than ``support_size`` attain the maximum of ``values``."""
+    return int(np.count_nonzero(values >= values.max() - tol)) > support_size
+
+
+def pure_strategies_degenerate(game: NormalFormGame) -> bool:
+    """A pure strategy (support of size 1) with two or more pure best responses makes a game degenerate."""
+    tol = payoff_tolerance(game)
+    A, B = game.payoffs
+    rows = any(has_extra_best_responses(B[i], 1, tol) for i in range(A.shape[0]))
+    columns = any(has_extra_best_responses(A[:, j], 1, tol) for j in range(A.shape[1]))
+    return rows or columns
+
+
+def equilibrium_degenerate(game: NormalFormGame, equilibrium: Equilibrium) -> bool:
+    """Evidence of degeneracy: a player has more pure best responses to the other's mix than the
+    other's support size."""
+    tol = payoff_tolerance(game)
+    x, y = equilibrium.profile
+    A, B = game.payoffs
+    return has_extra_best_responses(A @ y, len(equilibrium.support(1)), tol) or has_extra_best_responses(
+        x @ B, len(equilibrium.support(0)), tol
+    )
+
+
+def support_candidate(
+    game: NormalFormGame, rows: tuple[int, ...], columns: tuple[int, ...]
+) -> tuple[Equilibrium | None, bool]:
+    """The equilibrium on one pair of supports, if any, and whether a singular system hints at a continuum."""
+    A, B = game.payoffs
+    m, n = A.shape
+    y_part, singular_y = indifferent_mix(A[np.ix_(rows, columns)])
+    x_part, singular_x = indifferent_mix(B[np.ix_(rows, columns)].T)
+    if x_part is None or y_part is None or x_part.min() < -TOLERANCE or y_part.min() < -TOLERANCE:
+        return None, False
+    x, y = extended(m, rows, x_part), extended(n, columns, y_part)
+    tol = payoff_tolerance(game)
+    row_values, column_values = A @ y, x @ B
+    if (
+        row_values.max() > row_values[list(rows)].min() + tol
+        or column_values.max() > column_values[list(columns)].min() + tol
+    ):
+        return None, False
+    return make_equilibrium(game, (x, y)), singular_x or singular_y
+
+
+def support_enumeration(game: NormalFormGame) -> tuple[list[Equilibrium], bool]:
+    """All Nash equilibria of a nondegenerate two-player game, and whether the game is degenerate.
+
+    For each pair of supports of equal size k, solve the indifference equations (each player's
+    mix makes the other indifferent across the other's support) and keep solutions that are
+    probability vectors with no profitable pure deviation. In a nondegenerate game (no mixed
+    strategy with support of size k has more than k pure best responses) every equilibrium has
+    supports of equal size and is isolated, so the list is complete (Nisan et al. 2007, ch. 3).
+
+    Degenerate games: equilibria may come in continua, and some equilibria only live on supports
+    of unequal size, so the list may miss some; it still holds only true equilibria (for a
+    continuum, typically some points of it). Degeneracy is detected for every pure strategy, for
+    every equilibrium found, and whenever a support system is singular but yields an equilibrium;
+    a degenerate game can still go undetected, so ``False`` means "no evidence found".
+    """
+    if game.n_players != 2:
+        raise GameError(f"support enumeration needs two players, not {game.n_players}")
+    m, n = game.shape
+    found: list[Equilibrium] = []
+    degenerate = pure_strategies_degenerate(game)
+    for k in range(1, min(m, n) + 1):
+        for rows in itertools.combinations(range(m), k):
+            for columns in itertools.combinations(range(n), k):
+                equilibrium, singular = support_candidate(game, rows, columns)
+                if equilibrium is not None:
+                    found.append(equilibrium)
+                    degenerate = degenerate or singular or equilibrium_degenerate(game, equilibrium)
+    return unique_sorted(found), degenerate
+
+
+# ---------------------------------------------------------------------------------- dispatcher
+
+
+def gambit_equilibria(game: NormalFormGame) -> list[Equilibrium] | None:
+    """Mixed equilibria from pygambit's global Newton method (Govindan and Wilson 2003), when
+    pygambit is installed and works; ``None`` otherwise. Only equilibria that pass our own regret
+    check are kept."""
+    try:
+        import pygambit
+    except ImportError:
+        return None
+    try:
+        arrays = [np.asarray(game.payoffs[i]).tolist() for i in range(game.n_players)]
+        gambit_game = pygambit.Game.from_arrays(*arrays)
+        result = pygambit.nash.gnm_solve(gambit_game)
+        profiles = [
+            [np.array([float(eq[strategy]) for strategy in player.strategies]) for player in gambit_game.players]
+            for eq in result.equilibria
+        ]
+    except Exception:  # an optional extra with a changing API: never let it break the solver
+        return None
+    tol = max(1e-7, payoff_tolerance(game))
+    return [make_equilibrium(game, profile) for profile in profiles if game.regret(profile) <= tol]
+
+
+def nash_equilibria(game: NormalFormGame | ExtensiveFormGame) -> NashResult:
+    """Nash equilibria, with the method chosen by the number of players (trees are solved in normal form).
+
+    * one player: its optimal pure strategies (any mix of them is optimal too);
+    * two players: support enumeration, complete unless the game is degenerate;
+    * more players: pure equilibria only (plus whatever pygambit's global Newton method finds,
+      if installed); never complete.
+    """
+    game = as_normal_form(game)
+    if game.n_players == 1:
+        equilibria = pure_nash(game)
+        several = len(equilibria) > 1
+        note = "any mix of these optimal strategies is optimal too" if several else ""
+        return NashResult(equilibria, "optimisation", True, several, note)
+    if game.n_players == 2:
+        equilibria, degenerate = support_enumeration(game)
+        note = (
+            "degenerate game: equilibria may form continua and support enumeration of equal sizes "
+            "can miss some; the list holds only verified equilibria"
+            if degenerate
+            else ""
+        )
+        return NashResult(equilibria, "support enumeration", not degenerate, degenerate, note)
+    return many_player_result(game)
+
+
+def many_player_result(game: NormalFormGame) -> NashResult:
+    """Pure equilibria of an N-player game, plus pygambit's mixed ones when it is installed."""
+    pure = pure_nash(game)
+    mixed = gambit_equilibria(game)
+    if mixed is None:
+        note = (
+            f"{game.n_players}-player game: only pure-strategy equilibria are listed; mixed equilibria "
+            "need the optional pygambit extra"
+        )
+        return NashResult(pure, "pure enumeration", False, False, note)
+    note = f"{game.n_players}-player game: all pure equilibria, and mixed ones found by pygambit's gnm (not all)"
+    return NashResult(unique_sorted([*pure, *mixed]), "pure enumeration + pygambit gnm", False, False, note)

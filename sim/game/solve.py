@@ -1,0 +1,241 @@
+"""Solve a game: its Nash equilibria, its subgame-perfect equilibria (trees of perfect
+information) and, on request, its logit quantal response equilibrium at one lambda or along the
+path as lambda grows. ``Solution.to_json()`` is the stable JSON of ``sim solve --json``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.game.nash import NashResult, nash_equilibria
+from sim.game.normal import NormalFormGame
+from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
+from sim.game.spe import SubgamePerfect, subgame_perfect_equilibria
+from sim.game.tree import ExtensiveFormGame, Node
+
+Game = NormalFormGame | ExtensiveFormGame
+TREE_PRINT_LIMIT = 120  # nodes; larger trees are summarised
+
+
+@dataclass
+class Solution:
+    game: Game
+    normal_form: NormalFormGame
+    nash: NashResult
+    spe: list[SubgamePerfect] | None
+    qre: QREResult | None = None
+    path: list[QREPoint] | None = None
+
+    @property
+    def players(self) -> tuple[str, ...]:
+        return self.game.players
+
+    def subgame_perfect_flags(self) -> list[bool] | None:
+        """For each Nash equilibrium, whether it is one of the subgame-perfect ones (trees only).
+
+        A Nash equilibrium that is not subgame perfect rests on a threat its maker would not carry
+        out if put to the test: the distinction a deterrence analysis turns on.
+        """
+        if not self.spe or not isinstance(self.game, ExtensiveFormGame):
+            return None
+        perfect = {_strategy_labels(self.game, e.choices) for e in self.spe}
+        flags = []
+        for equilibrium in self.nash.equilibria:
+            if not all(np.isclose(vector.max(), 1.0) for vector in equilibrium.profile):
+                flags.append(False)
+                continue
+            strategies = zip(self.normal_form.strategies, equilibrium.profile)
+            chosen = tuple(labels[int(np.argmax(vector))] for labels, vector in strategies)
+            flags.append(chosen in perfect)
+        return flags
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON summary (docs/game-theory.md)."""
+        flags = self.subgame_perfect_flags()
+        result: dict[str, Any] = {
+            "game": self.game.title,
+            "players": list(self.players),
+            "strategies": {
+                p: list(labels) for p, labels in zip(self.players, self.normal_form.strategies, strict=True)
+            },
+            "nash": [
+                {"profile": _per_player(self.players, e.profile), "payoffs": _payoffs(self.players, e.payoffs)}
+                | ({} if flags is None else {"subgame_perfect": flags[k]})
+                for k, e in enumerate(self.nash.equilibria)
+            ],
+            "spe": None,
+            "qre": None,
+        }
+        if self.spe:
+            first = self.spe[0]
+            result["spe"] = {
+                "path": list(first.path),
+                "payoffs": _payoffs(self.players, first.payoffs),
+                "ties": first.has_ties,
+            }
+        if self.qre is not None:
+            result["qre"] = {"lambda": float(self.qre.lam), **_qre_profile(self.game, self.qre)}
+        if self.path is not None:
+            result["qre_path"] = [{"lambda": float(point.lam), **_qre_profile(self.game, point)} for point in self.path]
+        return result
+
+
+def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None = None) -> Solution:
+    """Nash and subgame-perfect equilibria; logit QRE at ``qre_lambda`` and along the path to ``qre_path_to``."""
+    normal_form = game.to_normal_form() if isinstance(game, ExtensiveFormGame) else game
+    spe = None
+    if isinstance(game, ExtensiveFormGame) and game.is_perfect_information():
+        spe = subgame_perfect_equilibria(game)
+    qre = logit_qre(game, qre_lambda) if qre_lambda is not None else None
+    path = qre_path(game, qre_path_to) if qre_path_to is not None else None
+    return Solution(game, normal_form, nash_equilibria(normal_form), spe, qre, path)
+
+
+def _strategy_labels(game: ExtensiveFormGame, choices: dict[tuple[str, ...], str]) -> tuple[str, ...]:
+    """The normal-form strategy labels (one per player) of a subgame-perfect choice map."""
+    history_of: dict[int, tuple[str, ...]] = {}
+    stack = [(game.root, ())]
+    while stack:
+        node, history = stack.pop()
+        history_of[id(node)] = history
+        stack.extend((child, (*history, action)) for action, child in zip(node.actions, node.children))
+    labels = []
+    for player in range(game.n_players):
+        actions = [choices[history_of[id(infoset.nodes[0])]] for infoset in game.infosets_of(player)]
+        labels.append("/".join(actions) or "(no move)")
+    return tuple(labels)
+
+
+def _per_player(players: tuple[str, ...], vectors) -> dict[str, list[float]]:
+    return {p: [float(x) for x in np.asarray(v)] for p, v in zip(players, vectors, strict=True)}
+
+
+def _payoffs(players: tuple[str, ...], values) -> dict[str, float]:
+    return {p: float(x) for p, x in zip(players, np.asarray(values), strict=True)}
+
+
+def _qre_profile(game: Game, qre) -> dict[str, Any]:
+    """A normal form's QRE is one mixed strategy per player; a tree's is one behaviour strategy per
+    information set, concatenated per player in information-set order and labelled."""
+    if isinstance(game, NormalFormGame):
+        return {"profile": _per_player(game.players, qre.profile)}
+    profile: dict[str, list[float]] = {p: [] for p in game.players}
+    labels: dict[str, list[str]] = {p: [] for p in game.players}
+    for infoset, vector in zip(game.infosets(), qre.profile, strict=True):
+        player = game.players[infoset.player]
+        profile[player].extend(float(x) for x in vector)
+        labels[player].extend(f"{infoset.key}: {action}" for action in infoset.actions)
+    return {"profile": profile, "actions": labels}
+
+
+# --------------------------------------------------------------------------------------------
+# Text
+
+
+def describe(solution: Solution, max_listed: int = 10) -> list[str]:
+    """The solution for a terminal: the game, the subgame-perfect path, Nash equilibria, QRE."""
+    game, players = solution.game, solution.players
+    lines = [f"Game: {game.title or '(untitled)'}", f"Players: {', '.join(players)}"]
+    if isinstance(game, ExtensiveFormGame):
+        nodes = list(game.nodes())
+        lines.append(f"Tree: {len(nodes)} nodes, {len(game.infosets())} information sets")
+        if len(nodes) <= TREE_PRINT_LIMIT:
+            lines.extend(_draw(game, game.root, "", ""))
+    else:
+        lines.append(
+            "Strategies: " + "; ".join(f"{p}: {', '.join(s)}" for p, s in zip(players, game.strategies, strict=True))
+        )
+    lines.append("")
+    lines.extend(_describe_spe(solution))
+    lines.append("")
+    lines.extend(_describe_nash(solution, max_listed))
+    if solution.qre is not None:
+        lines.append("")
+        lines.extend(_describe_qre(game, solution.qre))
+    if solution.path is not None:
+        lines.append("")
+        lines.append(
+            f"QRE path: {len(solution.path)} points from lambda 0 to {solution.path[-1].lam:g} (use --json for all)"
+        )
+    return lines
+
+
+def _draw(game: ExtensiveFormGame, node: Node, prefix: str, edge: str) -> list[str]:
+    if node.kind == "terminal":
+        payoffs = ", ".join(f"{x:+.3g}" for x in node.payoffs)
+        return [f"{prefix}{edge}-> {node.outcome or 'end'} ({payoffs})"]
+    who = game.players[node.player] if node.kind == "decision" else "chance"
+    lines = [f"{prefix}{edge}{who}" + (f" [{node.infoset}]" if node.kind == "decision" and node.infoset else "")]
+    for k, (action, child) in enumerate(zip(node.actions, node.children, strict=True)):
+        label = f"{action} ({node.probabilities[k]:.3g})" if node.kind == "chance" else action
+        lines.extend(_draw(game, child, prefix + "    ", f"{label}: "))
+    return lines
+
+
+def _describe_spe(solution: Solution) -> list[str]:
+    if solution.spe is None:
+        return ["Subgame-perfect equilibrium: not computed (the game is not a tree of perfect information)."]
+    first = solution.spe[0]
+    payoffs = ", ".join(f"{p} {x:+.4g}" for p, x in zip(solution.players, first.payoffs, strict=True))
+    lines = [f"Subgame-perfect equilibrium path: {' -> '.join(first.path)}", f"  payoffs: {payoffs}"]
+    if first.has_ties:
+        tied = "; ".join(" -> ".join(h) or "(root)" for h in first.ties)
+        distinct: dict[tuple, int] = {}
+        for other in solution.spe:
+            key = (other.path, tuple(np.round(other.payoffs, 9)))
+            distinct[key] = distinct.get(key, 0) + 1
+        lines.append(f"  ties: movers are indifferent after {tied}")
+        lines.append(f"  {len(solution.spe)} subgame-perfect equilibria, {len(distinct)} distinct paths:")
+        for (path, values), count in distinct.items():
+            lines.append(f"    {' -> '.join(path)}  ({', '.join(f'{x:+.4g}' for x in values)})  x{count}")
+    else:
+        lines.append("  ties: none (the equilibrium is unique)")
+    return lines
+
+
+def _describe_nash(solution: Solution, max_listed: int) -> list[str]:
+    result, players = solution.nash, solution.players
+    if result.complete:
+        kind = "all equilibria"
+    else:
+        kind = "pure equilibria only" if "pure" in result.method else "possibly not all equilibria"
+    lines = [f"Nash equilibria ({result.method}; {kind}): {len(result.equilibria)} found"]
+    if result.degenerate:
+        lines.append("  the game is degenerate: equilibria may form continua, and some may be missed")
+    if result.note:
+        lines.append(f"  note: {result.note}")
+    flags = solution.subgame_perfect_flags()
+    if flags is not None:
+        lines.append(
+            f"  {sum(flags)} of them subgame perfect; the other {len(flags) - sum(flags)} rest on threats "
+            "that would not be carried out if tested (marked *)"
+        )
+    for number, equilibrium in enumerate(result.equilibria[:max_listed], start=1):
+        parts = []
+        for player, labels, vector in zip(players, solution.normal_form.strategies, equilibrium.profile, strict=True):
+            support = [
+                f"{labels[k]}" + ("" if vector[k] > 1 - 1e-9 else f" {vector[k]:.4g}")
+                for k in np.flatnonzero(vector > 1e-9)
+            ]
+            parts.append(f"{player}: {', '.join(support)}")
+        payoffs = ", ".join(f"{x:+.4g}" for x in equilibrium.payoffs)
+        mark = "*" if flags is not None and not flags[number - 1] else ""
+        lines.append(f"  {number}.{mark} {'; '.join(parts)}  ({payoffs})")
+    if len(result.equilibria) > max_listed:
+        lines.append(f"  ... and {len(result.equilibria) - max_listed} more (use --json for all)")
+    return lines
+
+
+def _describe_qre(game: Game, qre: QREResult) -> list[str]:
+    lines = [f"Logit QRE at lambda = {qre.lam:g}:"]
+    if isinstance(game, NormalFormGame):
+        for player, labels, vector in zip(game.players, game.strategies, qre.profile, strict=True):
+            lines.append(f"  {player}: " + ", ".join(f"{a} {x:.3f}" for a, x in zip(labels, vector, strict=True)))
+        return lines
+    for infoset, vector in zip(game.infosets(), qre.profile, strict=True):
+        choices = ", ".join(f"{a} {x:.3f}" for a, x in zip(infoset.actions, vector, strict=True))
+        lines.append(f"  {game.players[infoset.player]} [{infoset.key}]: {choices}")
+    return lines

@@ -1,0 +1,83 @@
+"""`sim solve`: scenarios and game files, text and JSON, exports, and bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+
+JSON_KEYS = {"game", "players", "strategies", "nash", "spe", "qre"}
+
+
+def solve(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(["solve", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_solving_a_scenario_prints_the_tree_the_path_and_the_equilibria(capsys):
+    code, out, _ = solve(capsys, "classroom_chicken")
+    assert code == 0
+    assert "Subgame-perfect equilibrium path: deploy -> threaten" in out
+    assert "ties:" in out and "Nash equilibria" in out and "coalition [coalition]" in out
+
+
+def test_scenario_json_follows_the_stable_schema(capsys):
+    code, out, _ = solve(capsys, "coalition_2026", "--json", "--qre", "2")
+    solution = json.loads(out)
+    assert code == 0 and set(solution) >= JSON_KEYS
+    assert solution["players"] == ["coalition", "russia", "us"]
+    assert solution["spe"]["path"][:3] == ["deploy", "threaten", "threaten"]
+    assert solution["spe"]["ties"] is False
+    assert solution["qre"]["lambda"] == 2.0
+    for player, probabilities in solution["qre"]["profile"].items():
+        assert len(probabilities) == len(solution["qre"]["actions"][player])
+    for equilibrium in solution["nash"]:
+        for player, probabilities in equilibrium["profile"].items():
+            assert len(probabilities) == len(solution["strategies"][player])
+            assert sum(probabilities) == pytest.approx(1.0)
+
+
+def test_resolute_russia_changes_the_equilibrium(capsys):
+    code, out, _ = solve(capsys, "classroom_chicken", "--resolute", "russia", "--json")
+    assert code == 0 and json.loads(out)["spe"]["path"] == ["back_down"]
+
+
+def test_resolve_chance_has_no_subgame_perfect_answer_but_has_a_qre(capsys):
+    code, out, _ = solve(capsys, "coalition_2026", "--resolve-chance", "--json", "--qre", "1")
+    solution = json.loads(out)
+    assert code == 0 and solution["spe"] is None and solution["qre"] is not None
+
+
+def test_export_and_solve_the_exported_game_again(tmp_path, capsys):
+    efg, nfg = tmp_path / "crisis.efg", tmp_path / "crisis.nfg"
+    code, first, _ = solve(capsys, "coalition_2026", "--json", "--export-efg", str(efg), "--export-nfg", str(nfg))
+    assert code == 0 and efg.exists() and nfg.exists()
+    _, again, _ = solve(capsys, str(efg), "--json")
+    assert json.loads(again)["spe"] == json.loads(first)["spe"]
+    _, normal, _ = solve(capsys, str(nfg), "--json")
+    assert len(json.loads(normal)["nash"]) == len(json.loads(first)["nash"])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["coalition_2026", "--qre", "-1"], "--qre"),
+        (["coalition_2026", "--export-efg", "out.txt"], ".efg"),
+        (["coalition_2026", "--resolute", "france"], "--resolute"),
+        (["BAD_EFG"], "bad.efg:"),
+        (["BAD_EFG", "--set", "rounds=2"], "apply to scenarios"),
+    ],
+)
+def test_bad_input_exits_2_without_a_traceback(tmp_path, args, words):
+    bad = tmp_path / "bad.efg"
+    bad.write_text('EFG 2 R "broken" { "A" "B" }\n""\n\np "" 3 1 "" { "x" } 0\nt "" 1 "o" { 1 2 }\n')
+    args = [str(bad) if arg == "BAD_EFG" else arg for arg in args]
+    command = [sys.executable, "-m", "sim", "solve", *args]
+    completed = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert completed.returncode == 2, completed.stderr
+    assert words in completed.stderr and "Traceback" not in completed.stderr
