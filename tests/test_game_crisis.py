@@ -107,3 +107,34 @@ def test_resolve_chance_makes_an_imperfect_information_game():
     assert all(len(i.nodes) == 2 for i in us_sets), "the US cannot tell Russia's types apart"
     russia_sets = [i for i in game.infosets() if i.player == 1]
     assert all(len(i.nodes) == 1 for i in russia_sets), "Russia knows its own type"
+
+
+def test_a_mixed_equilibrium_can_be_subgame_perfect():
+    """Mixing where the mover is indifferent is still sequentially rational."""
+    from sim.game.solve import solve
+    from sim.game.tree import ExtensiveFormGame
+
+    t = Node.terminal
+    game = ExtensiveFormGame(
+        ("P1", "P2"), Node.decision(0, {"L": t([1, 0]), "R": Node.decision(1, {"a": t([2, 1]), "b": t([0, 1])})})
+    )
+    solution = solve(game)
+    flags = solution.subgame_perfect_flags()
+    for equilibrium, flag in zip(solution.nash.equilibria, flags):
+        mixes_where_indifferent = not equilibrium.is_pure
+        assert flag or not mixes_where_indifferent, equilibrium.profile
+    assert all(flags), "P2 is indifferent, so every Nash equilibrium here is subgame perfect"
+
+
+def test_non_credible_threat_is_not_subgame_perfect():
+    from sim.game import read_game, solve
+
+    solution = solve(read_game("games/chain_store.efg"))
+    verdict = {
+        tuple(int(v.argmax()) for v in e.profile): flag
+        for e, flag in zip(solution.nash.equilibria, solution.subgame_perfect_flags())
+        if e.is_pure
+    }
+    entrant, incumbent = solution.normal_form.strategies
+    assert verdict[(entrant.index("in"), incumbent.index("accommodate"))] is True
+    assert verdict[(entrant.index("out"), incumbent.index("fight"))] is False

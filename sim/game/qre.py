@@ -20,13 +20,14 @@ directions in one vectorised pass.
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from scipy.linalg import null_space
+from scipy.linalg import LinAlgWarning, lu_factor, lu_solve, null_space
 from scipy.special import log_softmax, softmax
 
 from sim.game.normal import GameError, NormalFormGame
@@ -157,10 +158,20 @@ class TreeAgentForm(AgentForm):
             if parent >= 0:
                 self._link(position, parent, k, records[parent][0])
                 depth[position] = depth[parent] + 1
-        self.levels = [np.flatnonzero(depth == d) for d in range(1, int(depth.max()) + 1)]
+        self.levels = [self._level(np.flatnonzero(depth == d)) for d in range(1, int(depth.max()) + 1)]
         self.members = np.flatnonzero(self.node_infoset >= 0)
+        self.members = self.members[np.argsort(self.node_infoset[self.members], kind="stable")]
         self.member_agent = self.node_infoset[self.members]
+        self.member_starts = group_starts(self.member_agent)
         self._index_actions()
+
+    def _level(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes at one depth, where each run of siblings starts, and their parents.
+
+        In depth-first order the nodes of a level come grouped by parent, so sums over siblings
+        are one ``np.add.reduceat``."""
+        starts = group_starts(self.parent[nodes])
+        return nodes, starts, self.parent[nodes][starts]
 
     def _link(self, position: int, parent: int, k: int, parent_node) -> None:
         """Record the edge from ``parent`` (its ``k``-th child) into ``position``."""
@@ -171,17 +182,19 @@ class TreeAgentForm(AgentForm):
             self.edge_action[position] = self.starts[self.node_infoset[parent]] + k
 
     def _index_actions(self) -> None:
-        """Pairs (flat action, member node, child, owner) for the action-value sums."""
-        flat, member, child, owner = [], [], [], []
+        """Terms (flat action, member node, child, owner) of the action-value sums, grouped by action."""
+        terms = []
         for m, position in enumerate(self.members):
             h = self.node_infoset[position]
-            for k, child_position in enumerate(self.children[position]):
-                flat.append(self.starts[h] + k)
-                member.append(m)
-                child.append(child_position)
-                owner.append(self.agents[h].player)
-        self.pair_flat, self.pair_member = np.array(flat, dtype=int), np.array(member, dtype=int)
-        self.pair_child, self.pair_owner = np.array(child, dtype=int), np.array(owner, dtype=int)
+            for k, child in enumerate(self.children[position]):
+                terms.append((self.starts[h] + k, m, child, self.agents[h].player))
+        terms.sort()
+        self.term_flat, self.term_member, self.term_child, self.term_owner = (
+            (np.array(column, dtype=int).reshape(-1) for column in zip(*terms, strict=True))
+            if terms
+            else (np.zeros(0, dtype=int),) * 4
+        )
+        self.term_starts = group_starts(self.term_flat)
         self.decision_edges = np.flatnonzero(self.edge_action >= 0)
         self.decision_actions = self.edge_action[self.decision_edges]
         with np.errstate(divide="ignore"):
@@ -194,36 +207,39 @@ class TreeAgentForm(AgentForm):
         ).astype(log_sigma.dtype)
         log_weight[self.decision_edges] = log_sigma[self.decision_actions]
         log_reach = np.zeros_like(log_weight)
-        for level in self.levels:
-            log_reach[level] = log_reach[self.parent[level]] + log_weight[level]
+        for nodes, _, _ in self.levels:
+            log_reach[nodes] = log_reach[self.parent[nodes]] + log_weight[nodes]
         values = self._node_values(np.exp(log_weight))
         belief = self._beliefs(log_reach[self.members])
-        terms = belief[self.pair_member] * values[self.pair_child, self.pair_owner]
-        out = np.zeros((self.n_unknowns, *batch), dtype=terms.dtype)
-        np.add.at(out, self.pair_flat, terms)
-        return out
+        terms = belief[self.term_member] * values[self.term_child, self.term_owner]
+        if not len(terms):
+            return np.zeros((0, *batch), dtype=log_sigma.dtype)
+        return np.add.reduceat(terms, self.term_starts, axis=0)
 
     def _node_values(self, weight: np.ndarray) -> np.ndarray:
         """Backward pass: every node's expected payoff vector, shape (nodes, players, batch...)."""
         batch = weight.shape[1:]
         values = np.zeros((len(self.parent), self.payoffs.shape[1], *batch), dtype=weight.dtype)
         values += self.payoffs.reshape(*self.payoffs.shape, *[1] * len(batch))
-        for level in reversed(self.levels):
-            np.add.at(values, self.parent[level], weight[level][:, None] * values[level])
+        for nodes, starts, parents in reversed(self.levels):
+            values[parents] = np.add.reduceat(weight[nodes][:, None] * values[nodes], starts, axis=0)
         return values
 
     def _beliefs(self, log_reach: np.ndarray) -> np.ndarray:
         """Probability of each node given its information set is reached (uniform if it cannot be)."""
-        shift = np.full((len(self.agents), *log_reach.shape[1:]), -np.inf)
-        np.maximum.at(shift, self.member_agent, log_reach.real)
+        shift = np.maximum.reduceat(log_reach.real, self.member_starts, axis=0)
         shift[~np.isfinite(shift)] = 0.0
         weight = np.exp(log_reach - shift[self.member_agent])
-        total = np.zeros(shift.shape, dtype=weight.dtype)
-        np.add.at(total, self.member_agent, weight)
-        counts = np.bincount(self.member_agent, minlength=len(self.agents)).reshape(-1, *[1] * (weight.ndim - 1))
+        total = np.add.reduceat(weight, self.member_starts, axis=0)
+        counts = np.diff(np.append(self.member_starts, len(self.members))).reshape(-1, *[1] * (weight.ndim - 1))
         reachable = (total.real > 0)[self.member_agent]
         safe_total = np.where(total.real > 0, total, 1.0)[self.member_agent]
         return np.where(reachable, weight / safe_total, 1.0 / counts[self.member_agent])
+
+
+def group_starts(keys: np.ndarray) -> np.ndarray:
+    """Where each run of equal values starts in a sorted array (the offsets ``reduceat`` takes)."""
+    return np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]])) if len(keys) else np.zeros(0, dtype=int)
 
 
 def agent_form(game: NormalFormGame | ExtensiveFormGame | AgentForm) -> AgentForm:
@@ -288,6 +304,10 @@ class Homotopy:
         peak = np.repeat(np.maximum.reduceat(z, self.form.starts), self.form.sizes)
         return z - peak - np.log(self.segment_sum(np.exp(z - peak)))
 
+    def residual(self, y: np.ndarray) -> np.ndarray:
+        x, lam = y[:-1], y[-1]
+        return x - self.log_softmax(lam * self.form.flat_values(x))
+
     def jacobian(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``[dH/dx, dH/dlam]`` (shape N x (N+1)) and ``H``, with dv/dx by one batched complex step."""
         x, lam = y[:-1], y[-1]
@@ -327,7 +347,7 @@ class Settings:
     growth: float = 1.6
     min_step: float = 1e-10
     max_steps: int = 20000
-    max_newton: int = 8
+    max_newton: int = 12
     min_cosine: float = 0.97
     max_prob_step: float = 0.1
 
@@ -335,29 +355,39 @@ class Settings:
 # ---------------------------------------------------------------------------------- continuation
 
 
+def factorise(jacobian: np.ndarray, direction: np.ndarray) -> tuple:
+    """LU factors of the bordered matrix ``[dH/dy; direction]`` used by the corrector."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LinAlgWarning)
+        return lu_factor(np.vstack([jacobian, direction]), check_finite=False)
+
+
 def corrector(
-    homotopy: Homotopy, predicted: np.ndarray, direction: np.ndarray, settings: Settings
-) -> tuple[np.ndarray, np.ndarray] | None:
+    homotopy: Homotopy, jacobian: np.ndarray, predicted: np.ndarray, direction: np.ndarray, settings: Settings
+) -> np.ndarray | None:
     """Newton on ``H = 0`` plus ``direction . (y - predicted) = 0`` (the pseudo-arclength plane).
 
-    Returns the corrected point and its Jacobian, or ``None`` if the residual does not shrink
-    fast enough (a sign that the step left the branch's basin and may jump to another branch)."""
+    Chord iterations first: the last accepted point's Jacobian is reused while the residual falls
+    fast; it is refreshed at the current iterate (a true Newton step) when progress slows. A step
+    thus usually costs one Jacobian (at the new point, for the next tangent) plus a few cheap
+    residuals. Returns ``None`` if the residual stops falling (the step was too long: it may have
+    left the branch's basin)."""
+    factors = factorise(jacobian, direction)
     y = predicted.copy()
     previous_error = np.inf
     for _ in range(settings.max_newton):
-        jacobian, residual = homotopy.jacobian(y)
+        residual = homotopy.residual(y)
         error = float(np.abs(residual).max())
         if error <= 10 * homotopy.tolerance(y[-1]):
-            return y, jacobian
-        if not error < 0.5 * previous_error:
+            return y
+        if not error < previous_error:
             return None
-        system = np.vstack([jacobian, direction])
-        rhs = np.concatenate([residual, [direction @ (y - predicted)]])
-        try:
-            y = y + np.linalg.solve(system, -rhs)
-        except np.linalg.LinAlgError:
+        if error > 0.25 * previous_error < np.inf:
+            factors = factorise(homotopy.jacobian(y)[0], direction)
+        step = lu_solve(factors, np.concatenate([residual, [direction @ (y - predicted)]]), check_finite=False)
+        if not np.all(np.isfinite(step)):
             return None
-        previous_error = error
+        y, previous_error = y - step, error
     return None
 
 
@@ -401,13 +431,14 @@ def trace(form: AgentForm, lam_stop: float, settings: Settings) -> list[tuple[fl
         return [(0.0, y[:-1])] + ([(lam_stop, y[:-1])] if lam_stop > 0 else [])
     start = np.zeros(homotopy.n + 1)
     start[-1] = 1.0
-    direction = tangent(homotopy.jacobian(y)[0], start)
+    jacobian = homotopy.jacobian(y)[0]
+    direction = tangent(jacobian, start)
     points, step = [(0.0, y[:-1])], settings.first_step
     for _ in range(settings.max_steps):
-        result = corrector(homotopy, y + step * direction, direction, settings)
-        if result is not None:
-            new, jacobian = result
-            new_direction = tangent(jacobian, direction)
+        new = corrector(homotopy, jacobian, y + step * direction, direction, settings)
+        if new is not None:
+            new_jacobian = homotopy.jacobian(new)[0]
+            new_direction = tangent(new_jacobian, direction)
             if accept(y, new, direction, new_direction, settings):
                 if new[-1] >= lam_stop:
                     fraction = (lam_stop - y[-1]) / (new[-1] - y[-1])
@@ -415,7 +446,7 @@ def trace(form: AgentForm, lam_stop: float, settings: Settings) -> list[tuple[fl
                     if landed is not None:
                         return [*points, (lam_stop, landed)]
                 else:
-                    y, direction = new, new_direction
+                    y, direction, jacobian = new, new_direction, new_jacobian
                     points.append((float(y[-1]), y[:-1]))
                     step *= settings.growth
                     continue

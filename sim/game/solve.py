@@ -13,7 +13,7 @@ import numpy as np
 from sim.game.nash import NashResult, nash_equilibria
 from sim.game.normal import NormalFormGame
 from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
-from sim.game.spe import SubgamePerfect, subgame_perfect_equilibria
+from sim.game.spe import SubgamePerfect, is_subgame_perfect, subgame_perfect_equilibria
 from sim.game.tree import ExtensiveFormGame, Node
 
 Game = NormalFormGame | ExtensiveFormGame
@@ -34,23 +34,15 @@ class Solution:
         return self.game.players
 
     def subgame_perfect_flags(self) -> list[bool] | None:
-        """For each Nash equilibrium, whether it is one of the subgame-perfect ones (trees only).
+        """For each Nash equilibrium, whether it is subgame perfect (perfect-information trees only).
 
         A Nash equilibrium that is not subgame perfect rests on a threat its maker would not carry
-        out if put to the test: the distinction a deterrence analysis turns on.
+        out if put to the test: the distinction a deterrence analysis turns on. Mixed equilibria
+        are judged by the behaviour they induce at every information set.
         """
         if not self.spe or not isinstance(self.game, ExtensiveFormGame):
             return None
-        perfect = {_strategy_labels(self.game, e.choices) for e in self.spe}
-        flags = []
-        for equilibrium in self.nash.equilibria:
-            if not all(np.isclose(vector.max(), 1.0) for vector in equilibrium.profile):
-                flags.append(False)
-                continue
-            strategies = zip(self.normal_form.strategies, equilibrium.profile)
-            chosen = tuple(labels[int(np.argmax(vector))] for labels, vector in strategies)
-            flags.append(chosen in perfect)
-        return flags
+        return [is_subgame_perfect(self.game, _behaviour(self.game, e.profile)) for e in self.nash.equilibria]
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON summary (docs/game-theory.md)."""
@@ -94,19 +86,18 @@ def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None
     return Solution(game, normal_form, nash_equilibria(normal_form), spe, qre, path)
 
 
-def _strategy_labels(game: ExtensiveFormGame, choices: dict[tuple[str, ...], str]) -> tuple[str, ...]:
-    """The normal-form strategy labels (one per player) of a subgame-perfect choice map."""
-    history_of: dict[int, tuple[str, ...]] = {}
-    stack = [(game.root, ())]
-    while stack:
-        node, history = stack.pop()
-        history_of[id(node)] = history
-        stack.extend((child, (*history, action)) for action, child in zip(node.actions, node.children))
-    labels = []
-    for player in range(game.n_players):
-        actions = [choices[history_of[id(infoset.nodes[0])]] for infoset in game.infosets_of(player)]
-        labels.append("/".join(actions) or "(no move)")
-    return tuple(labels)
+def _behaviour(game: ExtensiveFormGame, profile) -> dict[tuple[int, str], np.ndarray]:
+    """The behaviour a mixed normal-form profile induces: at each information set, the chance that
+    the player's strategy picks each action there (strategies list one action per infoset)."""
+    behaviour = {}
+    for player, mixed in enumerate(profile):
+        strategies = game.pure_strategies(player)
+        for k, infoset in enumerate(game.infosets_of(player)):
+            probabilities = np.zeros(len(infoset.actions))
+            for weight, strategy in zip(mixed, strategies):
+                probabilities[infoset.actions.index(strategy[k])] += weight
+            behaviour[(player, infoset.key)] = probabilities
+    return behaviour
 
 
 def _per_player(players: tuple[str, ...], vectors) -> dict[str, list[float]]:

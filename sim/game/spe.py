@@ -3,9 +3,9 @@
 At each decision node the mover takes an action of highest expected payoff to itself, given
 optimal play below; chance nodes average over their branches. Where actions tie, the solver
 does not pick one silently: it reports the tie, and :func:`subgame_perfect_equilibria` lists
-every distinct equilibrium the ties allow. (Gambit 16.5 dropped its subgame-perfect solver, and
-its other solvers may return Nash equilibria resting on threats that would not be carried out
-off the path, which is exactly what a deterrence analysis must rule out.)
+every distinct equilibrium the ties allow. A Nash solver alone may return equilibria resting on
+threats that would not be carried out off the path, which is exactly what a deterrence analysis
+must rule out; :func:`is_subgame_perfect` tells them apart, mixed ones included.
 """
 
 from __future__ import annotations
@@ -113,3 +113,27 @@ def outcome_distribution(game: ExtensiveFormGame, choices: dict[tuple[str, ...],
 
     walk(game.root, (), 1.0)
     return distribution
+
+
+def is_subgame_perfect(game: ExtensiveFormGame, behaviour: dict[tuple[int, str], np.ndarray]) -> bool:
+    """Whether a behaviour profile (one probability vector per information set) of a
+    perfect-information game is subgame perfect: at every decision node, on the path or off it,
+    every action played with positive probability is optimal given play below it."""
+    keys = {id(node): (infoset.player, infoset.key) for infoset in game.infosets() for node in infoset.nodes}
+    payoff_scale = max((abs(x) for node in game.nodes() for x in node.payoffs), default=1.0)
+    tolerance = 1e-7 * max(1.0, payoff_scale)
+    perfect = True
+
+    def value(node: Node) -> np.ndarray:
+        nonlocal perfect
+        if node.kind == "terminal":
+            return np.array(node.payoffs)
+        below = [value(child) for child in node.children]
+        weights = np.asarray(node.probabilities if node.kind == "chance" else behaviour[keys[id(node)]], dtype=float)
+        if node.kind == "decision":
+            own = np.array([v[node.player] for v in below])
+            perfect &= bool(np.all(own[weights > 1e-9] >= own.max() - tolerance))
+        return sum((w * v for w, v in zip(weights, below)), start=np.zeros(game.n_players))
+
+    value(game.root)
+    return perfect
