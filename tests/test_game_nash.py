@@ -159,6 +159,15 @@ def test_support_enumeration_needs_two_players():
         support_enumeration(NormalFormGame.from_arrays(*np.zeros((3, 2, 2, 2))))
 
 
+def test_two_player_games_too_large_to_enumerate_fall_back_to_pure_equilibria():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(12, 12))
+    game = NormalFormGame.from_arrays(A, A.T)  # a symmetric coordination-like game: has pure equilibria
+    result = nash_equilibria(game)
+    assert result.method == "pure enumeration" and not result.complete and "support pairs" in result.note
+    assert indices(result.equilibria) == brute_force_pure(game) != []
+
+
 def test_one_player_game_lists_optimal_strategies():
     game = NormalFormGame.from_arrays(np.array([1.0, 3.0, 3.0]))
     result = nash_equilibria(game)

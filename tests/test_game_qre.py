@@ -12,6 +12,7 @@ from scipy.special import softmax
 
 from sim.game.normal import NormalFormGame
 from sim.game.qre import (
+    Homotopy,
     NormalAgentForm,
     QREResult,
     Settings,
@@ -76,6 +77,24 @@ def beer_quiche(p_strong: float = 0.9) -> ExtensiveFormGame:
 
     root = Node.chance([("strong", p_strong, sender("strong", True)), ("weak", 1 - p_strong, sender("weak", False))])
     return ExtensiveFormGame(("Sender", "Receiver"), root)
+
+
+def shadowed_game() -> ExtensiveFormGame:
+    """Three moves (P0, then P1 blind to it, then P0 again) played after a chance move, once on a
+    branch of probability 1 and once on a branch of probability 0 sharing the information sets:
+    the second copy's nodes have reach 0 (log reach -inf) three levels down."""
+
+    def moves(scale: float) -> Node:
+        def last(first: str, second: str) -> Node:
+            base = {"L": 1.0, "R": -1.0}[first] * {"l": 1.0, "r": 2.0}[second]
+            return D(0, {"x": T((scale * base, -base)), "y": T((-scale * base, 2 * base))}, infoset=f"again {first}")
+
+        def blind(first: str) -> Node:
+            return D(1, {"l": last(first, "l"), "r": last(first, "r")}, infoset="blind")
+
+        return D(0, {"L": blind("L"), "R": blind("R")}, infoset="first")
+
+    return ExtensiveFormGame(("P0", "P1"), Node.chance([("real", 1.0, moves(1.0)), ("never", 0.0, moves(3.0))]))
 
 
 def simultaneous_tree(game: NormalFormGame) -> ExtensiveFormGame:
@@ -164,7 +183,7 @@ def test_logit_qre_returns_the_first_crossing_of_a_folded_branch():
 
 def test_a_finer_path_lands_on_the_same_branch():
     coarse = logit_qre(FOLDING, 50.0)
-    fine = logit_qre(FOLDING, 50.0, settings=Settings(max_prob_step=0.01, min_cosine=0.999))
+    fine = logit_qre(FOLDING, 50.0, settings=Settings(max_prob_step=0.01, target_angle=0.01, max_angle=0.03))
     for p, q in zip(coarse.profile, fine.profile):
         np.testing.assert_allclose(p, q, atol=1e-9)
 
@@ -237,6 +256,17 @@ def test_zero_probability_chance_branches_weight_nodes_equally():
     np.testing.assert_allclose(values["beer"], [0.0, 1.0])  # only the strong node is reachable
     result = logit_qre(game, 5.0)
     assert qre_residual(game, result) < 1e-10
+    shadowed = shadowed_game()
+    assert qre_residual(shadowed, logit_qre(shadowed, 30.0)) < 1e-9
+
+
+def test_a_subtree_object_used_twice_is_two_places_in_the_tree():
+    shared = D(1, {"l": T((1, 0)), "r": T((0, 1))})  # unnamed: one information set per place
+    tree = ExtensiveFormGame(("a", "b"), D(0, {"L": shared, "R": shared}))
+    form = TreeAgentForm(tree)
+    assert [a.key for a in form.agents] == [i.key for i in tree.infosets()] == ["#0", "#1", "#4"]
+    root, *_ = form.values([np.array([0.5, 0.5]), np.array([1.0, 0.0]), np.array([0.0, 1.0])])
+    np.testing.assert_allclose(root, [1.0, 0.0])  # after L the follower plays l, after R it plays r
 
 
 def test_one_infoset_per_player_tree_has_the_normal_form_qre():
@@ -244,6 +274,25 @@ def test_one_infoset_per_player_tree_has_the_normal_form_qre():
     for lam in (0.5, 4.0, 60.0):
         for p, q in zip(logit_qre(tree, lam).profile, logit_qre(ASYMMETRIC_PENNIES, lam).profile):
             np.testing.assert_allclose(p, q, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "game",
+    [FOLDING, perfect_information_tree(), beer_quiche(0.7), beer_quiche(1.0), shadowed_game()],
+    ids=["normal form", "perfect information", "signalling", "zero-probability chance", "deep zero reach"],
+)
+def test_complex_step_jacobian_matches_finite_differences(game):
+    """The continuation's Jacobian dv/dx (complex step) against central differences, including
+    below a zero-probability chance branch, where reach is -inf in logs."""
+    form = agent_form(game)
+    rng = np.random.default_rng(7)
+    x = np.log(np.concatenate([rng.dirichlet(np.ones(size)) for size in form.sizes]))
+    exact = Homotopy(form).value_derivatives(x)
+    step = 1e-6
+    differences = [
+        (form.flat_values(x + step * e) - form.flat_values(x - step * e)) / (2 * step) for e in np.eye(len(x))
+    ]
+    np.testing.assert_allclose(exact, np.column_stack(differences), atol=1e-7)
 
 
 def test_backward_induction_needs_perfect_information():
@@ -306,3 +355,43 @@ def test_path_is_continuous_and_every_point_is_a_qre(game):
         assert max(np.abs(p - q).max() for p, q in zip(before.profile, after.profile)) <= 0.1 + 1e-9
     for point in path[:: max(1, len(path) // 5)]:
         assert qre_residual(game, QREResult(point.lam, point.profile, form.agents)) < 1e-8
+
+
+@st.composite
+def random_tree(draw, perfect: bool) -> ExtensiveFormGame:
+    """A random two-player tree with chance moves (some with zero-probability branches) and, unless
+    ``perfect``, information sets keyed by the mover's own past actions (perfect recall)."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+
+    def build(depth: int, history: tuple[str, str]) -> Node:
+        if depth == 4 or (depth > 1 and rng.random() < 0.25):
+            return T(tuple(np.round(rng.uniform(-3, 3, size=2), 1)))
+        if rng.random() < 0.25:
+            p = np.eye(2)[0] if rng.random() < 0.3 else rng.dirichlet(np.ones(2))
+            return Node.chance(
+                [("h", float(p[0]), build(depth + 1, history)), ("t", 1 - float(p[0]), build(depth + 1, history))]
+            )
+        player = int(rng.integers(0, 2))
+        actions = ("a", "b", "c")[: int(rng.integers(2, 4))]
+        children = {}
+        for action in actions:
+            after = list(history)
+            after[player] += action
+            children[action] = build(depth + 1, (after[0], after[1]))
+        key = "" if perfect else f"{player}:{history[player]}:{len(actions)}"
+        return D(player, children, infoset=key)
+
+    return ExtensiveFormGame(("A", "B"), D(0, {"l": build(1, ("l", "")), "r": build(1, ("r", ""))}))
+
+
+@settings(max_examples=25, deadline=None)
+@given(random_tree(perfect=False), st.sampled_from([0.5, 4.0, 40.0]))
+def test_agent_qre_of_random_trees_solves_the_fixed_point(tree, lam):
+    assert qre_residual(tree, logit_qre(tree, lam)) < 1e-8
+
+
+@settings(max_examples=25, deadline=None)
+@given(random_tree(perfect=True), st.sampled_from([0.5, 4.0, 40.0]))
+def test_agent_qre_of_random_perfect_information_trees_is_backward_induction(tree, lam):
+    for p, q in zip(logit_qre(tree, lam).profile, logit_backward_induction(tree, lam).profile):
+        np.testing.assert_allclose(p, q, atol=1e-9)

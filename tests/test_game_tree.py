@@ -95,3 +95,12 @@ def test_bad_normal_forms_are_refused():
         NormalFormGame(("a", "b"), (("x", "y"), ("z",)), np.zeros((2, 2, 2)))
     with pytest.raises(GameError, match="finite"):
         NormalFormGame.from_arrays([[np.nan]], [[0.0]])
+
+
+def test_a_decision_node_cannot_stand_in_two_places():
+    """Each place in a tree is its own decision point; sharing one object would merge them."""
+    follower = Node.decision(1, {"a": t([1, 0]), "b": t([0, 1])})
+    with pytest.raises(GameError, match="appears twice"):
+        ExtensiveFormGame(("P1", "P2"), Node.decision(0, {"L": follower, "R": follower}))
+    shared_end = t([1, 1])
+    ExtensiveFormGame(("P1",), Node.decision(0, {"L": shared_end, "R": shared_end}))  # terminals may be shared

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import ExtensiveFormGame
 
 TOLERANCE = 1e-9  # on probabilities; on payoffs it is scaled by the game's largest payoff
+MAX_SUPPORT_PAIRS = 200_000  # a few seconds of support enumeration
 
 
 @dataclass(frozen=True, eq=False)
@@ -175,22 +177,36 @@ def equilibrium_degenerate(game: NormalFormGame, equilibrium: Equilibrium) -> bo
 def support_candidate(
     game: NormalFormGame, rows: tuple[int, ...], columns: tuple[int, ...]
 ) -> tuple[Equilibrium | None, bool]:
-    """The equilibrium on one pair of supports, if any, and whether a singular system hints at a continuum."""
+    """The equilibrium on one pair of supports, if any, and whether a singular system hints at a continuum.
+
+    Each player's mix is checked as soon as it is solved (a probability vector, against which the
+    other player has no better pure strategy outside its support), so most supports are rejected
+    after one small solve."""
     A, B = game.payoffs
-    m, n = A.shape
-    y_part, singular_y = indifferent_mix(A[np.ix_(rows, columns)])
-    x_part, singular_x = indifferent_mix(B[np.ix_(rows, columns)].T)
-    if x_part is None or y_part is None or x_part.min() < -TOLERANCE or y_part.min() < -TOLERANCE:
-        return None, False
-    x, y = extended(m, rows, x_part), extended(n, columns, y_part)
     tol = payoff_tolerance(game)
-    row_values, column_values = A @ y, x @ B
-    if (
-        row_values.max() > row_values[list(rows)].min() + tol
-        or column_values.max() > column_values[list(columns)].min() + tol
-    ):
+    y, singular_y = best_response_mix(A, rows, columns, tol)
+    if y is None:
+        return None, False
+    x, singular_x = best_response_mix(B.T, columns, rows, tol)
+    if x is None:
         return None, False
     return make_equilibrium(game, (x, y)), singular_x or singular_y
+
+
+def best_response_mix(
+    payoffs: np.ndarray, own: tuple[int, ...], other: tuple[int, ...], tol: float
+) -> tuple[np.ndarray | None, bool]:
+    """A mix over ``other`` that leaves the owner of ``payoffs`` (rows: its strategies) indifferent
+    across ``own`` and no better off anywhere else; ``None`` if there is none. Also whether the
+    indifference system is singular."""
+    part, singular = indifferent_mix(payoffs[np.ix_(own, other)])
+    if part is None or part.min() < -TOLERANCE:
+        return None, singular
+    mix = extended(payoffs.shape[1], other, part)
+    values = payoffs @ mix
+    if values.max() > values[list(own)].min() + tol:
+        return None, singular
+    return mix, singular
 
 
 def support_enumeration(game: NormalFormGame) -> tuple[list[Equilibrium], bool]:
@@ -248,11 +264,18 @@ def gambit_equilibria(game: NormalFormGame) -> list[Equilibrium] | None:
     return [make_equilibrium(game, profile) for profile in profiles if game.regret(profile) <= tol]
 
 
+def support_pairs(game: NormalFormGame) -> int:
+    """How many pairs of equal-sized supports support enumeration would try."""
+    m, n = game.shape
+    return sum(math.comb(m, k) * math.comb(n, k) for k in range(1, min(m, n) + 1))
+
+
 def nash_equilibria(game: NormalFormGame | ExtensiveFormGame) -> NashResult:
     """Nash equilibria, with the method chosen by the number of players (trees are solved in normal form).
 
     * one player: its optimal pure strategies (any mix of them is optimal too);
-    * two players: support enumeration, complete unless the game is degenerate;
+    * two players: support enumeration, complete unless the game is degenerate (or too large:
+      beyond ``MAX_SUPPORT_PAIRS`` pairs of supports, pure equilibria only);
     * more players: pure equilibria only (plus whatever pygambit's global Newton method finds,
       if installed); never complete.
     """
@@ -262,6 +285,11 @@ def nash_equilibria(game: NormalFormGame | ExtensiveFormGame) -> NashResult:
         several = len(equilibria) > 1
         note = "any mix of these optimal strategies is optimal too" if several else ""
         return NashResult(equilibria, "optimisation", True, several, note)
+    if game.n_players == 2 and support_pairs(game) > MAX_SUPPORT_PAIRS:
+        note = (
+            f"{support_pairs(game):,} support pairs are too many to enumerate; only pure-strategy equilibria are listed"
+        )
+        return NashResult(pure_nash(game), "pure enumeration", False, pure_strategies_degenerate(game), note)
     if game.n_players == 2:
         equilibria, degenerate = support_enumeration(game)
         note = (

@@ -14,12 +14,13 @@ log_softmax(lam * v(exp(x))) = 0``, one block per agent. In log-probabilities th
 asymptotically a straight line as ``lam`` grows (``log p`` of a worse action falls like ``-lam``
 times its loss), which keeps long steps accurate, never leaves the simplex and never overflows
 (Turocy 2005, *Games Econ. Behav.* 51:243-263, uses the same idea in Gambit). Jacobians of the
-action values are exact, by the complex-step method (Squire and Trapp 1998), evaluated for all
-directions in one vectorised pass.
+action values are exact, by the complex-step method (Squire and Trapp 1998, *SIAM Rev.* 40:110-112),
+evaluated for many directions per vectorised pass.
 """
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
+from scipy import sparse
 from scipy.linalg import LinAlgWarning, lu_factor, lu_solve, null_space
 from scipy.special import log_softmax, softmax
 
@@ -34,6 +36,7 @@ from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import ExtensiveFormGame
 
 COMPLEX_STEP = 1e-30
+PROBE_BATCH = 32  # directions per vectorised pass: large enough for numpy, small enough for the cache
 
 
 class Agent(NamedTuple):
@@ -116,10 +119,12 @@ class TreeAgentForm(AgentForm):
     ``x`` on, under the behaviour. An information set whose total reach is zero (only below
     zero-probability chance branches) weights its nodes equally. Reach is kept in logs, so beliefs
     stay exact even when probabilities underflow at large ``lam``. One forward pass (reach) and
-    one backward pass (node values) per evaluation, level by level.
+    one backward pass (node values) per evaluation, a level at a time.
 
-    Nodes are identified by their depth-first position, not by object identity, so a subtree
-    object used at several places in a tree is handled correctly.
+    Nodes are stored level by level, each level's inner nodes first, so the nodes of a level and
+    their parents are two slices, and each pass is slicing and sparse 0/1 products.
+    They are identified by position, not by object identity, so a subtree object used at several
+    places in a tree is handled correctly.
     """
 
     def __init__(self, game: ExtensiveFormGame) -> None:
@@ -128,61 +133,52 @@ class TreeAgentForm(AgentForm):
         terminal = [node.payoffs for node in game.nodes() if node.kind == "terminal"]
         super().__init__(agents, float(np.abs(terminal).max()) if terminal else 1.0)
         self.game = game
-        self._index(game, {(infoset.player, infoset.key): h for h, infoset in enumerate(infosets)})
+        records = depth_first(game)
+        self._index(records, {(infoset.player, infoset.key): h for h, infoset in enumerate(infosets)})
+        self._index_actions()
 
-    def _index(self, game: ExtensiveFormGame, infoset_of: dict[tuple[int, str], int]) -> None:
-        """Flatten the tree into arrays: parents, depths, incoming edges, payoffs, infoset members.
-
-        Positions are assigned in the depth-first order of :meth:`ExtensiveFormGame.nodes`, so
-        unnamed information sets (``#position``) match :meth:`ExtensiveFormGame.infosets`."""
-        records: list[tuple] = []
-        stack = [(game.root, -1, -1)]
-        while stack:
-            node, parent, k = stack.pop()
-            position = len(records)
-            records.append((node, parent, k))
-            stack.extend((child, position, j) for j, child in reversed(list(enumerate(node.children))))
-        count = len(records)
-        self.parent = np.array([parent for _, parent, _ in records], dtype=int)
-        self.payoffs = np.zeros((count, game.n_players))
+    def _index(self, records: list[tuple], infoset_of: dict[tuple[int, str], int]) -> None:
+        """Arrays over nodes in level order: parent, payoffs, information set, incoming edge."""
+        depth_first_children: list[list[int]] = [[] for _ in records]
+        for position, (_, parent, _) in enumerate(records):
+            if parent >= 0:
+                depth_first_children[parent].append(position)
+        order, self.levels = level_order(depth_first_children)
+        new_position = np.empty(len(order), dtype=int)
+        new_position[order] = np.arange(len(order))
+        count, n_players = len(order), self.game.n_players
+        self.parent = np.full(count, -1)
+        self.payoffs = np.zeros((count, n_players))
         self.node_infoset = np.full(count, -1)
         self.edge_action = np.full(count, -1)  # flat action index of the edge into a node, or -1
         self.edge_probability = np.ones(count)  # chance probability of the edge into a node
-        self.children: list[list[int]] = [[] for _ in range(count)]
-        depth = np.zeros(count, dtype=int)
-        for position, (node, parent, k) in enumerate(records):
+        self.children = [[int(new_position[c]) for c in depth_first_children[old]] for old in order]
+        for old, (node, _, _) in enumerate(records):
+            position = new_position[old]
             if node.kind == "terminal":
                 self.payoffs[position] = node.payoffs
             elif node.kind == "decision":
-                self.node_infoset[position] = infoset_of[(node.player, node.infoset or f"#{position}")]
+                self.node_infoset[position] = infoset_of[(node.player, node.infoset or f"#{old}")]
+        for old, (_, parent, k) in enumerate(records):
             if parent >= 0:
-                self._link(position, parent, k, records[parent][0])
-                depth[position] = depth[parent] + 1
-        self.levels = [self._level(np.flatnonzero(depth == d)) for d in range(1, int(depth.max()) + 1)]
-        self.members = np.flatnonzero(self.node_infoset >= 0)
-        self.members = self.members[np.argsort(self.node_infoset[self.members], kind="stable")]
-        self.member_agent = self.node_infoset[self.members]
-        self.member_starts = group_starts(self.member_agent)
-        self._index_actions()
-
-    def _level(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The nodes at one depth, where each run of siblings starts, and their parents.
-
-        In depth-first order the nodes of a level come grouped by parent, so sums over siblings
-        are one ``np.add.reduceat``."""
-        starts = group_starts(self.parent[nodes])
-        return nodes, starts, self.parent[nodes][starts]
+                self._link(new_position[old], new_position[parent], k, records[parent][0])
 
     def _link(self, position: int, parent: int, k: int, parent_node) -> None:
         """Record the edge from ``parent`` (its ``k``-th child) into ``position``."""
-        self.children[parent].append(position)
+        self.parent[position] = parent
         if parent_node.kind == "chance":
             self.edge_probability[position] = parent_node.probabilities[k]
         else:
             self.edge_action[position] = self.starts[self.node_infoset[parent]] + k
 
     def _index_actions(self) -> None:
-        """Terms (flat action, member node, child, owner) of the action-value sums, grouped by action."""
+        """Information-set members grouped by agent, and the terms (flat action, member, child,
+        owner) of the action-value sums grouped by action."""
+        members = np.flatnonzero(self.node_infoset >= 0)
+        self.members = members[np.argsort(self.node_infoset[members], kind="stable")]
+        self.member_agent = self.node_infoset[self.members]
+        self.member_starts = group_starts(self.member_agent)
+        self.member_counts = np.bincount(self.member_agent, minlength=len(self.agents))
         terms = []
         for m, position in enumerate(self.members):
             h = self.node_infoset[position]
@@ -194,7 +190,8 @@ class TreeAgentForm(AgentForm):
             if terms
             else (np.zeros(0, dtype=int),) * 4
         )
-        self.term_starts = group_starts(self.term_flat)
+        self.term_sum = summing_matrix(self.term_flat, self.n_unknowns)
+        self.member_sum = summing_matrix(self.member_agent, len(self.agents))
         self.decision_edges = np.flatnonzero(self.edge_action >= 0)
         self.decision_actions = self.edge_action[self.decision_edges]
         with np.errstate(divide="ignore"):
@@ -202,27 +199,27 @@ class TreeAgentForm(AgentForm):
 
     def flat_values(self, log_sigma: np.ndarray) -> np.ndarray:
         batch = log_sigma.shape[1:]
-        log_weight = np.broadcast_to(
-            self.log_edge_probability.reshape(-1, *[1] * len(batch)), (len(self.parent), *batch)
-        ).astype(log_sigma.dtype)
+        if not self.agents:  # only chance moves: nobody chooses
+            return np.zeros((0, *batch), dtype=log_sigma.dtype)
+        log_weight = np.empty((len(self.parent), *batch), dtype=log_sigma.dtype)
+        log_weight[...] = self.log_edge_probability.reshape(-1, *[1] * len(batch))
         log_weight[self.decision_edges] = log_sigma[self.decision_actions]
         log_reach = np.zeros_like(log_weight)
-        for nodes, _, _ in self.levels:
-            log_reach[nodes] = log_reach[self.parent[nodes]] + log_weight[nodes]
+        for level in self.levels:  # indexing, not a 0/1 product: 0 * -inf would be nan
+            log_reach[level.nodes] = log_reach[level.parent_of] + log_weight[level.nodes]
         values = self._node_values(np.exp(log_weight))
         belief = self._beliefs(log_reach[self.members])
         terms = belief[self.term_member] * values[self.term_child, self.term_owner]
-        if not len(terms):
-            return np.zeros((0, *batch), dtype=log_sigma.dtype)
-        return np.add.reduceat(terms, self.term_starts, axis=0)
+        return group_sum(self.term_sum, terms)
 
     def _node_values(self, weight: np.ndarray) -> np.ndarray:
         """Backward pass: every node's expected payoff vector, shape (nodes, players, batch...)."""
         batch = weight.shape[1:]
-        values = np.zeros((len(self.parent), self.payoffs.shape[1], *batch), dtype=weight.dtype)
-        values += self.payoffs.reshape(*self.payoffs.shape, *[1] * len(batch))
-        for nodes, starts, parents in reversed(self.levels):
-            values[parents] = np.add.reduceat(weight[nodes][:, None] * values[nodes], starts, axis=0)
+        values = np.empty((len(self.parent), self.payoffs.shape[1], *batch), dtype=weight.dtype)
+        values[...] = self.payoffs.reshape(*self.payoffs.shape, *[1] * len(batch))
+        for level in reversed(self.levels):
+            weighted = weight[level.nodes, None] * values[level.nodes]
+            values[level.parents] = group_sum(level.gather, weighted)
         return values
 
     def _beliefs(self, log_reach: np.ndarray) -> np.ndarray:
@@ -230,11 +227,67 @@ class TreeAgentForm(AgentForm):
         shift = np.maximum.reduceat(log_reach.real, self.member_starts, axis=0)
         shift[~np.isfinite(shift)] = 0.0
         weight = np.exp(log_reach - shift[self.member_agent])
-        total = np.add.reduceat(weight, self.member_starts, axis=0)
-        counts = np.diff(np.append(self.member_starts, len(self.members))).reshape(-1, *[1] * (weight.ndim - 1))
-        reachable = (total.real > 0)[self.member_agent]
-        safe_total = np.where(total.real > 0, total, 1.0)[self.member_agent]
-        return np.where(reachable, weight / safe_total, 1.0 / counts[self.member_agent])
+        total = group_sum(self.member_sum, weight)
+        reachable = total.real > 0
+        safe_total = np.where(reachable, total, 1.0)[self.member_agent]
+        uniform = (1.0 / self.member_counts).reshape(-1, *[1] * (weight.ndim - 1))[self.member_agent]
+        return np.where(reachable[self.member_agent], weight / safe_total, uniform)
+
+
+class Level(NamedTuple):
+    """One depth of the tree in level order: its nodes (a slice), their parents (a slice of the
+    level above: its inner nodes), each node's parent, and the 0/1 matrix that sums children into
+    parents."""
+
+    nodes: slice
+    parents: slice
+    parent_of: np.ndarray
+    gather: sparse.csr_matrix
+
+
+def depth_first(game: ExtensiveFormGame) -> list[tuple]:
+    """``(node, parent position, child index)`` in the order of :meth:`ExtensiveFormGame.nodes`, so
+    positions match the keys (``#position``) of unnamed information sets."""
+    records: list[tuple] = []
+    stack = [(game.root, -1, -1)]
+    while stack:
+        node, parent, k = stack.pop()
+        position = len(records)
+        records.append((node, parent, k))
+        stack.extend((child, position, j) for j, child in reversed(list(enumerate(node.children))))
+    return records
+
+
+def level_order(children: list[list[int]]) -> tuple[np.ndarray, list[Level]]:
+    """Old positions in level order (each level's inner nodes first, so the level below hangs from
+    one slice), and the levels below the root."""
+    order, bounds, current = [], [], [0]
+    while current:
+        inner = [n for n in current if children[n]]
+        bounds.append((len(order), len(order) + len(inner)))
+        order += inner + [n for n in current if not children[n]]
+        current = [c for n in inner for c in children[n]]
+    new_position = np.empty(len(order), dtype=int)
+    new_position[order] = np.arange(len(order))
+    parent_of = {c: n for n in range(len(children)) for c in children[n]}
+    levels = []
+    for (start, stop), (below, _) in itertools.pairwise(bounds):
+        nodes = range(below, below + sum(len(children[order[p]]) for p in range(start, stop)))
+        relative = np.array([new_position[parent_of[order[q]]] - start for q in nodes], dtype=int)
+        gather = summing_matrix(relative, stop - start)
+        levels.append(Level(slice(nodes.start, nodes.stop), slice(start, stop), relative + start, gather))
+    return np.array(order), levels
+
+
+def summing_matrix(groups: np.ndarray, n_groups: int) -> sparse.csr_matrix:
+    """The 0/1 matrix whose product with an array sums its rows by group (``groups[i]`` is row i's)."""
+    ones = np.ones(len(groups))
+    return sparse.csr_matrix((ones, (groups, np.arange(len(groups)))), shape=(n_groups, len(groups)))
+
+
+def group_sum(matrix: sparse.csr_matrix, array: np.ndarray) -> np.ndarray:
+    """Rows of ``array`` summed by group; a sparse product is several times faster than ``np.add.reduceat``."""
+    return np.asarray(matrix @ array.reshape(array.shape[0], -1)).reshape(matrix.shape[0], *array.shape[1:])
 
 
 def group_starts(keys: np.ndarray) -> np.ndarray:
@@ -309,17 +362,27 @@ class Homotopy:
         return x - self.log_softmax(lam * self.form.flat_values(x))
 
     def jacobian(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``[dH/dx, dH/dlam]`` (shape N x (N+1)) and ``H``, with dv/dx by one batched complex step."""
+        """``[dH/dx, dH/dlam]`` (shape N x (N+1)) and ``H``, with ``dv/dx`` by the complex step."""
         x, lam = y[:-1], y[-1]
         values = self.form.flat_values(x)
         log_pi = self.log_softmax(lam * values)
         pi = np.exp(log_pi)
-        probes = x[:, None] + 1j * COMPLEX_STEP * np.eye(self.n)
-        dv_dx = self.form.flat_values(probes).imag / COMPLEX_STEP
+        dv_dx = self.value_derivatives(x)
         centred = dv_dx - self.segment_sum(pi[:, None] * dv_dx)  # d log_softmax / dz applied to dv/dx
         dh_dx = np.eye(self.n) - lam * centred
         dh_dlam = -(values - self.segment_sum(pi * values))
         return np.column_stack([dh_dx, dh_dlam]), x - log_pi
+
+    def value_derivatives(self, x: np.ndarray) -> np.ndarray:
+        """``dv/dx`` by the complex step ``Im v(x + i h e_k) / h``: exact to round-off (no cancellation,
+        unlike finite differences), evaluated for ``PROBE_BATCH`` directions per vectorised pass."""
+        derivatives = np.empty((self.n, self.n))
+        for start in range(0, self.n, PROBE_BATCH):
+            columns = np.arange(start, min(start + PROBE_BATCH, self.n))
+            probes = np.repeat(x[:, None], len(columns), axis=1).astype(complex)
+            probes[columns, np.arange(len(columns))] += 1j * COMPLEX_STEP
+            derivatives[:, columns] = self.form.flat_values(probes).imag / COMPLEX_STEP
+        return derivatives
 
     def tolerance(self, lam: float) -> float:
         """Residual tolerance in log-probabilities, scaled by the size of ``lam * v`` (round-off)."""
@@ -329,13 +392,24 @@ class Homotopy:
 def tangent(jacobian: np.ndarray, previous: np.ndarray) -> np.ndarray:
     """Unit null vector of the Jacobian, oriented along ``previous`` (the direction of travel).
 
-    When the null space has more than one dimension (a bifurcation of a non-generic game) the
-    direction closest to ``previous`` is kept, which continues straight through."""
-    basis = null_space(jacobian)
-    direction = basis @ (basis.T @ previous)
-    if np.linalg.norm(direction) < 1e-12:
-        direction = basis[:, 0]
-    direction /= np.linalg.norm(direction)
+    Solves the bordered system ``[J; previous] t = (0, ..., 0, 1)``, which also fixes the
+    orientation. Where that matrix is singular (the null space has more than one dimension: a
+    bifurcation of a non-generic game) the null-space direction closest to ``previous`` is kept,
+    which continues straight through."""
+    rhs = np.zeros(len(previous))
+    rhs[-1] = 1.0
+    try:
+        direction = np.linalg.solve(np.vstack([jacobian, previous]), rhs)
+        scale = (1.0 + np.abs(jacobian).max()) * np.abs(direction).max()
+        regular = bool(np.all(np.isfinite(direction)) and np.abs(jacobian @ direction).max() < 1e-8 * scale)
+    except np.linalg.LinAlgError:
+        regular = False
+    if not regular:
+        basis = null_space(jacobian)
+        direction = basis @ (basis.T @ previous)
+        if np.linalg.norm(direction) < 1e-12:
+            direction = basis[:, 0]
+    direction = direction / np.linalg.norm(direction)
     return direction if direction @ previous >= 0 else -direction
 
 
@@ -344,11 +418,13 @@ class Settings:
     """Step control: first step, growth, limits, and the largest probability change per step."""
 
     first_step: float = 0.1
-    growth: float = 1.6
+    growth: float = 2.0
     min_step: float = 1e-10
     max_steps: int = 20000
     max_newton: int = 12
-    min_cosine: float = 0.97
+    target_contraction: float = 0.1
+    target_angle: float = 0.1  # radians the tangent may turn per step, aimed at ...
+    max_angle: float = 0.3  # ... and the most it may turn before the step is rejected
     max_prob_step: float = 0.1
 
 
@@ -363,32 +439,37 @@ def factorise(jacobian: np.ndarray, direction: np.ndarray) -> tuple:
 
 
 def corrector(
-    homotopy: Homotopy, jacobian: np.ndarray, predicted: np.ndarray, direction: np.ndarray, settings: Settings
-) -> np.ndarray | None:
+    homotopy: Homotopy, predicted: np.ndarray, direction: np.ndarray, settings: Settings
+) -> tuple[np.ndarray | None, float, np.ndarray]:
     """Newton on ``H = 0`` plus ``direction . (y - predicted) = 0`` (the pseudo-arclength plane).
 
-    Chord iterations first: the last accepted point's Jacobian is reused while the residual falls
-    fast; it is refreshed at the current iterate (a true Newton step) when progress slows. A step
-    thus usually costs one Jacobian (at the new point, for the next tangent) plus a few cheap
-    residuals. Returns ``None`` if the residual stops falling (the step was too long: it may have
-    left the branch's basin)."""
+    Chord iterations: the Jacobian at the predicted point is factorised once and reused while the
+    residual falls fast, and refreshed at the current iterate (a true Newton step) when progress
+    slows. Returns the corrected point (``None`` if the residual stops falling: the step was too
+    long and may have left the branch's basin), the first contraction ratio of the residual (it
+    sizes the next step) and the last Jacobian computed, taken at a point within ``O(step^2)`` of
+    the new one: its null vector is the next tangent, so a step usually costs one Jacobian plus a
+    few cheap residuals."""
+    jacobian = homotopy.jacobian(predicted)[0]
     factors = factorise(jacobian, direction)
     y = predicted.copy()
-    previous_error = np.inf
+    errors: list[float] = []
     for _ in range(settings.max_newton):
         residual = homotopy.residual(y)
-        error = float(np.abs(residual).max())
-        if error <= 10 * homotopy.tolerance(y[-1]):
-            return y
-        if not error < previous_error:
-            return None
-        if error > 0.25 * previous_error < np.inf:
-            factors = factorise(homotopy.jacobian(y)[0], direction)
+        errors.append(float(np.abs(residual).max()))
+        contraction = errors[1] / errors[0] if len(errors) > 1 else 0.0
+        if errors[-1] <= 10 * homotopy.tolerance(y[-1]):
+            return y, contraction, jacobian
+        if len(errors) > 1 and not errors[-1] < errors[-2]:
+            break
+        if len(errors) > 1 and errors[-1] > 0.25 * errors[-2]:
+            jacobian = homotopy.jacobian(y)[0]
+            factors = factorise(jacobian, direction)
         step = lu_solve(factors, np.concatenate([residual, [direction @ (y - predicted)]]), check_finite=False)
         if not np.all(np.isfinite(step)):
-            return None
-        y, previous_error = y - step, error
-    return None
+            break
+        y = y - step
+    return None, 1.0, jacobian
 
 
 def land(homotopy: Homotopy, guess: np.ndarray, lam: float, max_newton: int = 30) -> np.ndarray | None:
@@ -411,14 +492,63 @@ def land(homotopy: Homotopy, guess: np.ndarray, lam: float, max_newton: int = 30
     return best if best_error <= 1e3 * homotopy.tolerance(lam) else None
 
 
-def accept(
-    y: np.ndarray, new: np.ndarray, direction: np.ndarray, new_direction: np.ndarray, settings: Settings
-) -> bool:
-    """A step is kept when the tangent turned little and no probability moved too far (continuity)."""
-    if direction @ new_direction < settings.min_cosine:
-        return False
-    change = np.abs(np.exp(new[:-1]) - np.exp(y[:-1])).max(initial=0.0)
-    return bool(change <= settings.max_prob_step)
+def next_step_factor(contraction: float, angle: float, change: float, settings: Settings) -> float:
+    """How much to grow (or shrink) the next step after an accepted one: each measure of the
+    step's difficulty (the corrector's first contraction ratio, the turn of the tangent, the
+    largest probability change) is aimed at its target (Allgower and Georg 1990, section 6.1)."""
+    ratios = [
+        np.sqrt(settings.target_contraction / contraction) if contraction > 0 else np.inf,
+        settings.target_angle / angle if angle > 0 else np.inf,
+        0.5 * settings.max_prob_step / change if change > 0 else np.inf,
+    ]
+    return float(np.clip(min(ratios), 0.5, settings.growth))
+
+
+def probability_change(y: np.ndarray, new: np.ndarray) -> float:
+    """The largest change of any probability between two points of the path."""
+    return float(np.abs(np.exp(new[:-1]) - np.exp(y[:-1])).max(initial=0.0))
+
+
+def step_limit(y: np.ndarray, direction: np.ndarray, settings: Settings) -> float:
+    """The arclength at which, to first order, some probability would move by ``max_prob_step``
+    (``dp/ds = p dx/ds``): steps are sized for continuity before they are tried."""
+    speed = float(np.abs(np.exp(y[:-1]) * direction[:-1]).max(initial=0.0))
+    return settings.max_prob_step / speed if speed > 0 else np.inf
+
+
+@dataclass
+class PathState:
+    """The last accepted point and its unit tangent."""
+
+    y: np.ndarray
+    direction: np.ndarray
+
+
+def advance(homotopy: Homotopy, state: PathState, step: float, settings: Settings) -> tuple[PathState | None, float]:
+    """One predictor-corrector step of arclength ``step``: the new state (``None`` if rejected)
+    and the factor for the next step.
+
+    Rejected: the corrector fails, a probability moves more than ``max_prob_step`` (continuity),
+    or the tangent turns by more than ``max_angle`` (a sharp bend that a long step could cut
+    across, landing on another branch)."""
+    new, contraction, jacobian = corrector(homotopy, state.y + step * state.direction, state.direction, settings)
+    change = probability_change(state.y, new) if new is not None else np.inf
+    if new is None or change > settings.max_prob_step:
+        return None, 0.5
+    direction = tangent(jacobian, state.direction)
+    angle = float(np.arccos(np.clip(direction @ state.direction, -1.0, 1.0)))
+    if angle > settings.max_angle:
+        return None, max(0.1, 0.5 * settings.target_angle / angle)
+    return PathState(new, direction), next_step_factor(contraction, angle, change, settings)
+
+
+def start_state(homotopy: Homotopy) -> PathState:
+    """Uniform play at ``lam = 0``, heading towards larger ``lam``."""
+    y = np.append(np.log(np.concatenate(homotopy.form.uniform())), 0.0)
+    jacobian = homotopy.jacobian(y)[0]
+    upwards = np.zeros(len(y))
+    upwards[-1] = 1.0
+    return PathState(y, tangent(jacobian, upwards))
 
 
 def trace(form: AgentForm, lam_stop: float, settings: Settings) -> list[tuple[float, np.ndarray]]:
@@ -426,34 +556,33 @@ def trace(form: AgentForm, lam_stop: float, settings: Settings) -> list[tuple[fl
 
     Returns the accepted points ``(lam, x)``; the last one is exactly at ``lam_stop``."""
     homotopy = Homotopy(form)
-    y = np.append(np.log(np.concatenate(form.uniform())) if form.agents else np.zeros(0), 0.0)
-    if lam_stop <= 0 or homotopy.n == 0:
-        return [(0.0, y[:-1])] + ([(lam_stop, y[:-1])] if lam_stop > 0 else [])
-    start = np.zeros(homotopy.n + 1)
-    start[-1] = 1.0
-    jacobian = homotopy.jacobian(y)[0]
-    direction = tangent(jacobian, start)
-    points, step = [(0.0, y[:-1])], settings.first_step
+    if homotopy.n == 0:
+        return [(0.0, np.zeros(0)), (lam_stop, np.zeros(0))]
+    state = start_state(homotopy)
+    points = [(0.0, state.y[:-1])]
+    if lam_stop <= 0:
+        return points
+    step = settings.first_step
     for _ in range(settings.max_steps):
-        new = corrector(homotopy, jacobian, y + step * direction, direction, settings)
-        if new is not None:
-            new_jacobian = homotopy.jacobian(new)[0]
-            new_direction = tangent(new_jacobian, direction)
-            if accept(y, new, direction, new_direction, settings):
-                if new[-1] >= lam_stop:
-                    fraction = (lam_stop - y[-1]) / (new[-1] - y[-1])
-                    landed = land(homotopy, y[:-1] + fraction * (new[:-1] - y[:-1]), lam_stop)
-                    if landed is not None:
-                        return [*points, (lam_stop, landed)]
-                else:
-                    y, direction, jacobian = new, new_direction, new_jacobian
-                    points.append((float(y[-1]), y[:-1]))
-                    step *= settings.growth
-                    continue
-        step *= 0.5
-        if step < settings.min_step:
-            break
-    raise RuntimeError(f"QRE continuation stalled at lam = {y[-1]:.6g} before reaching {lam_stop:g}")
+        step = min(step, step_limit(state.y, state.direction, settings))
+        new, factor = advance(homotopy, state, step, settings)
+        if new is not None and new.y[-1] >= lam_stop:
+            fraction = (lam_stop - state.y[-1]) / (new.y[-1] - state.y[-1])
+            landed = land(homotopy, state.y[:-1] + fraction * (new.y[:-1] - state.y[:-1]), lam_stop)
+            if landed is not None:
+                return [*points, (lam_stop, landed)]
+            new = None
+        step *= factor if new is not None else min(factor, 0.5)
+        if new is None:
+            if step < settings.min_step:
+                break
+            continue
+        state = new
+        points.append((float(state.y[-1]), state.y[:-1]))
+    raise RuntimeError(
+        f"QRE continuation stopped at lam = {state.y[-1]:.6g} before reaching {lam_stop:g} "
+        "(the step fell below min_step or max_steps were taken)"
+    )
 
 
 # ---------------------------------------------------------------------------------- public API
@@ -478,8 +607,11 @@ def logit_qre(
     """The logit QRE on the principal branch at ``lam`` (the first point of the branch at ``lam``
     if the branch bends back and passes it more than once).
 
-    ``method="backward"`` uses logit backward induction instead, which gives the unique agent QRE
-    of a perfect-information tree in one pass; ``"auto"`` picks it for such trees."""
+    The branch is traced from ``lam = 0`` by pseudo-arclength continuation in log-probabilities
+    (see the module docstring) and a final Newton correction at fixed ``lam`` lands on it exactly.
+    ``settings`` tunes the step control. ``method="backward"`` uses logit backward induction
+    instead, which gives the unique agent QRE of a perfect-information tree in one pass;
+    ``"auto"`` picks it for such trees."""
     if lam < 0 or not np.isfinite(lam):
         raise ValueError(f"lam must be a finite non-negative number, not {lam}")
     perfect = isinstance(game, ExtensiveFormGame) and game.is_perfect_information()

@@ -106,8 +106,13 @@ class ExtensiveFormGame:
         n = len(self.players)
         if n < 1:
             raise GameError("a game needs at least one player")
+        seen_decisions: set[int] = set()
         for node in self.nodes():
             where = f"node {node.label!r}" if node.label else f"a {node.kind} node"
+            if node.kind == "decision":
+                if id(node) in seen_decisions:
+                    raise GameError(f"{where}: the same decision node object appears twice; build one per place")
+                seen_decisions.add(id(node))
             if node.kind == "terminal":
                 if len(node.payoffs) != n:
                     raise GameError(f"{where}: {len(node.payoffs)} payoffs for {n} players")
