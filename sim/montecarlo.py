@@ -7,7 +7,8 @@ the same numbers on every machine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 from sim import __version__
 from sim.ladder import ACTORS, OUTCOMES
 from sim.model import CrisisModel
-from sim.results import Results
+from sim.results import Results, wilson_interval
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 BATCH_WORLDS = 250_000
@@ -41,19 +42,68 @@ def run_monte_carlo(
 ) -> Results:
     """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``)."""
     scenario = as_scenario(scenario, overrides)
-    runs = int(runs)
-    if runs < 1:
-        raise ValueError(f"runs must be at least 1 (got {runs})")
+    runs = _check_runs(runs)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
-    sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
-    children = np.random.SeedSequence(seed).spawn(len(sizes))
-    models = []
-    for k, (size, child) in enumerate(zip(sizes, children)):
-        models.append(CrisisModel(scenario, n_worlds=size, seed=child).run())
-        if progress is not None:
-            progress(sum(sizes[: k + 1]), runs)
+    models = list(batched_models(scenario, runs, np.random.SeedSequence(seed), progress))
     return results_from_models(scenario, seed, models)
+
+
+def batched_models(
+    scenario: Scenario,
+    runs: int,
+    seed_sequence: np.random.SeedSequence,
+    progress: Callable[[int, int], None] | None = None,
+) -> Iterator[CrisisModel]:
+    """Finished models of at most BATCH_WORLDS worlds each; batch k uses child k of the seed."""
+    sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
+    done = 0
+    for size, child in zip(sizes, seed_sequence.spawn(len(sizes))):
+        yield CrisisModel(scenario, n_worlds=size, seed=child).run()
+        done += size
+        if progress is not None:
+            progress(done, runs)
+
+
+@dataclass
+class Tally:
+    """Aggregates of a Monte Carlo run, kept instead of per-run rows (sweeps hold only these)."""
+
+    runs: int = 0
+    outcome_counts: np.ndarray = field(default_factory=lambda: np.zeros(len(OUTCOMES), dtype=np.int64))
+    rounds_total: int = 0
+    payoff_totals: np.ndarray = field(default_factory=lambda: np.zeros(len(ACTORS)))
+
+    def add(self, model: CrisisModel) -> None:
+        self.runs += model.n_worlds
+        self.outcome_counts += np.bincount(model.outcome, minlength=len(OUTCOMES))
+        self.rounds_total += int(model.rounds_played.sum())
+        self.payoff_totals += [model.actors[key].payoff.sum() for key in ACTORS]
+
+    def row(self) -> dict[str, float]:
+        """One tidy row: each outcome's probability and 95% Wilson interval, mean rounds and payoffs."""
+        row: dict[str, float] = {"runs": self.runs}
+        for outcome, count in zip(OUTCOMES, self.outcome_counts):
+            low, high = wilson_interval(int(count), self.runs)
+            row |= {f"p_{outcome}": count / self.runs, f"ci_low_{outcome}": low, f"ci_high_{outcome}": high}
+        row["mean_rounds"] = self.rounds_total / self.runs
+        row |= {f"mean_payoff_{key}": total / self.runs for key, total in zip(ACTORS, self.payoff_totals)}
+        return row
+
+
+def tally_monte_carlo(scenario: Scenario, runs: int, seed_sequence: np.random.SeedSequence) -> Tally:
+    """The same simulation as :func:`run_monte_carlo`, keeping aggregates only: memory stays
+    bounded by one batch however many runs are asked for."""
+    tally = Tally()
+    for model in batched_models(scenario, _check_runs(runs), seed_sequence):
+        tally.add(model)
+    return tally
+
+
+def _check_runs(runs: int) -> int:
+    if int(runs) != runs or runs < 1:
+        raise ValueError(f"runs must be a whole number of at least 1 (got {runs})")
+    return int(runs)
 
 
 def results_from_models(scenario: Scenario, seed: int | None, models: list[CrisisModel]) -> Results:
@@ -107,4 +157,4 @@ def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = No
     return np.array([CrisisModel(scenario, n_worlds=1, seed=child).run().outcome[0] for child in children])
 
 
-__all__ = ["OUTCOMES", "as_scenario", "run_monte_carlo", "run_one_world_at_a_time"]
+__all__ = ["Tally", "as_scenario", "run_monte_carlo", "run_one_world_at_a_time", "tally_monte_carlo"]

@@ -260,9 +260,11 @@ def test_zero_probability_chance_branches_weight_nodes_equally():
     assert qre_residual(shadowed, logit_qre(shadowed, 30.0)) < 1e-9
 
 
-def test_a_subtree_object_used_twice_is_two_places_in_the_tree():
-    shared = D(1, {"l": T((1, 0)), "r": T((0, 1))})  # unnamed: one information set per place
-    tree = ExtensiveFormGame(("a", "b"), D(0, {"L": shared, "R": shared}))
+def test_two_copies_of_a_subtree_are_two_places_in_the_tree():
+    def follower() -> Node:
+        return D(1, {"l": T((1, 0)), "r": T((0, 1))})  # unnamed: one information set per place
+
+    tree = ExtensiveFormGame(("a", "b"), D(0, {"L": follower(), "R": follower()}))
     form = TreeAgentForm(tree)
     assert [a.key for a in form.agents] == [i.key for i in tree.infosets()] == ["#0", "#1", "#4"]
     root, *_ = form.values([np.array([0.5, 0.5]), np.array([1.0, 0.0]), np.array([0.0, 1.0])])
