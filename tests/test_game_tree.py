@@ -102,5 +102,5 @@ def test_a_decision_node_cannot_stand_in_two_places():
     follower = Node.decision(1, {"a": t([1, 0]), "b": t([0, 1])})
     with pytest.raises(GameError, match="appears twice"):
         ExtensiveFormGame(("P1", "P2"), Node.decision(0, {"L": follower, "R": follower}))
-    shared_end = t([1, 1])
+    shared_end = t([1])
     ExtensiveFormGame(("P1",), Node.decision(0, {"L": shared_end, "R": shared_end}))  # terminals may be shared
