@@ -9,17 +9,22 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
+import time
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from sim import __version__
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
 from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, parse_assignment
+from sim.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, sweep
 from sim.trace import tell_story, trace_records, trace_run
 
 EXIT_USAGE = 2
@@ -107,6 +112,23 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--set", dest="overrides", action="append", default=[], metavar="PATH=VALUE",
                        help="scenarios: override a field (repeatable)")  # fmt: skip
     solve.set_defaults(handler=command_solve)
+
+    sweep = commands.add_parser("sweep", help="vary scenario fields over a design; one row of results per point")
+    _scenario_arguments(sweep)
+    sweep.add_argument("--param", dest="params", action="append", default=[], metavar="PATH=SPEC", required=True,
+                       help="a field to vary: PATH=LOW:HIGH, PATH=LOW:HIGH:STEPS (grid) or PATH=A,B,C (repeatable)")
+    sweep.add_argument("--design", choices=DESIGNS, default="grid", help="grid (default), lhs, sobol or saltelli")
+    sweep.add_argument("--samples", type=positive_int, help="design points for lhs and sobol; N for saltelli")
+    sweep.add_argument("--second-order", action="store_true", help="saltelli: also sample for second-order indices")
+    sweep.add_argument("--runs", type=positive_int, default=1_000, help="crises per design point (default 1000)")
+    sweep.add_argument("--seed", type=seed_int, default=0, help="sweep seed (default 0)")
+    sweep.add_argument("--out", metavar="DIR", help="write a resumable Parquet dataset here (e.g. sweeps/x.parquet)")
+    sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
+    sweep.add_argument("--workers", type=positive_int, help="local worker processes (default: all cores)")
+    sweep.add_argument("--executor", choices=EXECUTORS, help="inline, processes (default) or dask")
+    sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://host:8786")
+    sweep.add_argument("--chunk-size", type=positive_int, help="design points per task (default: chosen for you)")
+    sweep.set_defaults(handler=command_sweep)  # fmt: skip
 
     listing = commands.add_parser("scenarios", help="list the built-in scenarios")
     listing.set_defaults(handler=command_scenarios)
@@ -201,6 +223,31 @@ def _toml_keys(path: Path) -> set[str]:
         return set()  # let the scenario loader report the problem with its usual message
 
 
+def command_sweep(args: argparse.Namespace) -> int:
+    if args.resume and not args.out:
+        raise UsageError("--resume needs --out, the sweep directory to finish")
+    scenario = load_with_overrides(args)
+    params = [Parameter.parse(text) for text in args.params]
+    start = time.perf_counter()
+    try:
+        frame = sweep(
+            scenario, params, design=args.design, samples=args.samples, runs=args.runs, seed=args.seed,
+            out=args.out, resume=args.resume, executor=args.executor, workers=args.workers,
+            scheduler=args.scheduler, chunk_size=args.chunk_size, calc_second_order=args.second_order,
+            progress=sys.stderr.isatty() or bool(os.environ.get("SIM_PROGRESS")),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        where = f"; finished points are saved in {args.out}: add --resume to finish" if args.out else ""
+        print(f"\nsim: sweep interrupted{where}", file=sys.stderr)
+        return 130
+    print(f"{len(frame)} design points x {args.runs} runs in {time.perf_counter() - start:.1f} s"
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)  # fmt: skip
+    columns = ["point", *(p.path for p in params), "p_deterrence_holds", "p_limited_clash", "p_major_war"]
+    with pd.option_context("display.width", 160, "display.max_columns", 20):
+        print(frame[columns].to_string(index=False, max_rows=20))
+    return 0
+
+
 def command_validate(args: argparse.Namespace) -> int:
     failures = 0
     for name in args.files:
@@ -261,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
-    except (ScenarioError, GameError) as error:
+    except (ScenarioError, GameError, SweepError) as error:
         print(error, file=sys.stderr)
     except (UsageError, ValueError) as error:
         print(f"sim: error: {error}", file=sys.stderr)

@@ -376,6 +376,11 @@ class CrisisModel(mesa.Model):
             self.step()
         return self
 
+    def release(self) -> None:
+        """Let a finished model be freed. Mesa 3.3 keeps a class-level registry keyed by model
+        (``Agent._ids``) that would hold every model ever made; drop this one's entry."""
+        getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
 
 def _action_last_array(shape: tuple[int, ...]) -> np.ndarray:
     """An empty array indexed with the action last but stored action-first.

@@ -7,6 +7,7 @@ the same numbers on every machine.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,10 +60,17 @@ def batched_models(
     sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
     done = 0
     for size, child in zip(sizes, seed_sequence.spawn(len(sizes))):
-        yield CrisisModel(scenario, n_worlds=size, seed=child).run()
+        model = CrisisModel(scenario, n_worlds=size, seed=child).run()
+        yield model
+        model.release()
         done += size
         if progress is not None:
             progress(done, runs)
+        if done < runs:
+            # A model and its agents refer to each other, so only the cycle collector frees a
+            # finished batch: run it now, or memory would grow with the number of batches.
+            del model
+            gc.collect()
 
 
 @dataclass
@@ -153,8 +161,12 @@ def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = No
 
     Used by the tests (the vectorised engine must agree with it in distribution) and the benchmark.
     """
-    children = np.random.SeedSequence(seed).spawn(runs)
-    return np.array([CrisisModel(scenario, n_worlds=1, seed=child).run().outcome[0] for child in children])
+    outcomes = np.empty(runs, dtype=np.int8)
+    for k, child in enumerate(np.random.SeedSequence(seed).spawn(runs)):
+        model = CrisisModel(scenario, n_worlds=1, seed=child).run()
+        outcomes[k] = model.outcome[0]
+        model.release()
+    return outcomes
 
 
 __all__ = ["Tally", "as_scenario", "run_monte_carlo", "run_one_world_at_a_time", "tally_monte_carlo"]

@@ -15,7 +15,9 @@ from sim.scenario import Scenario
 
 def trace_run(scenario: Scenario, seed: int | None = None) -> CrisisModel:
     """Play one world with every decision recorded."""
-    return CrisisModel(scenario, n_worlds=1, seed=seed, trace=True).run()
+    model = CrisisModel(scenario, n_worlds=1, seed=seed, trace=True).run()
+    model.release()  # still usable; only Mesa's registry forgets it, so it can be freed later
+    return model
 
 
 def trace_records(model: CrisisModel) -> dict[str, Any]:

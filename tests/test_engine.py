@@ -175,3 +175,16 @@ def test_seed_and_rng_are_the_same_argument(coalition):
     assert np.array_equal(by_seed, by_rng)
     with pytest.raises(ValueError, match="not both"):
         CrisisModel(coalition, seed=1, rng=1)
+
+
+def test_finished_models_can_be_freed(coalition):
+    """Mesa 3.3 registers every model in a class-level dict; release() lets it go."""
+    import gc
+    import weakref
+
+    model = CrisisModel(coalition, n_worlds=10, seed=1).run()
+    model.release()
+    reference = weakref.ref(model)
+    del model
+    gc.collect()
+    assert reference() is None

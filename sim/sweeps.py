@@ -1,0 +1,410 @@
+"""Parameter sweeps: many design points, each a Monte Carlo run, on one machine or a Dask cluster.
+
+A sweep varies scenario fields (by dotted path) over a design (a full grid, a Latin hypercube, a
+scrambled Sobol sequence, or a Saltelli sample for Sobol indices), runs ``runs`` crises at each
+design point, and keeps one row of aggregates per point: each outcome's probability with its 95%
+interval, mean rounds and mean payoffs. Per-run rows are never held, so memory does not grow
+with ``runs``.
+
+Reproducible everywhere: point ``i`` is simulated with ``SeedSequence(seed, spawn_key=(i,))``,
+so its numbers do not depend on how points are chunked or which worker runs them. The design
+itself is drawn from ``SeedSequence(seed)``.
+
+Nothing lost: with ``out`` set, the sweep is a Parquet dataset directory: ``_sweep.json`` (the
+specification and provenance), then one ``part-*.parquet`` file per finished chunk, each written
+atomically. An interrupted sweep (Ctrl-C, a killed process) restarts with ``resume=True`` and
+runs only the points not yet on disk, so every point ends up there exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.montecarlo import as_scenario, tally_monte_carlo
+from sim.scenario import Scenario, ScenarioError, parse_assignment, scenario_from_dict, with_overrides
+
+DESIGNS = ("grid", "lhs", "sobol", "saltelli")
+EXECUTORS = ("inline", "processes", "dask")
+DEFAULT_GRID_STEPS = 5
+METADATA_FILE = "_sweep.json"
+
+
+class SweepError(ValueError):
+    """A sweep that cannot be run or resumed: says which setting is wrong and how to fix it."""
+
+
+# --------------------------------------------------------------------------------------------
+# Parameters and designs
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A swept scenario field: a numeric range ``low:high`` (``steps`` points on a grid), or a
+    list of values (numbers, or categories such as decision rules)."""
+
+    path: str
+    low: float | None = None
+    high: float | None = None
+    steps: int | None = None
+    values: tuple[Any, ...] | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Parameter:
+        """``path=low:high``, ``path=low:high:steps`` or ``path=a,b,c`` (values read as TOML)."""
+        if "=" not in text:
+            raise SweepError(f"--param {text}: expected PATH=LOW:HIGH[:STEPS] or PATH=A,B,C")
+        path, _, spec = text.partition("=")
+        path, spec = path.strip(), spec.strip()
+        if ":" in spec and "," not in spec:
+            parts = spec.split(":")
+            try:
+                numbers = [float(part) for part in parts[:2]]
+                steps = int(parts[2]) if len(parts) == 3 else None
+            except ValueError:
+                raise SweepError(f"--param {text}: LOW and HIGH must be numbers, STEPS a whole number") from None
+            if len(parts) not in (2, 3):
+                raise SweepError(f"--param {text}: expected LOW:HIGH or LOW:HIGH:STEPS")
+            return cls.range(path, numbers[0], numbers[1], steps)
+        values = tuple(parse_assignment(f"{path}={item.strip()}")[1] for item in spec.split(",") if item.strip())
+        return cls.choice(path, values)
+
+    @classmethod
+    def range(cls, path: str, low: float, high: float, steps: int | None = None) -> Parameter:
+        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
+            raise SweepError(f"{path}: the range needs finite LOW <= HIGH (got {low}:{high})")
+        if steps is not None and steps < 1:
+            raise SweepError(f"{path}: STEPS must be at least 1 (got {steps})")
+        return cls(path, float(low), float(high), steps)
+
+    @classmethod
+    def choice(cls, path: str, values: Sequence[Any]) -> Parameter:
+        if not values:
+            raise SweepError(f"{path}: give at least one value")
+        return cls(path, values=tuple(values))
+
+    @classmethod
+    def from_spec(cls, path: str, spec: Any) -> Parameter:
+        """From Python: ``(low, high)``, ``(low, high, steps)`` or a list of values."""
+        if isinstance(spec, Parameter):
+            return spec
+        if isinstance(spec, tuple) and len(spec) in (2, 3) and all(isinstance(x, (int, float)) for x in spec):
+            return cls.range(path, spec[0], spec[1], int(spec[2]) if len(spec) == 3 else None)
+        if isinstance(spec, (list, tuple)):
+            return cls.choice(path, list(spec))
+        raise SweepError(f"{path}: give (low, high), (low, high, steps) or a list of values, not {spec!r}")
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+    def grid(self) -> list[Any]:
+        if not self.is_range:
+            return list(self.values)
+        steps = self.steps or DEFAULT_GRID_STEPS
+        return np.linspace(self.low, self.high, steps).tolist() if steps > 1 else [self.low]
+
+    def from_unit(self, u: np.ndarray) -> list[Any]:
+        """Map points of [0, 1) to the parameter: scaled into the range, or a category per bin."""
+        if self.is_range:
+            return (self.low + u * (self.high - self.low)).tolist()
+        index = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+        return [self.values[k] for k in index]
+
+
+def design_points(
+    params: Sequence[Parameter], design: str, samples: int | None, seed: int, calc_second_order: bool = False
+) -> pd.DataFrame:
+    """The design as a table: one row per point, one column per parameter path."""
+    if design not in DESIGNS:
+        raise SweepError(f"--design {design}: choose one of {', '.join(DESIGNS)}")
+    if not params:
+        raise SweepError("give at least one --param to sweep")
+    paths = [p.path for p in params]
+    if len(set(paths)) != len(paths):
+        raise SweepError("each parameter may be swept only once")
+    if design == "grid":
+        rows = pd.MultiIndex.from_product([p.grid() for p in params]).to_list()
+        return pd.DataFrame(rows, columns=paths)
+    if samples is None or samples < 1:
+        raise SweepError(f"--design {design} needs --samples (a whole number of at least 1)")
+    rng = np.random.default_rng(np.random.SeedSequence(seed))
+    if design == "saltelli":
+        return _saltelli(params, samples, calc_second_order, int(rng.integers(2**31)))
+    from scipy.stats import qmc
+
+    engine = qmc.LatinHypercube(len(params), rng=rng) if design == "lhs" else qmc.Sobol(len(params), rng=rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # Sobol prefers powers of two; docs say so
+        unit = engine.random(samples)
+    return pd.DataFrame({p.path: p.from_unit(unit[:, k]) for k, p in enumerate(params)})
+
+
+def _saltelli(params: Sequence[Parameter], samples: int, calc_second_order: bool, seed: int) -> pd.DataFrame:
+    from SALib.sample import sobol
+
+    if not all(p.is_range for p in params):
+        raise SweepError("--design saltelli needs numeric ranges (Sobol indices are for continuous inputs)")
+    problem = saltelli_problem(params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SALib warns when N is not a power of two
+        matrix = sobol.sample(problem, samples, calc_second_order=calc_second_order, seed=seed)
+    return pd.DataFrame(matrix, columns=[p.path for p in params])
+
+
+def saltelli_problem(params: Sequence[Parameter]) -> dict[str, Any]:
+    return {"num_vars": len(params), "names": [p.path for p in params], "bounds": [[p.low, p.high] for p in params]}
+
+
+# --------------------------------------------------------------------------------------------
+# Running points
+
+
+def point_seed(seed: int, index: int) -> np.random.SeedSequence:
+    """The seed of design point ``index``: the same whatever the chunking or the worker."""
+    return np.random.SeedSequence(seed, spawn_key=(index,))
+
+
+def run_chunk(scenario_json: str, points: list[tuple[int, dict[str, Any]]], runs: int, seed: int) -> list[dict]:
+    """Run some design points; a plain function of plain data so any executor can ship it."""
+    scenario = Scenario.model_validate_json(scenario_json)
+    rows = []
+    for index, values in points:
+        point = with_overrides(scenario, values, source=f"design point {index}")
+        rows.append({"point": index, **values, **tally_monte_carlo(point, runs, point_seed(seed, index)).row()})
+    return rows
+
+
+def _chunks(points: list[tuple[int, dict[str, Any]]], size: int) -> list[list[tuple[int, dict[str, Any]]]]:
+    return [points[start : start + size] for start in range(0, len(points), size)]
+
+
+class _Executor:
+    """Runs chunks somewhere and yields each chunk's rows as soon as it is done."""
+
+    def __init__(self, kind: str, workers: int | None, scheduler: str | None):
+        self.kind, self.workers, self.scheduler = kind, workers, scheduler
+
+    def map(self, chunks: list[list], scenario_json: str, runs: int, seed: int) -> Iterator[list[dict]]:
+        if self.kind == "inline":
+            for chunk in chunks:
+                yield run_chunk(scenario_json, chunk, runs, seed)
+        elif self.kind == "processes":
+            pool = ProcessPoolExecutor(max_workers=self.workers)
+            try:
+                futures = [pool.submit(run_chunk, scenario_json, chunk, runs, seed) for chunk in chunks]
+                for future in as_completed(futures):
+                    yield future.result()
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)  # on Ctrl-C, do not wait for running chunks
+        else:
+            yield from self._dask(chunks, scenario_json, runs, seed)
+
+    def _dask(self, chunks: list[list], scenario_json: str, runs: int, seed: int) -> Iterator[list[dict]]:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        cluster = None
+        if self.scheduler:
+            client = Client(self.scheduler)
+        else:
+            cluster = LocalCluster(n_workers=self.workers or os.cpu_count(), threads_per_worker=1, processes=True)
+            client = Client(cluster)
+        try:
+            scattered = client.scatter(scenario_json, broadcast=True)
+            futures = [
+                client.submit(run_chunk, scattered, chunk, runs, seed, retries=3, pure=False, key=f"sweep-chunk-{k}")
+                for k, chunk in enumerate(chunks)
+            ]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Storage
+
+
+@dataclass
+class SweepSpec:
+    """Everything that defines a sweep's numbers; a resumed sweep must match it exactly."""
+
+    scenario: str
+    scenario_sha256: str
+    params: list[dict[str, Any]]
+    design: str
+    samples: int | None
+    calc_second_order: bool
+    seed: int
+    runs: int
+    n_points: int
+
+    def metadata(self) -> dict[str, Any]:
+        return {**asdict(self), "version": __version__}
+
+
+def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+
+
+def _write_part(directory: Path, rows: list[dict]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    first = min(row["point"] for row in rows)
+    table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
+    _write_atomically(directory / f"part-{first:09d}-{len(rows):06d}.parquet", lambda tmp: pq.write_table(table, tmp))
+
+
+def read_sweep(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A sweep directory as (one row per finished point, sorted by point; its metadata)."""
+    directory = Path(path)
+    meta_path = directory / METADATA_FILE
+    if not meta_path.exists():
+        raise SweepError(f"{directory}: not a sweep (no {METADATA_FILE})")
+    metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+    parts = sorted(directory.glob("part-*.parquet"))
+    if not parts:
+        return pd.DataFrame(columns=["point"]), metadata
+    frame = pd.concat([pd.read_parquet(part) for part in parts], ignore_index=True)
+    return frame.sort_values("point", kind="stable").reset_index(drop=True), metadata
+
+
+def _prepare_directory(directory: Path, spec: SweepSpec, resume: bool) -> set[int]:
+    """Create the sweep directory, or check it belongs to this sweep; return points already done."""
+    meta_path = directory / METADATA_FILE
+    if meta_path.exists():
+        if not resume:
+            raise SweepError(f"{directory} already holds a sweep: add --resume to finish it, or choose another --out")
+        existing = json.loads(meta_path.read_text(encoding="utf-8"))
+        changed = [key for key, value in asdict(spec).items() if existing.get(key) != value]
+        if changed:
+            raise SweepError(f"{directory}: cannot resume, the sweep differs in {', '.join(changed)}")
+        for stray in directory.glob(".*.tmp"):
+            stray.unlink()  # a write cut short; its points are not marked done and will run again
+        frame, _ = read_sweep(directory)
+        return set(frame["point"].astype(int))
+    if directory.exists() and any(directory.iterdir()):
+        raise SweepError(f"{directory} exists and is not empty; choose another --out")
+    directory.mkdir(parents=True, exist_ok=True)
+    _write_atomically(meta_path, lambda tmp: Path(tmp).write_text(json.dumps(spec.metadata(), indent=2)))
+    return set()
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep
+
+
+def sweep(
+    scenario: Scenario | str | Path,
+    params: Mapping[str, Any] | Iterable[Parameter],
+    design: str = "grid",
+    samples: int | None = None,
+    runs: int = 1_000,
+    seed: int = 0,
+    *,
+    out: str | Path | None = None,
+    resume: bool = False,
+    executor: str | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    chunk_size: int | None = None,
+    calc_second_order: bool = False,
+    progress: bool = False,
+    overrides: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
+    """Run a sweep and return one row per design point (``params``: path -> (low, high[, steps])
+    or a list of values). With ``out`` the rows also stream to a resumable Parquet dataset.
+
+    ``executor``: "inline" (this process), "processes" (local processes, the default when
+    ``workers`` is not 1) or "dask" (a ``scheduler`` address, or a local cluster of ``workers``).
+    """
+    scenario = as_scenario(scenario, dict(overrides or {}))
+    if isinstance(params, Mapping):
+        parameters = [Parameter.from_spec(path, spec) for path, spec in params.items()]
+    else:
+        parameters = list(params)
+    if runs < 1 or int(runs) != runs:
+        raise SweepError(f"--runs must be a whole number of at least 1 (got {runs})")
+    table = design_points(parameters, design, samples, seed, calc_second_order)
+    points = [(index, _plain(row)) for index, row in enumerate(table.to_dict("records"))]
+    _check_points_validate(scenario, parameters)
+    spec = SweepSpec(
+        scenario.name, scenario.sha256(), [asdict(p) for p in parameters], design, samples,
+        calc_second_order, int(seed), int(runs), len(points),
+    )  # fmt: skip
+    kind = executor or ("dask" if scheduler else "inline" if workers == 1 else "processes")
+    if kind not in EXECUTORS:
+        raise SweepError(f"--executor {kind}: choose one of {', '.join(EXECUTORS)}")
+    directory = Path(out) if out is not None else None
+    done = _prepare_directory(directory, spec, resume) if directory is not None else set()
+    todo = [point for point in points if point[0] not in done]
+    chunks = _chunks(todo, chunk_size or _default_chunk_size(len(todo), workers, runs))
+    executor_ = _Executor(kind, workers, scheduler)
+    rows = _run(executor_, chunks, scenario, runs, seed, directory, progress, len(done), len(points))
+    if directory is not None:
+        return read_sweep(directory)[0]
+    return pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
+
+
+def _run(executor, chunks, scenario, runs, seed, directory, progress, already: int, total: int) -> list[dict]:
+    """Run the chunks, saving each as it finishes (or collecting its rows), with a progress bar."""
+    from tqdm import tqdm
+
+    collected: list[dict] = []
+    scenario_json = scenario.model_dump_json(by_alias=True)
+    with tqdm(total=total, initial=already, unit="point", desc="sweep", disable=not progress, smoothing=0.1) as bar:
+        for rows in executor.map(chunks, scenario_json, runs, seed):
+            if directory is not None:
+                _write_part(directory, rows)
+            else:
+                collected.extend(rows)
+            bar.update(len(rows))
+    return collected
+
+
+def _default_chunk_size(points: int, workers: int | None, runs: int) -> int:
+    """Chunks of at least ~0.25 s of work (a run takes roughly 10 us), so thousands of small points
+    do not drown in per-task overhead, but no more than a quarter of a worker's share, so every
+    worker stays busy and progress shows."""
+    workers = workers or os.cpu_count() or 1
+    enough_work = math.ceil(0.25 / (runs * 1e-5))
+    fair_share = math.ceil(points / (workers * 4)) if points else 1
+    return max(1, min(enough_work, fair_share))
+
+
+def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Design values as plain Python numbers/strings, so they round-trip through JSON and TOML."""
+    return {key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
+
+
+def _check_points_validate(scenario: Scenario, params: Sequence[Parameter]) -> None:
+    """Fail before any work if a parameter's extreme or listed values make an invalid scenario."""
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    for parameter in params:
+        for value in (parameter.low, parameter.high) if parameter.is_range else parameter.values:
+            try:
+                scenario_from_dict(raw, f"--param {parameter.path}", {parameter.path: value})
+            except ScenarioError as error:
+                raise SweepError(str(error)) from None

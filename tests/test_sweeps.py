@@ -1,0 +1,194 @@
+"""Parameter sweeps: designs, identical numbers on every executor, resuming, bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.montecarlo as montecarlo
+from sim.montecarlo import tally_monte_carlo
+from sim.scenario import load_scenario
+from sim.sweeps import Parameter, SweepError, design_points, read_sweep, sweep
+
+PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
+
+
+def test_parameter_specs_from_the_command_line():
+    assert Parameter.parse("russia.resolve_prior=0.2:0.9") == Parameter("russia.resolve_prior", 0.2, 0.9)
+    assert Parameter.parse("rounds=5:20:4").grid() == [5.0, 10.0, 15.0, 20.0]
+    assert Parameter.parse('russia.rule="logit","best_response"').values == ("logit", "best_response")
+    assert Parameter.parse("russia.rule=logit,best_response").values == ("logit", "best_response")
+    for bad in ("russia.resolve_prior", "x=0.9:0.2", "x=a:b", "x=1:2:0"):
+        with pytest.raises(SweepError):
+            Parameter.parse(bad)
+
+
+def test_grid_is_the_full_product():
+    table = design_points([Parameter("a", 0, 1, 3), Parameter.choice("b", ["x", "y"])], "grid", None, 0)
+    assert len(table) == 6 and sorted(set(table["a"])) == [0.0, 0.5, 1.0] and set(table["b"]) == {"x", "y"}
+
+
+def test_latin_hypercube_puts_one_point_in_every_stratum():
+    n = 20
+    table = design_points([Parameter("a", 0, 1), Parameter("b", 10, 20)], "lhs", n, seed=4)
+    for column, (low, high) in {"a": (0, 1), "b": (10, 20)}.items():
+        strata = np.floor((table[column] - low) / (high - low) * n).astype(int)
+        assert sorted(strata) == list(range(n))
+
+
+def test_sobol_and_saltelli_sizes_and_bounds():
+    params = [Parameter("a", 0, 1), Parameter("b", -1, 1), Parameter("c", 5, 6)]
+    sobol = design_points(params, "sobol", 16, seed=1)
+    assert len(sobol) == 16 and sobol["b"].between(-1, 1).all()
+    assert len(design_points(params, "saltelli", 8, seed=1)) == 8 * (3 + 2)
+    assert len(design_points(params, "saltelli", 8, seed=1, calc_second_order=True)) == 8 * (2 * 3 + 2)
+    with pytest.raises(SweepError, match="numeric ranges"):
+        design_points([Parameter.choice("r", ["logit"])], "saltelli", 8, seed=1)
+
+
+def test_categorical_parameters_in_random_designs_take_their_listed_values():
+    table = design_points([Parameter.choice("russia.rule", ["logit", "best_response"])], "lhs", 10, seed=2)
+    assert set(table["russia.rule"]) == {"logit", "best_response"}
+
+
+def test_same_numbers_whatever_the_chunking_or_executor():
+    kwargs = dict(params=PARAMS, design="lhs", samples=6, runs=800, seed=7)
+    inline = sweep("coalition_2026", executor="inline", chunk_size=1, **kwargs)
+    chunked = sweep("coalition_2026", executor="inline", chunk_size=4, **kwargs)
+    processes = sweep("coalition_2026", executor="processes", workers=2, **kwargs)
+    pd.testing.assert_frame_equal(inline, chunked)
+    pd.testing.assert_frame_equal(inline, processes)
+    assert inline["point"].tolist() == list(range(6))
+    assert np.allclose(inline.filter(like="p_").sum(axis=1), 1.0)
+
+
+def test_dask_local_cluster_gives_the_same_numbers():
+    pytest.importorskip("dask.distributed")
+    kwargs = dict(params=PARAMS, design="sobol", samples=4, runs=500, seed=3)
+    inline = sweep("coalition_2026", executor="inline", **kwargs)
+    on_dask = sweep("coalition_2026", executor="dask", workers=2, **kwargs)
+    pd.testing.assert_frame_equal(inline, on_dask)
+
+
+def test_a_point_matches_the_same_monte_carlo_run_on_its_own():
+    frame = sweep("classroom_chicken", {"russia.resolve_prior": [0.0, 1.0]}, runs=300, seed=1, executor="inline")
+    assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]
+    assert frame["p_coalition_backs_down"].tolist() == [0.0, 1.0]
+
+
+def test_streamed_sweep_carries_its_provenance(tmp_path):
+    out = tmp_path / "s.parquet"
+    frame = sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=300, seed=2, out=out, executor="inline")
+    again, metadata = read_sweep(out)
+    pd.testing.assert_frame_equal(frame, again)
+    assert metadata["scenario"] == "coalition_2026" and metadata["seed"] == 2 and metadata["design"] == "lhs"
+    assert metadata["scenario_sha256"] == load_scenario("coalition_2026").sha256() and metadata["n_points"] == 4
+    assert "version" in metadata
+
+
+def test_an_existing_sweep_is_never_overwritten_and_resume_must_match(tmp_path):
+    out = tmp_path / "s.parquet"
+    sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    with pytest.raises(SweepError, match="--resume"):
+        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    with pytest.raises(SweepError, match="seed"):
+        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=3, out=out, resume=True)
+
+
+SLOW_SWEEP = [
+    "sweep", "coalition_2026", "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "25000",
+    "--seed", "5", "--executor", "inline", "--chunk-size", "1",
+]  # fmt: skip
+
+
+def start_sweep(out) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *SLOW_SWEEP, "--out", str(out)], stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_for_parts(out, count: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(list(out.glob("part-*.parquet"))) < count:
+        assert time.monotonic() < deadline, "the sweep made no progress"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("how", ["killed", "interrupted"])
+def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
+    out = tmp_path / "s.parquet"
+    process = start_sweep(out)
+    wait_for_parts(out, 3)
+    process.send_signal(signal.SIGKILL if how == "killed" else signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    if how == "interrupted":
+        assert process.returncode == 130 and "--resume" in stderr
+    saved = len(read_sweep(out)[0])
+    assert 3 <= saved < 10, "stopped mid-way"
+    resumed = subprocess.run(
+        [sys.executable, "-m", "sim", *SLOW_SWEEP, "--out", str(out), "--resume"], capture_output=True
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    frame, _ = read_sweep(out)
+    assert frame["point"].tolist() == list(range(10)), "every point exactly once"
+    uninterrupted = sweep(
+        "coalition_2026", {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=25000, seed=5, executor="inline"
+    )
+    pd.testing.assert_frame_equal(frame, uninterrupted, check_dtype=False)
+
+
+def test_peak_memory_does_not_grow_with_runs(monkeypatch):
+    """A sweep point keeps aggregates only: 8x the runs must not need 8x the memory."""
+    monkeypatch.setattr(montecarlo, "BATCH_WORLDS", 2_000)
+    scenario = load_scenario("coalition_2026")
+
+    def peak(runs: int) -> int:
+        tracemalloc.start()
+        tally_monte_carlo(scenario, runs, np.random.SeedSequence(1))
+        _, top = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(2_000), peak(16_000)
+    assert large < 1.5 * small, (small, large)
+
+
+def test_invalid_values_are_refused_before_any_work(tmp_path):
+    with pytest.raises(SweepError, match=r"russia\.resolve_prior"):
+        sweep("coalition_2026", {"russia.resolve_prior": (0.5, 1.5)}, runs=100, out=tmp_path / "never")
+    assert not (tmp_path / "never").exists()
+    with pytest.raises(SweepError, match="unknown field"):
+        sweep("coalition_2026", {"russia.resolv": (0.1, 0.2)}, runs=100)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["sweep", "coalition_2026", "--param", "russia.resolve_prior=0.9:0.1"], "LOW <= HIGH"),
+        (["sweep", "coalition_2026", "--param", "x=1:2", "--resume"], "--resume needs --out"),
+        (["sweep", "coalition_2026", "--param", "russia.resolve_prior=0:1", "--design", "lhs"], "--samples"),
+        (["sweep", "coalition_2026"], "--param"),
+    ],
+)
+def test_sweep_command_errors_exit_2(args, words):
+    completed = subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, check=False)
+    assert completed.returncode == 2 and words in completed.stderr and "Traceback" not in completed.stderr
+
+
+def test_sweep_command_writes_the_dataset(tmp_path):
+    out = tmp_path / "cli.parquet"
+    command = [sys.executable, "-m", "sim", "sweep", "classroom_chicken", "--param", "russia.resolve_prior=0,1",
+               "--runs", "50", "--workers", "1", "--out", str(out)]  # fmt: skip
+    completed = subprocess.run(command, capture_output=True, text=True, check=False, env={**os.environ})
+    assert completed.returncode == 0, completed.stderr
+    frame, _ = read_sweep(out)
+    assert len(frame) == 2 and json.loads((out / "_sweep.json").read_text())["runs"] == 50
