@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import json
 import math
+import multiprocessing
 import os
 import tempfile
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -202,13 +204,15 @@ class _Executor:
             for chunk in chunks:
                 yield run_chunk(scenario_json, chunk, runs, seed)
         elif self.kind == "processes":
-            pool = ProcessPoolExecutor(max_workers=self.workers)
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_process_context())
             try:
                 futures = [pool.submit(run_chunk, scenario_json, chunk, runs, seed) for chunk in chunks]
                 for future in as_completed(futures):
                     yield future.result()
-            finally:
+            except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)  # on Ctrl-C, do not wait for running chunks
+                raise
+            pool.shutdown(wait=True)  # leaves no helper threads behind, so the next pool can fork
         else:
             yield from self._dask(chunks, scenario_json, runs, seed)
 
@@ -233,6 +237,21 @@ class _Executor:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """How to start local workers. Fork is fastest (workers inherit the imported package instead
+    of importing it again, which costs about a second each) but is unsafe once other threads run;
+    then a fork server with the package preloaded. Some libraries set the global default to
+    spawn, so the choice is made here explicitly."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["sim.sweeps"])
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 # --------------------------------------------------------------------------------------------
@@ -372,6 +391,7 @@ def _run(executor, chunks, scenario, runs, seed, directory, progress, already: i
     """Run the chunks, saving each as it finishes (or collecting its rows), with a progress bar."""
     from tqdm import tqdm
 
+    tqdm.monitor_interval = 0  # no monitor thread: a lone main thread lets workers start by fork
     collected: list[dict] = []
     scenario_json = scenario.model_dump_json(by_alias=True)
     with tqdm(total=total, initial=already, unit="point", desc="sweep", disable=not progress, smoothing=0.1) as bar:
