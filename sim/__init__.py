@@ -7,6 +7,8 @@ Quick start::
     results = sim.run_monte_carlo(scenario, runs=100_000, seed=7)
     results.summary()      # outcome probabilities with 95% intervals, mean rounds, payoffs
     results.to_frame()     # one row per run (pandas)
+    sim.sweep(scenario, params={"russia.resolve_prior": (0.2, 0.9)}, design="lhs",
+              samples=200, runs=5000, seed=1)   # one row per design point
 """
 
 __version__ = "0.1.0"
@@ -16,6 +18,7 @@ from sim.model import CrisisModel
 from sim.montecarlo import run_monte_carlo
 from sim.results import Results
 from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from sim.sweeps import read_sweep, sweep
 
 __all__ = [
     "ACTIONS",
@@ -29,5 +32,7 @@ __all__ = [
     "__version__",
     "builtin_scenarios",
     "load_scenario",
+    "read_sweep",
     "run_monte_carlo",
+    "sweep",
 ]

@@ -1,4 +1,4 @@
-"""The ``sim`` command: run, trace, solve, validate and list scenarios.
+"""The ``sim`` command: run, trace, solve, sweep (and analyse sweeps), validate and list scenarios.
 
 Every error a user can cause (a malformed scenario, a bad option) prints what is wrong and exits
 with status 2, never with a traceback. Output files are written atomically.
@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
+from sim.analysis import add_analysis_commands
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
@@ -129,6 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://host:8786")
     sweep.add_argument("--chunk-size", type=positive_int, help="design points per task (default: chosen for you)")
     sweep.set_defaults(handler=command_sweep)  # fmt: skip
+
+    add_analysis_commands(commands)  # sensitivity, discover, plot: analyses of a saved sweep
 
     listing = commands.add_parser("scenarios", help="list the built-in scenarios")
     listing.set_defaults(handler=command_scenarios)

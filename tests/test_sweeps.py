@@ -192,3 +192,11 @@ def test_sweep_command_writes_the_dataset(tmp_path):
     assert completed.returncode == 0, completed.stderr
     frame, _ = read_sweep(out)
     assert len(frame) == 2 and json.loads((out / "_sweep.json").read_text())["runs"] == 50
+
+
+def test_python_api_is_sim_sweep():
+    import sim
+
+    frame = sim.sweep("classroom_chicken", {"russia.resolve_prior": [0.0, 1.0]}, runs=50, seed=1, workers=1)
+    assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]
+    assert callable(sim.read_sweep)
