@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 
 from sim import __version__, load_scenario  # noqa: E402
 from sim.montecarlo import tally_monte_carlo  # noqa: E402
-from sim.sweeps import sweep  # noqa: E402
+from sim.sweeps import local_dask_cluster, sweep  # noqa: E402
 
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
 
@@ -83,14 +83,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     args = parser.parse_args()
-    from dask.distributed import LocalCluster
-
     print(f"sim {__version__}, {os.cpu_count()} cores")
     small = (64, 200) if args.quick else (400, 200)
-    large = (8, 20_000) if args.quick else (24, 20_000)
+    large = (8, 20_000) if args.quick else (64, 20_000)
     small_seconds, small_frame = local_timings(*small)
     large_seconds, large_frame = local_timings(*large)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True) as cluster:
+    with local_dask_cluster(2) as cluster:
         # warm the workers (they import the package on first use), as a running cluster would be
         sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=10, seed=0, scheduler=cluster.scheduler_address)
         small_seconds["dask, 2 workers"] = dask_timing(*small, cluster.scheduler_address, small_frame)

@@ -217,13 +217,13 @@ class _Executor:
             yield from self._dask(chunks, scenario_json, runs, seed)
 
     def _dask(self, chunks: list[list], scenario_json: str, runs: int, seed: int) -> Iterator[list[dict]]:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, as_completed
 
         cluster = None
         if self.scheduler:
             client = Client(self.scheduler)
         else:
-            cluster = LocalCluster(n_workers=self.workers or os.cpu_count(), threads_per_worker=1, processes=True)
+            cluster = local_dask_cluster(self.workers or os.cpu_count() or 1)
             client = Client(cluster)
         try:
             scattered = client.scatter(scenario_json, broadcast=True)
@@ -237,6 +237,21 @@ class _Executor:
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def local_dask_cluster(workers: int):
+    """A Dask LocalCluster of single-threaded worker processes, tuned for this workload.
+
+    Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive mmap
+    threshold: every multi-megabyte numpy temporary of the engine is then mapped and unmapped,
+    and a design point runs about 3x slower than in-process. Unset it for the workers we start
+    (docs/sweeps.md says how to do the same on a cluster of your own).
+    """
+    import dask
+    from dask.distributed import LocalCluster
+
+    with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+        return LocalCluster(n_workers=workers, threads_per_worker=1, processes=True)
 
 
 def _process_context() -> multiprocessing.context.BaseContext:
