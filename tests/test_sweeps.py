@@ -200,3 +200,35 @@ def test_python_api_is_sim_sweep():
     frame = sim.sweep("classroom_chicken", {"russia.resolve_prior": [0.0, 1.0]}, runs=50, seed=1, workers=1)
     assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]
     assert callable(sim.read_sweep)
+
+
+def _die_once_then_work(flag: str):
+    """Installed in Dask workers: the first chunk any worker starts kills that worker's process."""
+    import os as worker_os
+
+    import sim.sweeps as worker_sweeps
+
+    original = worker_sweeps.run_chunk
+
+    def run_chunk(*args):
+        if not worker_os.path.exists(flag):
+            open(flag, "w").close()
+            worker_os._exit(1)  # the worker process dies mid-task, as on a lost cluster node
+        return original(*args)
+
+    worker_sweeps.run_chunk = run_chunk
+
+
+def test_a_chunk_on_a_dying_dask_worker_is_retried(tmp_path):
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    from sim.sweeps import local_dask_cluster
+
+    flag = str(tmp_path / "a-worker-died")
+    kwargs = dict(params=PARAMS, design="lhs", samples=6, runs=300, seed=11)
+    with local_dask_cluster(2) as cluster, Client(cluster) as client:
+        client.run(_die_once_then_work, flag)
+        on_dask = sweep("coalition_2026", scheduler=cluster.scheduler_address, chunk_size=1, **kwargs)
+    assert os.path.exists(flag), "a worker really died"
+    pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
