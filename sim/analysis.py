@@ -23,9 +23,7 @@ import argparse
 import json
 import math
 import numbers
-import os
 import sys
-import tempfile
 import textwrap
 import warnings
 from collections.abc import Callable, Sequence
@@ -36,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.argtypes import number, whole_number
+from sim.files import write_atomically
 from sim.ladder import ACTORS, OUTCOMES
 
 SCATTERED_DESIGNS = ("lhs", "sobol", "saltelli")
@@ -765,7 +765,7 @@ def plot_sweep(
         title = f"{label} by {x} and {y}"
         draw = _heatmap_html if path.suffix.lower() == ".html" else _heatmap_image
         writer = draw(heat, title, label, x, y)
-    _write_atomically(path, writer)
+    write_atomically(path, lambda temporary: writer(temporary, path.suffix.lower()))
     return path
 
 
@@ -1137,23 +1137,6 @@ def _heatmap_html(heat, title, label, x, y) -> Callable[[str, str], None]:
     return write
 
 
-def _write_atomically(path: Path, write: Callable[[str, str], None]) -> None:
-    """Write through a temporary file in the same folder, so an interruption leaves no half file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = path.suffix.lower()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
-    os.close(handle)
-    try:
-        write(temporary, suffix)
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(temporary, 0o666 & ~mask)  # mkstemp makes it private; give it normal permissions
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 # --------------------------------------------------------------------------------------------------
 # Command line: sim sensitivity, sim discover, sim plot
 
@@ -1168,7 +1151,7 @@ def add_analysis_commands(subparsers: Any) -> None:
     sensitivity.add_argument("--json", action="store_true", help="print the indices as JSON")
     sensitivity.add_argument("--out", metavar="FILE", help="save the table of indices to FILE (.csv or .parquet)")
     sensitivity.add_argument(
-        "--resamples", type=_whole(2), default=1000, metavar="N", help="bootstrap resamples (default 1000)"
+        "--resamples", type=whole_number(2), default=1000, metavar="N", help="bootstrap resamples (default 1000)"
     )
     sensitivity.set_defaults(handler=command_sensitivity)
 
@@ -1179,24 +1162,24 @@ def add_analysis_commands(subparsers: Any) -> None:
     _outcome_argument(discovery)
     discovery.add_argument(
         "--above",
-        type=_finite,
+        type=number(),
         required=True,
         metavar="VALUE",
         help="points of interest: the outcome exceeds VALUE (a probability for outcomes)",
     )
     discovery.add_argument(
         "--threshold-density",
-        type=_finite,
+        type=number(),
         default=0.8,
         metavar="SHARE",
         help="the least share of points of interest a box must hold (default 0.8)",
     )
     discovery.add_argument(
-        "--max-boxes", type=_whole(1), default=3, metavar="N", help="at most this many boxes (default 3)"
+        "--max-boxes", type=whole_number(1), default=3, metavar="N", help="at most this many boxes (default 3)"
     )
     discovery.add_argument(
         "--mass-min",
-        type=_finite,
+        type=number(),
         default=0.05,
         metavar="SHARE",
         help="the least share of all points a box may hold (default 0.05)",
@@ -1210,7 +1193,9 @@ def add_analysis_commands(subparsers: Any) -> None:
     plot.add_argument("--x", required=True, metavar="PATH", help="the parameter on the x axis")
     plot.add_argument("--y", metavar="PATH", help="a second parameter: draw a heatmap")
     plot.add_argument("--out", required=True, metavar="FILE", help="the figure: .png, .svg, .pdf or .html")
-    plot.add_argument("--bins", type=_whole(2), default=None, metavar="N", help="bins per axis for scattered designs")
+    plot.add_argument(
+        "--bins", type=whole_number(2), default=None, metavar="N", help="bins per axis for scattered designs"
+    )
     plot.set_defaults(handler=command_plot)
 
 
@@ -1223,29 +1208,6 @@ def _outcome_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _whole(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
-def _finite(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
-    return value
-
-
 def command_sensitivity(args: argparse.Namespace) -> int:
     output_column(args.outcome)  # a misspelt outcome is reported before the sweep is read
     if args.out and not args.out.lower().endswith(TABLE_SUFFIXES):
@@ -1255,9 +1217,9 @@ def command_sensitivity(args: argparse.Namespace) -> int:
     if args.out:
         out = Path(args.out)
         if out.suffix.lower() == ".csv":
-            _write_atomically(out, lambda target, _: table.to_csv(target, index=False))
+            write_atomically(out, lambda target: table.to_csv(target, index=False))
         else:
-            _write_atomically(out, lambda target, _: table.to_parquet(target, index=False))
+            write_atomically(out, lambda target: table.to_parquet(target, index=False))
         print(f"saved {len(table)} indices to {out}", file=sys.stderr)
     if args.json:
         print(json.dumps(sensitivity_json(table, metadata, args.outcome), indent=2))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import sys
 import time
@@ -21,6 +20,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.analysis import add_analysis_commands
+from sim.argtypes import number, whole_number
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
@@ -35,33 +35,9 @@ class UsageError(Exception):
     """A command-line mistake; reported in one line with exit status 2."""
 
 
-def whole_number(minimum: int):
-    """An argparse type: a whole number of at least ``minimum``, with a one-line message otherwise."""
-
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
-        return value
-
-    return parse
-
-
 positive_int = whole_number(1)
 seed_int = whole_number(0)
-
-
-def non_negative_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a finite number of at least 0, got {text}")
-    return value
+non_negative_float = number(minimum=0)
 
 
 def build_parser() -> argparse.ArgumentParser:

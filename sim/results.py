@@ -7,8 +7,6 @@ SHA-256, the seed and the package version.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest
 
+from sim.files import write_atomically
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.scenario import Scenario
 
@@ -117,27 +116,10 @@ class Results:
         suffix = path.suffix.lower()
         if suffix not in {".parquet", ".csv"}:
             raise ValueError(f"{path}: output must end in .parquet or .csv")
-        path.parent.mkdir(parents=True, exist_ok=True)
         frame = self.to_frame()
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-        os.close(handle)
-        try:
-            if suffix == ".parquet":
-                _write_parquet(frame, temporary, self.metadata())
-            else:
-                frame.to_csv(temporary, index=False)
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; give it normal permissions
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-        return path
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+        if suffix == ".parquet":
+            return write_atomically(path, lambda temporary: _write_parquet(frame, temporary, self.metadata()))
+        return write_atomically(path, lambda temporary: frame.to_csv(temporary, index=False))
 
 
 def _write_parquet(frame: pd.DataFrame, path: str, metadata: dict[str, str]) -> None:

@@ -22,10 +22,9 @@ import json
 import math
 import multiprocessing
 import os
-import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.files import is_temporary, write_atomically, write_text_atomically
 from sim.montecarlo import as_scenario, tally_monte_carlo
 from sim.scenario import Scenario, ScenarioError, parse_assignment, scenario_from_dict, with_overrides
 
@@ -291,24 +291,13 @@ class SweepSpec:
         return {**asdict(self), "version": __version__}
 
 
-def _write_atomically(path: Path, write: Callable[[str], None]) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-
-
 def _write_part(directory: Path, rows: list[dict]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     first = min(row["point"] for row in rows)
     table = pa.Table.from_pandas(pd.DataFrame(rows), preserve_index=False)
-    _write_atomically(directory / f"part-{first:09d}-{len(rows):06d}.parquet", lambda tmp: pq.write_table(table, tmp))
+    write_atomically(directory / f"part-{first:09d}-{len(rows):06d}.parquet", lambda tmp: pq.write_table(table, tmp))
 
 
 def read_sweep(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
@@ -335,14 +324,14 @@ def _prepare_directory(directory: Path, spec: SweepSpec, resume: bool) -> set[in
         changed = [key for key, value in asdict(spec).items() if existing.get(key) != value]
         if changed:
             raise SweepError(f"{directory}: cannot resume, the sweep differs in {', '.join(changed)}")
-        for stray in directory.glob(".*.tmp"):
+        for stray in filter(is_temporary, directory.iterdir()):
             stray.unlink()  # a write cut short; its points are not marked done and will run again
         frame, _ = read_sweep(directory)
         return set(frame["point"].astype(int))
     if directory.exists() and any(directory.iterdir()):
         raise SweepError(f"{directory} exists and is not empty; choose another --out")
     directory.mkdir(parents=True, exist_ok=True)
-    _write_atomically(meta_path, lambda tmp: Path(tmp).write_text(json.dumps(spec.metadata(), indent=2)))
+    write_text_atomically(meta_path, json.dumps(spec.metadata(), indent=2))
     return set()
 
 

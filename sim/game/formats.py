@@ -103,7 +103,6 @@ import itertools
 import math
 import os
 import re
-import tempfile
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -115,6 +114,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from sim.files import write_text_atomically
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node
 
@@ -1510,7 +1510,7 @@ def write_game(game: Game, path: str | os.PathLike[str]) -> None:
     path = Path(path)
     writers: dict[str, Callable[[Any], str]] = {"nfg": write_nfg, "efg": write_efg, "toml": write_toml}
     text = writers[_kind_of(path)](game)
-    _write_atomically(path, text)
+    write_text_atomically(path, text)
 
 
 def _kind_of(path: Path) -> str:
@@ -1520,19 +1520,3 @@ def _kind_of(path: Path) -> str:
     return kind
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file in the same folder, then rename it over the target, so a reader
-    never sees half a file. The new file keeps the old one's permissions (else rw-r--r--)."""
-    folder = path.parent
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
