@@ -163,8 +163,9 @@ def sobol_indices(
     parameters ordered by ST from the largest; then the S2 rows by estimate. ``attrs`` carries the
     output column, N and the number of points.
 
-    The Monte Carlo noise of each point's probability (finite runs) counts as variance no parameter
-    explains: with few runs per point the indices shrink and their intervals widen.
+    The Monte Carlo noise of each point's probability (finite runs) is variance no parameter
+    explains: it lowers the first-order indices, raises every total index by about its share,
+    and widens the intervals. More runs per point shrink it.
     """
     from SALib.analyze import sobol
 
@@ -949,7 +950,7 @@ _MPL_STYLE = {
 
 
 def _image_title(title: str, note: str) -> str:
-    return f"{title}\n" + textwrap.fill(f"({note})", 90) if note else title
+    return f"{title}\n" + textwrap.fill(f"({note})", 60) if note else title
 
 
 def _curve_image(curve, title, label, x) -> Callable[[str, str], None]:

@@ -37,6 +37,9 @@ class ScenarioError(ValueError):
         lines = [f"{source}: {path}: {message}" if path else f"{source}: {message}" for path, message in problems]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self):
+        return (ScenarioError, (self.source, self.problems))  # survives the trip back from a worker process
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, frozen=True)

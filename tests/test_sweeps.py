@@ -110,10 +110,9 @@ SLOW_SWEEP = [
 ]  # fmt: skip
 
 
-def start_sweep(out) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "sim", *SLOW_SWEEP, "--out", str(out)], stderr=subprocess.PIPE, text=True
-    )
+def start_sweep(out, *extra: str) -> subprocess.Popen:
+    command = [sys.executable, "-m", "sim", *SLOW_SWEEP, *extra, "--out", str(out)]
+    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
 
 
 def wait_for_parts(out, count: int, timeout: float = 60) -> None:
@@ -232,3 +231,38 @@ def test_a_chunk_on_a_dying_dask_worker_is_retried(tmp_path):
         on_dask = sweep("coalition_2026", scheduler=cluster.scheduler_address, chunk_size=1, **kwargs)
     assert os.path.exists(flag), "a worker really died"
     pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
+
+
+def test_ctrl_c_stops_local_worker_processes_at_once(tmp_path):
+    """The queued chunks are not drained: the command ends within seconds, then resumes."""
+    out = tmp_path / "s.parquet"
+    process = start_sweep(out, "--executor", "processes", "--workers", "2")
+    wait_for_parts(out, 2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=15)
+    assert process.returncode == 130 and "--resume" in stderr and "Traceback" not in stderr
+    assert len(read_sweep(out)[0]) < 10
+
+
+def test_two_sweeps_on_one_dask_scheduler_keep_their_own_results():
+    pytest.importorskip("dask.distributed")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sim.sweeps import local_dask_cluster
+
+    def run(seed: int, scheduler: str | None = None) -> pd.DataFrame:
+        options = {"scheduler": scheduler} if scheduler else {"executor": "inline"}
+        return sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=300, seed=seed, **options)
+
+    with local_dask_cluster(2) as cluster, ThreadPoolExecutor(2) as threads:
+        first, second = threads.map(lambda seed: run(seed, cluster.scheduler_address), [1, 2])
+    pd.testing.assert_frame_equal(first, run(1))
+    pd.testing.assert_frame_equal(second, run(2))
+
+
+def test_an_invalid_combination_of_values_is_refused_before_any_work(tmp_path):
+    """Each value is fine alone; together some design points ask for more troops than exist."""
+    params = {"coalition.min_troops": (5.0, 20.0, 4)}  # the members have 15 thousand troops in all
+    with pytest.raises(SweepError, match="min_troops"):
+        sweep("coalition_2026", params, runs=100, out=tmp_path / "never", executor="processes", workers=2)
+    assert not (tmp_path / "never").exists()
