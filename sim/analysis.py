@@ -1062,16 +1062,16 @@ def _curve_html(curve, title, label, x) -> Callable[[str, str], None]:
                     line={"color": "#3b528b", "width": 2},
                 )
             )
-        figure.update_layout(
-            title=_html_title(title, curve["note"]),
-            xaxis_title=x,
-            yaxis_title=label,
-            template="plotly_white",
-            font={"size": 14},
-        )
-        figure.write_html(target, include_plotlyjs=True, full_html=True)
+        _finish_html(figure, target, _html_title(title, curve["note"]), x, label)
 
     return write
+
+
+def _finish_html(figure, target: str, title: str, x_title: str, y_title: str) -> None:
+    """The layout every HTML figure shares, then a self-contained file (no network needed)."""
+    layout = {"title": title, "xaxis_title": x_title, "yaxis_title": y_title, "template": "plotly_white"}
+    figure.update_layout(**layout, font={"size": 14})
+    figure.write_html(target, include_plotlyjs=True, full_html=True)
 
 
 def _html_title(title: str, note: str) -> str:
@@ -1126,14 +1126,7 @@ def _heatmap_html(heat, title, label, x, y) -> Callable[[str, str], None]:
             figure.update_xaxes(type="category")
         if heat["y_categorical"]:
             figure.update_yaxes(type="category")
-        figure.update_layout(
-            title=_html_title(title, heat["note"]),
-            xaxis_title=x,
-            yaxis_title=y,
-            template="plotly_white",
-            font={"size": 14},
-        )
-        figure.write_html(target, include_plotlyjs=True, full_html=True)
+        _finish_html(figure, target, _html_title(title, heat["note"]), x, y)
 
     return write
 

@@ -68,9 +68,6 @@ class NormalFormGame:
     def shape(self) -> tuple[int, ...]:
         return self.payoffs.shape[1:]
 
-    def uniform_profile(self) -> list[np.ndarray]:
-        return [np.full(size, 1.0 / size) for size in self.shape]
-
     def pure_profile(self, choice: Sequence[int]) -> list[np.ndarray]:
         return [np.eye(size)[k] for size, k in zip(self.shape, choice, strict=True)]
 
