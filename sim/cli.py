@@ -279,8 +279,8 @@ def format_summary(summary: dict[str, Any], scenario: Scenario) -> list[str]:
 
 
 def _progress_printer():
-    def report(done: int, total: int) -> None:
-        print(f"\r{done:,}/{total:,} runs ({done / total:.0%})", end="" if done < total else "\n", file=sys.stderr)
+    def report(done: float, total: int) -> None:
+        print(f"\r{int(done):,}/{total:,} runs ({done / total:.0%})", end="" if done < total else "\n", file=sys.stderr)
 
     return report
 

@@ -56,11 +56,19 @@ def batched_models(
     seed_sequence: np.random.SeedSequence,
     progress: Callable[[int, int], None] | None = None,
 ) -> Iterator[CrisisModel]:
-    """Finished models of at most BATCH_WORLDS worlds each; batch k uses child k of the seed."""
+    """Finished models of at most BATCH_WORLDS worlds each; batch k uses child k of the seed.
+
+    ``progress(done, runs)`` is called after every round (``done`` counts a batch's worlds in
+    proportion to the rounds it has played, so it may be fractional) and after every batch.
+    """
     sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
     done = 0
     for size, child in zip(sizes, seed_sequence.spawn(len(sizes))):
-        model = CrisisModel(scenario, n_worlds=size, seed=child).run()
+        model = CrisisModel(scenario, n_worlds=size, seed=child)
+        while model.running:
+            model.step()
+            if progress is not None and model.running:
+                progress(done + size * min(1.0, model.steps / scenario.rounds), runs)
         yield model
         model.release()
         done += size

@@ -1,0 +1,1 @@
+"""The app's pages, each a module with ``TITLE``, ``ICON``, ``SETTINGS`` and ``render(current)``."""

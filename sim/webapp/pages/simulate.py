@@ -1,0 +1,387 @@
+"""Simulate: a Monte Carlo of the current scenario and what it shows.
+
+How the crises end (with 95% intervals), the share of crises on each rung round by round, the
+paths that lead to each outcome, each actor's payoffs, one run told in words, and downloads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES, RUNGS
+from sim.results import Results, wilson_interval
+from sim.trace import tell_story
+from sim.webapp.compute import per_run_file, simulate_with_progress, traced_run
+from sim.webapp.state import Current, Setting
+from sim.webapp.style import (
+    ACTOR_SHORT,
+    GRID,
+    OUTCOME_COLOURS,
+    RUNG_GREYS,
+    base_layout,
+    font_size,
+    ink,
+    show_chart,
+    words,
+)
+
+TITLE = "Simulate"
+ICON = "🎲"
+SETTINGS: tuple[Setting, ...] = ()
+
+
+def render(current: Current) -> None:
+    header(current)
+    results = simulate_with_progress(current.scenario_json, current.runs, current.seed)
+    outcome_section(results)
+    ladder_section(results)
+    paths_section(results)
+    payoff_section(results)
+    story_section(current)
+    download_section(current)
+
+
+def header(current: Current) -> None:
+    scenario = current.scenario
+    assert scenario is not None
+    st.title("Deterrence and escalation simulator")
+    st.subheader(scenario.title or scenario.name)
+    if scenario.description.strip():
+        st.markdown(" ".join(scenario.description.split()))
+    if current.problems:
+        st.warning(
+            "Some changed values are not valid (see the sidebar or the Scenario page), so the results below use "
+            "the scenario's own values for them."
+        )
+    st.caption(
+        "Every number in a scenario is an assumption to vary, not an estimate or a forecast. "
+        "Change them in the sidebar or on the Scenario page; the model takes no side."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# How the crises end
+
+
+def outcome_table(results: Results) -> pd.DataFrame:
+    """Outcome, probability and its 95% Wilson interval, in ladder order."""
+    counts = results.outcome_counts()
+    rows = []
+    for outcome in OUTCOMES:
+        low, high = wilson_interval(counts[outcome], results.runs)
+        rows.append(
+            {
+                "outcome": words(outcome),
+                "probability": counts[outcome] / results.runs,
+                "ci95_low": low,
+                "ci95_high": high,
+                "runs": counts[outcome],
+                "meaning": OUTCOME_MEANING[outcome],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def outcome_figure(results: Results) -> go.Figure:
+    """Horizontal bars: probability of each outcome with its 95% Wilson interval."""
+    table = outcome_table(results)
+    # Plain lists (not numpy arrays) keep the chart's JSON readable: plotly would base64-encode arrays.
+    labels = table["outcome"].tolist()
+    p, low, high = (table[column].to_numpy() for column in ("probability", "ci95_low", "ci95_high"))
+    figure = go.Figure()
+    figure.add_bar(
+        x=p.tolist(),
+        y=labels,
+        orientation="h",
+        marker={"color": [OUTCOME_COLOURS[o] for o in OUTCOMES], "line": {"color": "#000000", "width": 1}},
+        error_x={
+            "type": "data",
+            "symmetric": False,
+            "array": (high - p).tolist(),
+            "arrayminus": (p - low).tolist(),
+            "color": ink(),
+            "thickness": 2,
+            "width": 8,
+        },
+        customdata=[
+            list(row) for row in zip(low.tolist(), high.tolist(), table["runs"].tolist(), table["meaning"], strict=True)
+        ],
+        hovertemplate="<b>%{y}</b>: %{x:.1%} (95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%})"
+        "<br>%{customdata[2]:,} runs · %{customdata[3]}<extra></extra>",
+        showlegend=False,
+        name="probability",
+    )
+    figure.add_scatter(
+        x=high.tolist(),
+        y=labels,
+        mode="text",
+        text=[f"  {value:.1%}" for value in p],
+        textposition="middle right",
+        textfont={"size": font_size() + 1, "color": ink()},
+        hoverinfo="skip",
+        showlegend=False,
+        name="labels",
+    )
+    figure.update_xaxes(
+        range=[0, min(1.0, float(high.max())) + 0.14],
+        tickformat=".0%",
+        title_text=f"Share of {results.runs:,} simulated crises",
+        gridcolor=GRID,
+        zeroline=True,
+        zerolinecolor=ink(),
+    )
+    figure.update_yaxes(autorange="reversed", title_text="")
+    return base_layout(figure, height=340)
+
+
+def outcome_section(results: Results) -> None:
+    st.subheader("How the crises end")
+    show_chart(
+        outcome_figure(results),
+        "outcome_chart",
+        f"each bar is the share of the {results.runs:,} simulated crises that ended this way (the shares add up "
+        "to 100%). The black whiskers are 95% Wilson intervals: they show how precisely this many runs pin down "
+        "the probability under these assumptions, not how uncertain the assumptions are.",
+    )
+    with st.expander("The numbers behind the chart"):
+        st.dataframe(
+            outcome_table(results),
+            hide_index=True,
+            column_config={
+                "probability": st.column_config.NumberColumn("probability", format="%.4f"),
+                "ci95_low": st.column_config.NumberColumn("95% low", format="%.4f"),
+                "ci95_high": st.column_config.NumberColumn("95% high", format="%.4f"),
+            },
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# The ladder over time
+
+
+def ladder_figure(ladder: pd.DataFrame) -> go.Figure:
+    """Stacked areas per round: ended crises by outcome (bottom), ongoing ones by rung (top)."""
+    figure = go.Figure()
+    # Stacked bottom to top in this order; the legend lists them top to bottom, as they are drawn.
+    series = [(f"ended:{o}", words(o), OUTCOME_COLOURS[o], "ended", "Ended: outcome") for o in OUTCOMES]
+    series += [(f"rung:{r}", words(r), RUNG_GREYS[r], "ongoing", "Still going: rung") for r in RUNGS]
+    for rank, (column, label, colour, group, group_title) in enumerate(series):
+        if column not in ladder.columns or not (ladder[column] > 0).any():
+            continue
+        figure.add_scatter(
+            x=ladder.index.tolist(),
+            y=ladder[column].tolist(),
+            name=label,
+            mode="lines",
+            stackgroup="one",
+            line={"width": 0.8, "color": "#FFFFFF"},
+            fillcolor=colour,
+            legendgroup=group,
+            legendrank=1000 - rank,
+            legendgrouptitle_text=group_title,
+            hovertemplate=f"{group_title.split(':')[0]} · {label}: %{{y:.1%}}<extra>round %{{x}}</extra>",
+        )
+    figure.update_xaxes(title_text="Round (0 = start)", gridcolor=GRID)
+    figure.update_yaxes(
+        title_text="Share of simulated crises",
+        tickformat=".0%",
+        range=[0, 1.001],
+        tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
+        gridcolor=GRID,
+    )
+    figure.update_layout(legend={"traceorder": "grouped", "grouptitlefont": {"size": font_size(), "color": ink()}})
+    figure.update_layout(hovermode="x")
+    return base_layout(figure, height=410)
+
+
+def ladder_section(results: Results) -> None:
+    st.subheader("Round by round up the escalation ladder")
+    show_chart(
+        ladder_figure(results.ladder),
+        "ladder_chart",
+        "each vertical slice is every simulated crisis after that round (100% in all). Coloured bands at the "
+        "bottom are crises already over, by how they ended, in the colours of the bar chart; grey bands on top "
+        "are crises still going, darker the higher up the ladder they stand.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Paths to each outcome
+
+
+def path_counts(results: Results) -> pd.DataFrame:
+    """Runs per (Russia's type, highest rung reached, outcome): the flows of the paths chart."""
+    frame = pd.DataFrame(
+        {
+            "russia": np.where(results.resolute["russia"], "Russia resolute", "Russia not resolute"),
+            "rung": [f"Highest: {words(RUNGS[i]).lower()}" for i in results.max_rung],
+            "outcome": [words(OUTCOMES[i]) for i in results.outcome],
+        }
+    )
+    return frame.value_counts().rename("runs").reset_index()
+
+
+def paths_figure(results: Results) -> go.Figure:
+    """A Sankey diagram: Russia's private type -> the highest rung reached -> how the crisis ended."""
+    paths = path_counts(results)
+    rung_labels = [f"Highest: {words(r).lower()}" for r in RUNGS if f"Highest: {words(r).lower()}" in set(paths.rung)]
+    type_labels = [label for label in ("Russia resolute", "Russia not resolute") if label in set(paths.russia)]
+    outcome_labels = [words(o) for o in OUTCOMES if words(o) in set(paths.outcome)]
+    labels = type_labels + rung_labels + outcome_labels
+    index = {label: i for i, label in enumerate(labels)}
+    colour_of = {words(o): OUTCOME_COLOURS[o] for o in OUTCOMES}
+    sources, targets, values, colours = [], [], [], []
+    for left, right in (("russia", "rung"), ("rung", "outcome")):
+        flows = paths.groupby(list(dict.fromkeys([left, right, "outcome"])), observed=True)["runs"].sum()
+        for row in flows.reset_index().itertuples(index=False):
+            sources.append(index[getattr(row, left)])
+            targets.append(index[getattr(row, right)])
+            values.append(int(row.runs))
+            colours.append(_translucent(colour_of[row.outcome]))
+    node_colours = ["#888888"] * len(type_labels) + [RUNG_GREYS[r] for r in RUNGS if
+                                                       f"Highest: {words(r).lower()}" in index]  # fmt: skip
+    node_colours += [colour_of[label] for label in outcome_labels]
+    figure = go.Figure(
+        go.Sankey(
+            arrangement="snap",
+            node={"label": labels, "color": node_colours, "pad": 18, "line": {"color": "#000000", "width": 0.5}},
+            link={"source": sources, "target": targets, "value": values, "color": colours,
+                  "hovertemplate": "%{source.label} → %{target.label}: %{value:,} runs<extra></extra>"},
+            textfont={"size": font_size(), "color": ink()},
+        )
+    )  # fmt: skip
+    return base_layout(figure, height=460)
+
+
+def _translucent(hex_colour: str, alpha: float = 0.45) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def paths_section(results: Results) -> None:
+    st.subheader("The paths that lead to each outcome")
+    show_chart(
+        paths_figure(results),
+        "paths_chart",
+        "read from left to right. Each band is a group of simulated crises: Russia's private type (drawn from "
+        "its resolve prior, unknown to the others), then the highest rung the crisis reached, then how it ended. "
+        "A band's width is its number of runs and its colour is the outcome it flows into.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Payoffs
+
+
+def payoff_figure(results: Results, bins: int = 30) -> go.Figure:
+    """Per actor, a histogram of realised payoffs, stacked by outcome."""
+    figure = make_subplots(rows=1, cols=len(ACTORS), subplot_titles=[ACTOR_SHORT[a] for a in ACTORS])
+    for column, actor in enumerate(ACTORS, start=1):
+        values = results.payoff[actor]
+        edges = np.histogram_bin_edges(values, bins=bins)
+        centres = ((edges[:-1] + edges[1:]) / 2).tolist()
+        for code, outcome in enumerate(OUTCOMES):
+            chosen = values[results.outcome == code]
+            if chosen.size == 0:
+                continue
+            counts, _ = np.histogram(chosen, bins=edges)
+            figure.add_bar(
+                x=centres,
+                y=(counts / results.runs).tolist(),
+                width=float(edges[1] - edges[0]) if edges.size > 1 else 1.0,
+                marker={"color": OUTCOME_COLOURS[outcome], "line": {"color": "#000000", "width": 0.3}},
+                name=words(outcome),
+                legendgroup=outcome,
+                showlegend=column == 1,
+                hovertemplate=f"{ACTOR_SHORT[actor]} · {words(outcome)}: payoff %{{x:.1f}}, %{{y:.1%}} of runs"
+                "<extra></extra>",
+                row=1,
+                col=column,
+            )
+        figure.add_vline(x=float(values.mean()), line={"color": ink(), "dash": "dash", "width": 2}, row=1, col=column)
+    figure.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.25})
+    figure.update_xaxes(title_text="Realised payoff (utils)", gridcolor=GRID)
+    figure.update_yaxes(tickformat=".0%", gridcolor=GRID)
+    figure.update_yaxes(title_text="Share of runs", row=1, col=1)
+    figure.update_annotations(font={"size": font_size(), "color": ink()})
+    return base_layout(figure, height=400)
+
+
+def payoff_section(results: Results) -> None:
+    st.subheader("What each actor gets")
+    summary = results.summary()
+    columns = st.columns(1 + len(ACTORS))
+    columns[0].metric(
+        "Mean rounds",
+        f"{summary['mean_rounds']:.1f} of {results.scenario.rounds}",
+        help="Average number of rounds before a crisis ended (or the horizon was reached).",
+    )
+    for column, actor in zip(columns[1:], ACTORS, strict=True):
+        column.metric(
+            f"Mean payoff: {ACTOR_SHORT[actor]}",
+            f"{summary['mean_payoff'][actor]:+.2f}",
+            help="Average realised payoff: the outcome's value plus the costs paid along the way, in utils.",
+        )
+    show_chart(
+        payoff_figure(results),
+        "payoff_chart",
+        "one panel per actor. Bars show how the realised payoffs (outcome value plus the costs paid along the "
+        "way) spread over the runs, coloured by the outcome that produced them; the dashed line is the mean. "
+        "Payoffs are utils on each actor's own scale: compare an actor with itself across settings, not one "
+        "actor with another.",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# One run in words, downloads
+
+
+def story_markdown(lines: list[str]) -> str:
+    """``tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
+    out = []
+    for number, line in enumerate(lines):
+        text = line.strip().replace("$", r"\$")
+        if not text:
+            out.append("")
+        elif number == 0:
+            out.extend([f"**{text}**", ""])
+        elif line.startswith("    "):
+            out.append(f"    - {text}")
+        elif line.startswith("  "):
+            out.append(f"- {text}")
+        elif text.startswith("Round "):
+            head, _, rest = text.partition(":")
+            out.append(f"**{head}:**{rest}")
+        else:
+            out.extend([text, ""])
+    return "\n".join(out)
+
+
+def story_section(current: Current) -> None:
+    title = f"One crisis told in words (seed {current.seed}); the Classroom page steps through it"
+    with st.expander(title), st.container(height=520):
+        st.markdown(story_markdown(tell_story(traced_run(current.scenario_json, current.seed))))
+
+
+def download_section(current: Current) -> None:
+    assert current.scenario is not None
+    stem = f"{current.scenario.name}_runs{current.runs}_seed{current.seed}"
+    formats = [
+        ("CSV", ".csv", "text/csv",
+         "One row per simulated crisis: outcome, rounds, rungs, each actor's type and payoff, provenance."),
+        ("Parquet", ".parquet", "application/vnd.apache.parquet",
+         "The same table as Parquet; the file's metadata holds the full scenario, its SHA-256, seed and version."),
+    ]  # fmt: skip
+    for column, (label, suffix, mime, explanation) in zip(st.columns([1, 1, 2]), formats):
+        column.download_button(
+            f"Download per-run {label}",
+            data=lambda suffix=suffix: per_run_file(current.scenario_json, current.runs, current.seed, suffix),
+            file_name=f"{stem}{suffix}",
+            mime=mime,
+            on_click="ignore",
+            help=explanation,
+        )

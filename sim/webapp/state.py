@@ -1,0 +1,354 @@
+"""Every setting of the app, kept in the session and mirrored in the URL.
+
+A setting is declared once (:class:`Setting`: key, default, type, bounds). On a session's first
+run the URL's query parameters fill the settings; at the end of every run the settings that
+differ from their defaults are written back, so a link reopens exactly the same view. An
+instructor can hand a class one link.
+
+The scenario the user works on is a base (a built-in file or an uploaded one) plus *edits*:
+dotted field paths and values (``russia.resolve_prior = 0.7``), kept in ``st.session_state``
+and in the URL as ``?russia.resolve_prior=0.7``. An edit that makes the scenario invalid is
+kept (nothing typed is lost) and reported next to its field; the results then use the scenario
+without that edit, so the app goes on working.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import tomllib
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import streamlit as st
+
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    parse_toml,
+    scenario_from_dict,
+    with_overrides,
+)
+
+DEFAULT_SCENARIO = "coalition_2026"
+UPLOADED = "uploaded"
+"""The scenario choice that stands for the file the user uploaded."""
+
+MAX_RUNS = 200_000
+"""Runs per Monte Carlo in the browser; keeps a shared classroom server responsive (the CLI has no cap)."""
+MAX_UPLOAD_BYTES = 64_000
+"""Largest scenario file accepted (built-in ones are about 5 kB). Streamlit's own cap is in .streamlit/config.toml."""
+MAX_LINKED_UPLOAD = 6_000
+"""Largest compressed upload carried in the URL; browsers and servers refuse much longer links."""
+
+OVERRIDES = "overrides"
+UPLOAD = "upload"
+NOTES = "url_notes"
+EDIT_GENERATION = "edit_generation"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One app setting: its session key (also its URL parameter), default, type and bounds."""
+
+    key: str
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[Any, ...] = ()
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def parse(self, text: str) -> Any | None:
+        """The value of a URL parameter, or None if it is not a valid value of this setting."""
+        if self.kind is bool:
+            return {"1": True, "true": True, "0": False, "false": False}.get(text.lower())
+        if self.kind is str:
+            return text if not self.choices or text in self.choices else None
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        if number != number or abs(number) >= 2**53:  # NaN, infinite, or beyond what the browser's inputs hold
+            return None
+        if self.kind is int:
+            if number != int(number):
+                return None
+            number = int(number)
+        if (self.low is not None and number < self.low) or (self.high is not None and number > self.high):
+            return None
+        if self.choices and number not in self.choices:
+            return None
+        return number
+
+    def to_text(self, value: Any) -> str:
+        if self.kind is bool:
+            return "1" if value else "0"
+        return str(value)
+
+
+CORE_SETTINGS: tuple[Setting, ...] = (
+    Setting("page", "simulate"),
+    Setting("scenario", DEFAULT_SCENARIO),
+    Setting("runs", 10_000, low=1),
+    Setting("seed", 7, low=0),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The session and the URL
+
+
+def start_run(settings: Iterable[Setting]) -> None:
+    """Call first in every run: read the URL once per session, keep widget values across pages.
+
+    Streamlit forgets a widget's value when a run does not draw it (another page is shown);
+    assigning each key to itself keeps it (the documented way to keep widget state across pages).
+    """
+    settings = list(settings)
+    if not st.session_state.get("_started"):
+        st.session_state["_started"] = True
+        _read_url(settings)
+    for setting in settings:
+        if setting.key in st.session_state:
+            st.session_state[setting.key] = st.session_state[setting.key]
+        else:
+            st.session_state[setting.key] = setting.default
+    st.session_state.setdefault(OVERRIDES, {})
+    st.session_state.setdefault(EDIT_GENERATION, 0)
+
+
+def _read_url(settings: list[Setting]) -> None:
+    params = dict(st.query_params)
+    notes: list[str] = []
+    by_key = {setting.key: setting for setting in settings}
+    upload_text = params.pop(UPLOAD, None)
+    if upload_text is not None:
+        upload = decode_upload(upload_text)
+        if upload is None:
+            notes.append("The link's uploaded scenario could not be read; it was left out.")
+        else:
+            st.session_state[UPLOAD] = upload
+    edits: dict[str, Any] = {}
+    for key, text in params.items():
+        if key in by_key:
+            value = by_key[key].parse(text)
+            if value is None:
+                notes.append(f"The link's `{key}={text}` is not a valid value; the default is used.")
+            else:
+                st.session_state[key] = value
+        elif key.startswith("_"):
+            continue
+        else:
+            edits[key] = parse_value(text)
+    st.session_state[OVERRIDES] = edits
+    if st.session_state.get("scenario") == UPLOADED and UPLOAD not in st.session_state:
+        st.session_state["scenario"] = DEFAULT_SCENARIO
+    elif st.session_state.get("scenario") not in (*builtin_scenarios(), UPLOADED):
+        notes.append(f"The link's scenario `{st.session_state.get('scenario')}` is not a built-in one.")
+        st.session_state["scenario"] = DEFAULT_SCENARIO
+    st.session_state[NOTES] = notes
+
+
+def save_to_url(settings: Iterable[Setting]) -> None:
+    """Write the settings that differ from their defaults, and every edit, into the URL."""
+    params: dict[str, str] = {}
+    for setting in settings:
+        value = st.session_state.get(setting.key, setting.default)
+        if value != setting.default or setting.key in ("page", "scenario"):
+            params[setting.key] = setting.to_text(value)
+    params.update({path: value_text(value) for path, value in edits().items()})
+    upload = st.session_state.get(UPLOAD)
+    if upload is not None and st.session_state.get("scenario") == UPLOADED:
+        encoded = encode_upload(*upload)
+        if len(encoded) <= MAX_LINKED_UPLOAD:
+            params[UPLOAD] = encoded
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def url_notes() -> list[str]:
+    """Parts of the opening link that could not be used (shown once, in the sidebar)."""
+    return st.session_state.get(NOTES, [])
+
+
+def parse_value(text: str) -> Any:
+    """A URL value read as TOML (``0.7``, ``true``, ``"x"``), else kept as the plain string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_upload(name: str, text: str) -> str:
+    """An uploaded file in a URL parameter: its name and text, compressed, in URL-safe base64."""
+    return base64.urlsafe_b64encode(zlib.compress(f"{name}\n{text}".encode(), 9)).decode().rstrip("=")
+
+
+def decode_upload(encoded: str) -> tuple[str, str] | None:
+    """The (name, text) of :func:`encode_upload`, or None; never inflates past the upload limit."""
+    try:
+        data = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+        inflater = zlib.decompressobj()
+        raw = inflater.decompress(data, MAX_UPLOAD_BYTES + 256)
+        if inflater.unconsumed_tail:
+            return None
+        name, _, text = raw.decode("utf-8").partition("\n")
+    except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):
+        return None
+    return name, text
+
+
+# ---------------------------------------------------------------------------------------------
+# Edits to the scenario
+
+
+def edits() -> dict[str, Any]:
+    """Dotted path -> value of every field the user changed."""
+    return st.session_state.setdefault(OVERRIDES, {})
+
+
+def set_edit(path: str, value: Any, base_value: Any) -> None:
+    """Record a changed field; a value equal to the base's own removes the edit."""
+    store = edits()
+    if value == base_value:
+        store.pop(path, None)
+    else:
+        store[path] = value
+
+
+def reset_edits() -> None:
+    """Forget every edit (a new scenario brings its own values)."""
+    st.session_state[OVERRIDES] = {}
+    st.session_state[EDIT_GENERATION] = st.session_state.get(EDIT_GENERATION, 0) + 1
+
+
+def edit_generation() -> int:
+    """Bumped on every reset: table editors put it in their key so they forget their own edits too."""
+    return st.session_state.get(EDIT_GENERATION, 0)
+
+
+def field_value(scenario: Scenario, path: str) -> Any:
+    """The value of a dotted field (``russia.lambda``) as it would be written in TOML."""
+    node: Any = scenario.model_dump(mode="json", by_alias=True)
+    for key in path.split("."):
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# The current scenario
+
+
+@dataclass
+class Current:
+    """What every page works on: the scenario with the user's valid edits, runs and seed."""
+
+    choice: str
+    base: Scenario | None
+    scenario: Scenario | None
+    runs: int
+    seed: int
+    edits: dict[str, Any] = field(default_factory=dict)
+    problems: dict[str, str] = field(default_factory=dict)
+    load_error: ScenarioError | None = None
+
+    @property
+    def scenario_json(self) -> str:
+        """The scenario as JSON: the hashable form the cached computations take."""
+        assert self.scenario is not None
+        return self.scenario.model_dump_json(by_alias=True)
+
+    @property
+    def applied_edits(self) -> dict[str, Any]:
+        return {path: value for path, value in self.edits.items() if path not in self.problems}
+
+
+def current() -> Current:
+    """The scenario the pages show, from the session's choice, upload and edits."""
+    choice = st.session_state.get("scenario", DEFAULT_SCENARIO)
+    runs = min(int(st.session_state.get("runs", 10_000)), MAX_RUNS)
+    seed = int(st.session_state.get("seed", 7))
+    store = dict(edits())
+    try:
+        base = base_scenario(choice)
+    except ScenarioError as error:
+        return Current(choice, None, None, runs, seed, store, load_error=error)
+    scenario, problems = apply_valid_edits(base, store)
+    return Current(choice, base, scenario, runs, seed, store, problems)
+
+
+def base_scenario(choice: str) -> Scenario:
+    if choice == UPLOADED:
+        upload = st.session_state.get(UPLOAD)
+        if upload is None:
+            raise ScenarioError("uploaded file", [("", "no file has been uploaded")])
+        return scenario_from_upload(*upload)
+    return _builtin(choice)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _builtin(name: str) -> Scenario:
+    return load_scenario(name)
+
+
+def scenario_from_upload(name: str, text: str) -> Scenario:
+    """Validate an uploaded TOML file. It is data only: no code runs, and it can only
+    ``extend`` a built-in scenario, never a path on the server."""
+    source = f"uploaded file {name}"
+    if len(text.encode("utf-8")) > MAX_UPLOAD_BYTES:
+        raise ScenarioError(source, [("", f"the file is larger than {MAX_UPLOAD_BYTES // 1000} kB")])
+    raw = parse_toml(text, source)
+    parent = raw.get("extends")
+    if parent is not None and parent not in builtin_scenarios():
+        known = ", ".join(builtin_scenarios())
+        raise ScenarioError(source, [("extends", f"an uploaded file can only extend a built-in scenario ({known})")])
+    raw.setdefault("name", PurePath(name).stem or "uploaded")
+    return scenario_from_dict(raw, source)
+
+
+def apply_valid_edits(base: Scenario, store: Mapping[str, Any]) -> tuple[Scenario, dict[str, str]]:
+    """The base with every edit that keeps it valid, and the problem of each edit left out."""
+    pending = dict(store)
+    problems: dict[str, str] = {}
+    while True:
+        try:
+            return with_overrides(base, pending, source="your edits"), problems
+        except ScenarioError as error:
+            for path, message in error.problems:
+                culprits = [edit for edit in pending if _related(edit, path)] or list(pending)
+                for edit in culprits:
+                    problems[edit] = message.removesuffix(" [overridden]")
+                    pending.pop(edit)
+
+
+def _related(edit: str, problem_path: str) -> bool:
+    edit = edit.replace("__", ".")
+    return edit == problem_path or edit.startswith(f"{problem_path}.") or problem_path.startswith(f"{edit}.")
+
+
+def scenario_titles() -> dict[str, str]:
+    """Choice -> title for the scenario picker (built-ins, and the upload if there is one)."""
+    titles = {}
+    for name in builtin_scenarios():
+        try:
+            titles[name] = _builtin(name).title or name
+        except ScenarioError:
+            titles[name] = f"{name} (cannot be loaded)"
+    upload = st.session_state.get(UPLOAD)
+    if upload is not None:
+        titles[UPLOADED] = f"Uploaded: {upload[0]}"
+    return titles
