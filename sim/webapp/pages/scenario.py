@@ -1,19 +1,302 @@
-"""Scenario page (being built)."""
+"""Scenario: pick or upload a scenario, edit every assumption, download it as TOML.
+
+Each field is a widget that says what the field means; the payoffs of the three actors are one
+table. An edit the schema refuses is kept and shown with its problem right below the field, and
+the other pages go on with the scenario's own value for it. The edited scenario downloads as a
+TOML file that ``sim run FILE`` (and this page's upload) reads back unchanged.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+from typing import Any
 
+import pandas as pd
+import streamlit as st
+import tomli_w
+
+import sim
+from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
+from sim.scenario import Scenario, ScenarioError
+from sim.webapp import state
+from sim.webapp.fields import GAME_FIELDS, Field, actor_field, field_input
 from sim.webapp.state import Current, Setting
+from sim.webapp.style import ACTOR_SHORT, words
 
 TITLE = "Scenario"
 ICON = "📝"
 SETTINGS: tuple[Setting, ...] = ()
 
+UPLOADER = "scenario_upload"
+UPLOAD_ERROR = "scenario_upload_error"
+TABLE_VERSION = "scenario_table_version"
+ACTOR_ATTRIBUTES = ("rule", "lambda", "resolve_prior", "war_bonus", "force_in_place", "backstop_effect",
+                    "audience_cost", "deploy_cost", "threaten_cost", "back_down_cost")  # fmt: skip
+MEMBER_COLUMNS = {
+    "troops": ("Troops", "Troops it contributes (thousands in the built-in scenarios). More than 0.", 0.0, 1e4),
+    "resolve_prior": ("Resolve prior", "Probability it is resolute: a resolute member never leaves. 0 to 1.", 0.0, 1.0),
+    "war_cost": ("War cost", "Utils it loses from a strike on the force, weighed by the risk of one. 0 or more.",
+                 0.0, 1e6),
+    "exit_cost": ("Exit cost", "Cost of walking out of the coalition (reputation, standing). 0 or more.", 0.0, 1e6),
+}  # fmt: skip
+MIN_TROOPS = Field(
+    "coalition.min_troops",
+    "Coalition: minimum troops",
+    "Troops below which the force is not viable and collapses (same unit as the members' troops). "
+    "At most all members' troops together.",
+    step=0.5,
+)
+
 
 def render(current: Current) -> None:
-    st.title(TITLE)
+    scenario = current.scenario
+    assert scenario is not None
+    st.title("Scenario: every assumption, editable")
+    st.markdown(f"**{scenario.title or scenario.name}** (`{scenario.name}`). " + " ".join(scenario.description.split()))
+    st.caption(
+        "Every number here is an assumption to vary, not an estimate. Change a value and every page uses it at "
+        "once; the sidebar lists what you changed and resets it. docs/scenarios.md explains each field."
+    )
+    upload_section()
+    download_section(current)
+    payoff_section(current)
+    actors_section(current)
+    crisis_section(current)
+    members_section(current)
+
+
+# ---------------------------------------------------------------------------------------------
+# Upload and download
 
 
 def upload_section() -> None:
-    pass
+    """A TOML file from the user's computer; parsed as data only, never run."""
+    st.file_uploader(
+        "Upload a scenario (.toml)",
+        type=["toml"],
+        key=UPLOADER,
+        on_change=_read_upload,
+        help=f"A scenario file like those in scenarios/ (at most {state.MAX_UPLOAD_BYTES // 1000} kB). It is read "
+        "as TOML data only; it may extend a built-in scenario by name. It becomes the sidebar's scenario.",
+    )
+    error = st.session_state.get(UPLOAD_ERROR)
+    if error:
+        st.error(error)
+
+
+def _read_upload() -> None:
+    """On a new upload: check it, then make it the current scenario (a callback, so before the sidebar draws)."""
+    uploaded = st.session_state.get(UPLOADER)
+    st.session_state[UPLOAD_ERROR] = None
+    if uploaded is None:
+        return
+    data = uploaded.getvalue()
+    try:
+        if len(data) > state.MAX_UPLOAD_BYTES:
+            raise ScenarioError(
+                f"uploaded file {uploaded.name}", [("", f"larger than {state.MAX_UPLOAD_BYTES:,} bytes")]
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError(f"uploaded file {uploaded.name}", [("", "not UTF-8 text")]) from None
+        state.scenario_from_upload(uploaded.name, text)
+    except ScenarioError as error:
+        st.session_state[UPLOAD_ERROR] = upload_error_text(error)
+        return
+    st.session_state[state.UPLOAD] = (uploaded.name, text)
+    st.session_state["scenario"] = state.UPLOADED
+    state.reset_edits()
+
+
+def upload_error_text(error: ScenarioError) -> str:
+    """The file, each field and its problem, as Markdown; the current scenario is kept."""
+    lines = [f"**{error.source} cannot be used; the scenario in use has not changed.**"]
+    lines += [f"- `{path}`: {problem}" if path else f"- {problem}" for path, problem in error.problems]
+    return "\n".join(lines)
+
+
+def scenario_toml(current: Current) -> str:
+    """The scenario in use as a TOML file: every field written out, a header saying where it came from."""
+    scenario = current.scenario
+    assert scenario is not None
+    header = [
+        f"# {scenario.title or scenario.name}",
+        f"# Saved from the deterrence simulator app (deterrence-sim {sim.__version__}).",
+        f"# Based on: {current.choice if current.choice != state.UPLOADED else 'an uploaded file'}.",
+    ]
+    if current.applied_edits:
+        header.append("# Changed from it:")
+        header += [f"#   {path} = {value!r}" for path, value in current.applied_edits.items()]
+    header.append("# Every number is an assumption to vary, not an estimate (docs/scenarios.md).")
+    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    return "\n".join(header) + "\n\n" + tomli_w.dumps(data)
+
+
+def download_section(current: Current) -> None:
+    assert current.scenario is not None
+    st.download_button(
+        "Download this scenario as TOML",
+        data=scenario_toml(current),
+        file_name=f"{current.scenario.name}{'_edited' if current.applied_edits else ''}.toml",
+        mime="application/toml",
+        on_click="ignore",
+        help="Every field, with your changes. Run it with `sim run FILE.toml`, or upload it here again later.",
+    )
+    if current.problems:
+        st.warning("Changes that are not valid are left out of the file until they are fixed (see below).")
+
+
+# ---------------------------------------------------------------------------------------------
+# The payoff table
+
+
+def payoff_frame(scenario: Scenario) -> pd.DataFrame:
+    """Outcomes as rows, actors as columns: what each actor gets from each way a crisis ends."""
+    return pd.DataFrame(
+        {ACTOR_SHORT[actor]: [float(getattr(scenario.actor(actor).payoffs, o)) for o in OUTCOMES] for actor in ACTORS},
+        index=[words(o) for o in OUTCOMES],
+    )
+
+
+def payoff_section(current: Current) -> None:
+    st.subheader("Payoffs: what each outcome is worth to each actor")
+    table = payoff_frame(current.scenario)  # type: ignore[arg-type]
+    key = f"payoffs:{state.edit_generation()}:{st.session_state.get(TABLE_VERSION, 0)}"
+    column_config = {
+        ACTOR_SHORT[actor]: st.column_config.NumberColumn(
+            ACTOR_SHORT[actor], min_value=-1e6, max_value=1e6, step=0.5, format="%.2f",
+            help=f"Utils the {ACTOR_SHORT[actor]} gets from each outcome. Only the order and gaps matter for best "
+            "replies; with logit choice the size matters together with λ.",
+        )
+        for actor in ACTORS
+    }  # fmt: skip
+    st.data_editor(
+        table,
+        key=key,
+        column_config=column_config,
+        on_change=_record_payoffs,
+        args=(key, current),
+        width="stretch",
+    )
+    st.caption(
+        "**How to read it:** rows are the five ways a crisis can end ("
+        + "; ".join(f"*{words(o)}*: {OUTCOME_MEANING[o]}" for o in OUTCOMES)
+        + "). Columns are utils on each actor's own scale: compare down a column, not across. A resolute type adds "
+        "its war bonus to the two fighting outcomes; costs paid along the way come on top."
+    )
+    for actor in ACTORS:
+        for outcome in OUTCOMES:
+            path = f"{actor}.payoffs.{outcome}"
+            if path in current.problems:
+                st.error(f"`{path}`: {current.problems[path]}. The scenario's own value is used until this is fixed.")
+
+
+def _record_payoffs(key: str, current: Current) -> None:
+    assert current.base is not None
+    for path, value in payoff_edits(st.session_state[key].get("edited_rows", {})).items():
+        state.set_edit(path, value, state.field_value(current.base, path))
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+
+
+def payoff_edits(edited_rows: dict[Any, dict[str, Any]]) -> dict[str, float]:
+    """The table editor's changed cells (row number -> column -> value) as scenario paths."""
+    by_column = {ACTOR_SHORT[actor]: actor for actor in ACTORS}
+    return {
+        f"{by_column[column]}.payoffs.{OUTCOMES[int(row)]}": float(value)
+        for row, cells in edited_rows.items()
+        for column, value in cells.items()
+        if value is not None and column in by_column
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Actors, the crisis, the coalition's members
+
+
+def actors_section(current: Current) -> None:
+    st.subheader("The actors: how they decide, their resolve and their costs")
+    st.caption(
+        "Each actor is *resolute* with its resolve prior; only it knows its type, the others infer it from its "
+        "moves (Bayes' rule). λ sets how reliably it picks its best move (logit quantal response)."
+    )
+    for column, actor in zip(st.columns(len(ACTORS)), ACTORS, strict=True):
+        with column:
+            st.markdown(f"**{ACTOR_SHORT[actor]}**: {current.scenario.actor(actor).name or actor}")  # type: ignore[union-attr]
+            for attribute in ACTOR_ATTRIBUTES:
+                field_input(current, actor_field(actor, attribute), "scenario")
+            if current.scenario.actor(actor).doctrine is not None:  # type: ignore[union-attr]
+                doctrine = current.scenario.actor(actor).doctrine  # type: ignore[union-attr]
+                st.caption(f"Doctrine (used when the rule is 'doctrine'): {doctrine.model_dump()}")
+
+
+def crisis_section(current: Current) -> None:
+    st.subheader("The crisis: horizon, escalation and accidents")
+    st.caption(
+        "Schelling's *risk that leaves something to chance*: incidents nobody chose, and clashes that may widen "
+        "into a major war more easily with troops on the ground (tripwire) or a nuclear power committed (backstop)."
+    )
+    columns = st.columns(2)
+    for number, item in enumerate(GAME_FIELDS):
+        with columns[number % 2]:
+            field_input(current, item, "scenario")
+
+
+def member_frame(scenario: Scenario) -> pd.DataFrame:
+    members = scenario.coalition.members
+    return pd.DataFrame(
+        {column: [float(getattr(m, column)) for m in members] for column in MEMBER_COLUMNS},
+        index=[m.name for m in members],
+    )
+
+
+def members_section(current: Current) -> None:
+    scenario = current.scenario
+    assert scenario is not None
+    st.subheader("The coalition's member states")
+    field_input(current, MIN_TROOPS, "scenario")
+    if not scenario.coalition.members:
+        st.caption("This scenario has no member states: the force cannot collapse from members leaving.")
+        return
+    key = f"members:{state.edit_generation()}:{st.session_state.get(TABLE_VERSION, 0)}"
+    table = member_frame(scenario)
+    config = {
+        column: st.column_config.NumberColumn(label, help=meaning, min_value=low, max_value=high, format="%.2f")
+        for column, (label, meaning, low, high) in MEMBER_COLUMNS.items()
+    }
+    st.data_editor(
+        table, key=key, column_config=config, on_change=_record_members, args=(key, current), width="stretch"
+    )
+    st.caption(
+        "**How to read it:** one row per member state. Each round a member that is not resolute weighs its war "
+        "cost times the risk of a strike against its exit cost, and may leave; if the troops left fall below the "
+        "minimum, the force collapses (the coalition backs down). Add or remove members in a TOML file and upload it."
+    )
+    for path, problem in current.problems.items():
+        if path.startswith("coalition.members") or path == "coalition.min_troops":
+            st.error(f"`{path}`: {problem}. The scenario's own value is used until this is fixed.")
+
+
+def _record_members(key: str, current: Current) -> None:
+    assert current.base is not None
+    members = len(current.base.coalition.members)
+    for path, value in member_edits(st.session_state[key].get("edited_rows", {}), members).items():
+        state.set_edit(path, value, _base_value(current, path))
+    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
+
+
+def member_edits(edited_rows: dict[Any, dict[str, Any]], members: int) -> dict[str, float]:
+    """The member table's changed cells as scenario paths (``coalition.members.0.troops``)."""
+    return {
+        f"coalition.members.{int(row)}.{column}": float(value)
+        for row, cells in edited_rows.items()
+        for column, value in cells.items()
+        if value is not None and column in MEMBER_COLUMNS and int(row) < members
+    }
+
+
+def _base_value(current: Current, path: str) -> Any:
+    assert current.base is not None
+    try:
+        return state.field_value(current.base, path)
+    except (KeyError, IndexError):
+        return None
