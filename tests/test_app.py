@@ -1,18 +1,16 @@
-"""The Streamlit page (app.py), driven headless with streamlit's AppTest.
+"""The app's frame (sidebar, settings in the URL) and its Simulate page, driven headless with AppTest.
 
 Each test checks what a user would see: the charts and numbers, and that they follow the widgets.
 Numbers on the page are compared with the engine run directly with the same scenario, runs and seed.
+The other pages have their own files (tests/test_app_<page>.py).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import math
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -22,6 +20,8 @@ from streamlit.testing.v1 import AppTest
 import sim
 from sim.ladder import OUTCOMES
 from sim.scenario import builtin_scenarios, load_scenario, with_overrides
+from sim.webapp.compute import per_run_file
+from sim.webapp.pages.simulate import story_markdown
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 SMALL_RUNS = 2_000
@@ -77,16 +77,6 @@ def footer(at: AppTest) -> str:
     return lines[0]
 
 
-def load_app_module() -> ModuleType:
-    """app.py as a plain module (its page only runs under ``streamlit run``), for its helpers."""
-    spec = importlib.util.spec_from_file_location("deterrence_app", APP)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("deterrence_app", module)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_opens_on_coalition_2026_and_shows_results_without_any_action():
     at = rendered(new_app())
 
@@ -110,7 +100,7 @@ def test_opens_on_coalition_2026_and_shows_results_without_any_action():
     assert scenario.sha256()[:12] in text
     assert "seed 7" in text
     assert sim.__version__ in text
-    assert at.query_params == {"scenario": DEFAULT, "runs": "10000", "seed": "7"}
+    assert at.query_params == {"page": "simulate", "scenario": DEFAULT, "runs": "10000", "seed": "7"}
 
 
 def test_outcome_chart_and_numbers_match_the_engine(app: AppTest):
@@ -143,7 +133,7 @@ def test_outcome_chart_and_numbers_match_the_engine(app: AppTest):
 
 def test_changing_russias_resolve_prior_changes_the_result(app: AppTest):
     before = shown_probabilities(app)
-    app.number_input(key="russia.resolve_prior").set_value(0.9)
+    app.number_input(key="sidebar:russia.resolve_prior").set_value(0.9)
     rendered(app)
 
     after = shown_probabilities(app)
@@ -166,7 +156,7 @@ def test_changing_the_seed_changes_the_numbers_but_not_the_scenario(app: AppTest
 
 @pytest.mark.skipif(len(builtin_scenarios()) < 2, reason="needs a second built-in scenario")
 def test_picking_another_scenario_changes_the_result_and_its_assumptions(app: AppTest):
-    app.number_input(key="russia.resolve_prior").set_value(0.9)
+    app.number_input(key="sidebar:russia.resolve_prior").set_value(0.9)
     rendered(app)
     other = next(name for name in builtin_scenarios() if name != DEFAULT)
     app.selectbox(key="scenario").select(other)
@@ -175,11 +165,11 @@ def test_picking_another_scenario_changes_the_result_and_its_assumptions(app: Ap
     scenario = load_scenario(other)
     assert app.subheader[0].value == scenario.title
     # The inputs now hold the new scenario's own values, not those typed for the old one.
-    assert app.number_input(key="russia.resolve_prior").value == pytest.approx(scenario.russia.resolve_prior)
-    assert app.number_input(key="rounds").value == scenario.rounds
+    assert app.number_input(key="sidebar:russia.resolve_prior").value == pytest.approx(scenario.russia.resolve_prior)
+    assert app.number_input(key="sidebar:rounds").value == scenario.rounds
     assert shown_probabilities(app) == pytest.approx(engine_probabilities(scenario, SMALL_RUNS, 7))
     assert scenario.sha256()[:12] in footer(app)
-    assert app.query_params == {"scenario": other, "runs": str(SMALL_RUNS), "seed": "7"}
+    assert app.query_params == {"page": "simulate", "scenario": other, "runs": str(SMALL_RUNS), "seed": "7"}
 
 
 def test_the_selectbox_offers_every_builtin_scenario_by_title():
@@ -195,7 +185,7 @@ def test_the_selectbox_offers_every_builtin_scenario_by_title():
 )
 def test_an_invalid_value_shows_an_error_and_the_page_keeps_working(app: AppTest, key, bad, good):
     defaults = shown_probabilities(app)
-    app.number_input(key=key).set_value(bad)
+    app.number_input(key=f"sidebar:{key}").set_value(bad)
     rendered(app)
 
     errors = [error.value for error in app.sidebar.error]
@@ -207,7 +197,7 @@ def test_an_invalid_value_shows_an_error_and_the_page_keeps_working(app: AppTest
     assert shown_probabilities(app) == pytest.approx(defaults)
     assert len(app.metric) == 4
 
-    app.number_input(key=key).set_value(good)
+    app.number_input(key=f"sidebar:{key}").set_value(good)
     rendered(app)
     assert not app.error
     assert not app.warning
@@ -227,11 +217,11 @@ def test_settings_are_read_from_the_url():
 
     assert at.number_input(key="runs").value == SMALL_RUNS
     assert at.number_input(key="seed").value == 11
-    assert at.number_input(key="russia.resolve_prior").value == pytest.approx(0.8)
-    assert at.number_input(key="rounds").value == 12
+    assert at.number_input(key="sidebar:russia.resolve_prior").value == pytest.approx(0.8)
+    assert at.number_input(key="sidebar:rounds").value == 12
     changed = with_overrides(load_scenario(DEFAULT), {"russia.resolve_prior": 0.8, "rounds": 12})
     assert shown_probabilities(at) == pytest.approx(engine_probabilities(changed, SMALL_RUNS, 11))
-    assert at.query_params == {"scenario": DEFAULT, **query}
+    assert at.query_params == {"page": "simulate", "scenario": DEFAULT, **query}
 
 
 def test_unusable_url_values_are_ignored():
@@ -239,8 +229,12 @@ def test_unusable_url_values_are_ignored():
     assert at.selectbox(key="scenario").value == DEFAULT
     assert at.number_input(key="runs").value == 10_000
     assert at.number_input(key="seed").value == 7
-    assert at.number_input(key="us.lambda").value == pytest.approx(load_scenario(DEFAULT).us.rationality)
-    assert not at.error
+    assert at.number_input(key="sidebar:us.lambda").value == pytest.approx(load_scenario(DEFAULT).us.rationality)
+    # Each unusable part of the link is named; the invalid edit is kept (and named) but not used.
+    notes = " ".join(warning.value for warning in at.sidebar.warning)
+    assert "runs=lots" in notes and "seed=1e300" in notes and "no_such_scenario" in notes
+    assert [error.value.split("`")[1] for error in at.sidebar.error] == ["us.lambda"]
+    assert shown_probabilities(at) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), 10_000, 7))
 
 
 def test_one_run_is_told_in_words(app: AppTest):
@@ -252,23 +246,21 @@ def test_one_run_is_told_in_words(app: AppTest):
 
 
 def test_downloads_hold_one_row_per_run_with_provenance():
-    module = load_app_module()
     scenario = load_scenario(DEFAULT)
     scenario_json = scenario.model_dump_json(by_alias=True)
 
-    csv = pd.read_csv(io.BytesIO(module.per_run_file(scenario_json, 500, 7, ".csv")))
+    csv = pd.read_csv(io.BytesIO(per_run_file(scenario_json, 500, 7, ".csv")))
     assert len(csv) == 500
     assert set(csv["outcome"]) <= set(OUTCOMES)
     assert set(csv["scenario_sha256"]) == {scenario.sha256()}
 
-    table = pq.read_table(io.BytesIO(module.per_run_file(scenario_json, 500, 7, ".parquet")))
+    table = pq.read_table(io.BytesIO(per_run_file(scenario_json, 500, 7, ".parquet")))
     assert table.num_rows == 500
     assert table.schema.metadata[b"sim.scenario_sha256"].decode() == scenario.sha256()
     assert table.schema.metadata[b"sim.seed"] == b"7"
 
 
 def test_story_markdown_formats_rounds_and_decisions():
-    module = load_app_module()
     lines = [
         "Title (seed 1)",
         "Types.",
@@ -277,7 +269,7 @@ def test_story_markdown_formats_rounds_and_decisions():
         "  Russia expects $5.",
         "    It chose.",
     ]
-    assert module.story_markdown(lines).splitlines() == [
+    assert story_markdown(lines).splitlines() == [
         "**Title (seed 1)**",
         "",
         "Types.",

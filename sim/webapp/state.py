@@ -46,6 +46,9 @@ MAX_UPLOAD_BYTES = 64_000
 MAX_LINKED_UPLOAD = 6_000
 """Largest compressed upload carried in the URL; browsers and servers refuse much longer links."""
 
+ALWAYS_IN_URL = ("page", "scenario", "runs", "seed")
+"""Written even at their defaults, so a link still means the same if a later version changes a default."""
+
 OVERRIDES = "overrides"
 UPLOAD = "upload"
 NOTES = "url_notes"
@@ -149,10 +152,11 @@ def _read_url(settings: list[Setting]) -> None:
         else:
             edits[key] = parse_value(text)
     st.session_state[OVERRIDES] = edits
-    if st.session_state.get("scenario") == UPLOADED and UPLOAD not in st.session_state:
+    choice = st.session_state.get("scenario", DEFAULT_SCENARIO)
+    if choice == UPLOADED and UPLOAD not in st.session_state:
         st.session_state["scenario"] = DEFAULT_SCENARIO
-    elif st.session_state.get("scenario") not in (*builtin_scenarios(), UPLOADED):
-        notes.append(f"The link's scenario `{st.session_state.get('scenario')}` is not a built-in one.")
+    elif choice not in (*builtin_scenarios(), UPLOADED):
+        notes.append(f"The link's scenario `{choice}` is not a built-in one; `{DEFAULT_SCENARIO}` is shown.")
         st.session_state["scenario"] = DEFAULT_SCENARIO
     st.session_state[NOTES] = notes
 
@@ -162,7 +166,7 @@ def save_to_url(settings: Iterable[Setting]) -> None:
     params: dict[str, str] = {}
     for setting in settings:
         value = st.session_state.get(setting.key, setting.default)
-        if value != setting.default or setting.key in ("page", "scenario"):
+        if value != setting.default or setting.key in ALWAYS_IN_URL:
             params[setting.key] = setting.to_text(value)
     params.update({path: value_text(value) for path, value in edits().items()})
     upload = st.session_state.get(UPLOAD)
@@ -204,7 +208,7 @@ def decode_upload(encoded: str) -> tuple[str, str] | None:
         data = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         inflater = zlib.decompressobj()
         raw = inflater.decompress(data, MAX_UPLOAD_BYTES + 256)
-        if inflater.unconsumed_tail:
+        if inflater.unconsumed_tail or not inflater.eof:  # too large, or cut short
             return None
         name, _, text = raw.decode("utf-8").partition("\n")
     except (binascii.Error, ValueError, zlib.error, UnicodeDecodeError):

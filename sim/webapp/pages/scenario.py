@@ -170,14 +170,8 @@ def payoff_section(current: Current) -> None:
         )
         for actor in ACTORS
     }  # fmt: skip
-    st.data_editor(
-        table,
-        key=key,
-        column_config=column_config,
-        on_change=_record_payoffs,
-        args=(key, current),
-        width="stretch",
-    )
+    edited = st.data_editor(table, key=key, column_config=column_config, width="stretch")
+    record_table_edits(payoff_edits(table, edited), current)
     st.caption(
         "**How to read it:** rows are the five ways a crisis can end ("
         + "; ".join(f"*{words(o)}*: {OUTCOME_MEANING[o]}" for o in OUTCOMES)
@@ -191,22 +185,34 @@ def payoff_section(current: Current) -> None:
                 st.error(f"`{path}`: {current.problems[path]}. The scenario's own value is used until this is fixed.")
 
 
-def _record_payoffs(key: str, current: Current) -> None:
-    assert current.base is not None
-    for path, value in payoff_edits(st.session_state[key].get("edited_rows", {})).items():
-        state.set_edit(path, value, state.field_value(current.base, path))
+def changed_cells(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int, str, float]]:
+    """(row number, column, new value) of every cell a table editor changed (emptied cells are ignored)."""
+    return [
+        (row, column, float(after.iloc[row][column]))
+        for column in before.columns
+        for row in range(len(before))
+        if pd.notna(after.iloc[row][column]) and float(after.iloc[row][column]) != float(before.iloc[row][column])
+    ]
+
+
+def payoff_edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, float]:
+    """The payoff table's changed cells as scenario paths (``russia.payoffs.major_war``)."""
+    actor_of = {ACTOR_SHORT[actor]: actor for actor in ACTORS}
+    return {f"{actor_of[column]}.payoffs.{OUTCOMES[row]}": value for row, column, value in changed_cells(before, after)}
+
+
+def record_table_edits(changes: dict[str, float], current: Current) -> None:
+    """Keep a table's changed cells as edits, then draw the page again with them in use.
+
+    The table editor's key carries a version that the change bumps, so the redrawn editor starts
+    from the new values instead of replaying its own edits on top of them.
+    """
+    if not changes:
+        return
+    for path, value in changes.items():
+        state.set_edit(path, value, _base_value(current, path))
     st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
-
-
-def payoff_edits(edited_rows: dict[Any, dict[str, Any]]) -> dict[str, float]:
-    """The table editor's changed cells (row number -> column -> value) as scenario paths."""
-    by_column = {ACTOR_SHORT[actor]: actor for actor in ACTORS}
-    return {
-        f"{by_column[column]}.payoffs.{OUTCOMES[int(row)]}": float(value)
-        for row, cells in edited_rows.items()
-        for column, value in cells.items()
-        if value is not None and column in by_column
-    }
+    st.rerun()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,9 +269,8 @@ def members_section(current: Current) -> None:
         column: st.column_config.NumberColumn(label, help=meaning, min_value=low, max_value=high, format="%.2f")
         for column, (label, meaning, low, high) in MEMBER_COLUMNS.items()
     }
-    st.data_editor(
-        table, key=key, column_config=config, on_change=_record_members, args=(key, current), width="stretch"
-    )
+    edited = st.data_editor(table, key=key, column_config=config, width="stretch")
+    record_table_edits(member_edits(table, edited), current)
     st.caption(
         "**How to read it:** one row per member state. Each round a member that is not resolute weighs its war "
         "cost times the risk of a strike against its exit cost, and may leave; if the troops left fall below the "
@@ -276,22 +281,9 @@ def members_section(current: Current) -> None:
             st.error(f"`{path}`: {problem}. The scenario's own value is used until this is fixed.")
 
 
-def _record_members(key: str, current: Current) -> None:
-    assert current.base is not None
-    members = len(current.base.coalition.members)
-    for path, value in member_edits(st.session_state[key].get("edited_rows", {}), members).items():
-        state.set_edit(path, value, _base_value(current, path))
-    st.session_state[TABLE_VERSION] = st.session_state.get(TABLE_VERSION, 0) + 1
-
-
-def member_edits(edited_rows: dict[Any, dict[str, Any]], members: int) -> dict[str, float]:
+def member_edits(before: pd.DataFrame, after: pd.DataFrame) -> dict[str, float]:
     """The member table's changed cells as scenario paths (``coalition.members.0.troops``)."""
-    return {
-        f"coalition.members.{int(row)}.{column}": float(value)
-        for row, cells in edited_rows.items()
-        for column, value in cells.items()
-        if value is not None and column in MEMBER_COLUMNS and int(row) < members
-    }
+    return {f"coalition.members.{row}.{column}": value for row, column, value in changed_cells(before, after)}
 
 
 def _base_value(current: Current, path: str) -> Any:
