@@ -279,3 +279,65 @@ def test_story_markdown_formats_rounds_and_decisions():
         r"- Russia expects \$5.",
         "    - It chose.",
     ]
+
+
+def test_the_paths_chart_accounts_for_every_run_and_every_outcome(app: AppTest):
+    results = sim.run_monte_carlo(load_scenario(DEFAULT), runs=SMALL_RUNS, seed=7)
+    sankey = chart(app, "paths_chart")["data"][0]
+    labels, link = sankey["node"]["label"], sankey["link"]
+    flows = list(zip(link["source"], link["target"], link["value"], strict=True))
+    types = {i for i, label in enumerate(labels) if label.startswith("Russia ")}
+    outcomes = {words(name): i for i, name in enumerate(labels) if name in {words(o) for o in OUTCOMES}}
+    # Every run leaves Russia's type once and arrives at one outcome once.
+    assert sum(value for source, _, value in flows if source in types) == SMALL_RUNS
+    into = {label: sum(v for _, target, v in flows if target == i) for label, i in outcomes.items()}
+    counts = results.outcome_counts()
+    assert into == {words(name): count for name, count in counts.items() if count}
+    resolute = int(results.resolute["russia"].sum())
+    from_resolute = sum(v for s, _, v in flows if labels[s] == "Russia resolute")
+    assert from_resolute == resolute
+
+
+def test_the_payoff_chart_spreads_each_actors_runs_and_marks_the_mean(app: AppTest):
+    results = sim.run_monte_carlo(load_scenario(DEFAULT), runs=SMALL_RUNS, seed=7)
+    spec = chart(app, "payoff_chart")
+    bars = [trace for trace in spec["data"] if trace["type"] == "bar"]
+    by_axis: dict[str, float] = {}
+    for trace in bars:
+        by_axis[trace.get("xaxis", "x")] = by_axis.get(trace.get("xaxis", "x"), 0.0) + math.fsum(trace["y"])
+    assert sorted(by_axis.values()) == pytest.approx([1.0, 1.0, 1.0])
+    means = sorted(shape["x0"] for shape in spec["layout"]["shapes"])
+    assert means == pytest.approx(sorted(float(results.payoff[a].mean()) for a in ("coalition", "russia", "us")))
+    assert {trace["name"] for trace in bars} <= {words(o) for o in OUTCOMES}
+
+
+def test_edits_survive_page_changes_and_reset_clears_them(app: AppTest):
+    app.number_input(key="sidebar:russia.resolve_prior").set_value(0.9)
+    rendered(app)
+    for page in ("scenario", "game", "simulate"):
+        app.radio(key="page").set_value(page)
+        rendered(app)
+        assert app.query_params["page"] == page
+        assert app.query_params["russia.resolve_prior"] == "0.9"
+    assert app.number_input(key="sidebar:russia.resolve_prior").value == pytest.approx(0.9)
+    assert app.number_input(key="runs").value == SMALL_RUNS
+
+    app.button(key="reset_edits").click()
+    rendered(app)
+    assert "russia.resolve_prior" not in app.query_params
+    assert app.number_input(key="sidebar:russia.resolve_prior").value == pytest.approx(0.5)
+    assert shown_probabilities(app) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), SMALL_RUNS, 7))
+
+
+def test_a_link_opens_the_page_it_names():
+    at = rendered(new_app({"page": "scenario", "runs": str(SMALL_RUNS)}))
+    assert at.radio(key="page").value == "scenario"
+    assert at.title[0].value.startswith("Scenario")
+
+
+def test_the_progress_callback_reports_every_round_and_ends_at_all_runs():
+    seen: list[float] = []
+    sim.run_monte_carlo(load_scenario(DEFAULT), runs=300, seed=1, progress=lambda done, total: seen.append(done))
+    assert seen == sorted(seen)
+    assert seen[-1] == 300
+    assert len(seen) > 2

@@ -162,6 +162,17 @@ def test_every_builtin_scenario_round_trips_through_toml(name: str):
     assert scenario_from_dict(tomllib.loads(scenario_toml(current)), "x.toml").sha256() == scenario.sha256()
 
 
+def test_a_builtin_scenario_is_picked_on_the_page_and_edits_are_dropped():
+    other = next(name for name in sorted(builtin_scenarios()) if name != DEFAULT)
+    at = page({"russia.lambda": "3"})
+    at.button(key=f"use:{other}").click()
+    rendered(at)
+    assert at.session_state["scenario"] == other
+    assert at.selectbox(key="scenario").value == other
+    assert at.session_state["overrides"] == {}
+    assert at.button(key=f"use:{other}").disabled
+
+
 # ---------------------------------------------------------------------------------------------
 # Uploads
 

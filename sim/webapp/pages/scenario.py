@@ -56,6 +56,7 @@ def render(current: Current) -> None:
         "Every number here is an assumption to vary, not an estimate. Change a value and every page uses it at "
         "once; the sidebar lists what you changed and resets it. docs/scenarios.md explains each field."
     )
+    builtin_section(current)
     upload_section()
     download_section(current)
     payoff_section(current)
@@ -65,7 +66,33 @@ def render(current: Current) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# Upload and download
+# Pick, upload, download
+
+
+def builtin_section(current: Current) -> None:
+    """The built-in scenarios with what each is for, and a button to start from one."""
+    with st.expander("Start from a built-in scenario", expanded=current.choice == state.UPLOADED):
+        for name in state.builtin_scenarios():
+            try:
+                scenario = state.base_scenario(name)
+            except ScenarioError as error:
+                st.error(str(error))
+                continue
+            left, right = st.columns([4, 1])
+            left.markdown(f"**{scenario.title or name}** (`{name}`): " + " ".join(scenario.description.split()))
+            right.button(
+                "In use" if name == current.choice else "Use this one",
+                key=f"use:{name}",
+                disabled=name == current.choice,
+                on_click=_choose,
+                args=(name,),
+                help="Start from this scenario; your changes to the current one are dropped (download them first).",
+            )
+
+
+def _choose(name: str) -> None:
+    st.session_state["scenario"] = name
+    state.reset_edits()
 
 
 def upload_section() -> None:
