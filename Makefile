@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: app test lint bench clean
+.PHONY: app test lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(BIN)/.installed: pyproject.toml
 app: $(BIN)/.installed
 	$(BIN)/streamlit run app.py --server.headless true
 
-test: $(BIN)/.installed
+# The tests also need Playwright's Python client (the `browser` extra) for tests/test_browser.py,
+# which drives the app in Debian's Chromium (`apt-get install chromium`; never `playwright install`).
+# Without Chromium that test skips; .ci/run installs it and sets SIM_REQUIRE_BROWSER=1.
+$(BIN)/.browser: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,browser]"
+	touch $@
+
+test: $(BIN)/.browser
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
@@ -23,6 +30,10 @@ lint: $(BIN)/.installed
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
+
+# Refresh the README's screenshots in docs/images (Chromium and fonts-noto-color-emoji installed).
+screenshots: $(BIN)/.browser
+	SIM_REQUIRE_BROWSER=1 SIM_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
