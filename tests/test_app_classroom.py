@@ -1,0 +1,465 @@
+"""The Classroom page: one crisis stepped round by round, two side by side, presenter mode.
+
+The page is driven headless with streamlit's AppTest; what it shows is compared with the same world
+played directly (``traced_run`` with the same scenario and seed). The pure helpers (words, belief path,
+figures) are tested on their own.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import sim
+from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.model import TraceEntry
+from sim.rules import BestResponse, FixedDoctrine, LogitResponse
+from sim.scenario import Doctrine, load_scenario, with_overrides
+from sim.trace import tell_story, trace_run
+from sim.webapp.pages import classroom
+from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
+DEFAULT = "coalition_2026"
+SMALL_RUNS = "2000"
+COLLAPSE_SEED = 6
+"""coalition_2026, seed 6: members leave and the force collapses in round 8, before anyone moves."""
+RUSSIA_BACKS_DOWN_SEED = 34
+"""coalition_2026, seed 34: Russia backs down in round 2, so the US never moves that round."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def opened(**query: str) -> AppTest:
+    """The Classroom page opened from a link (small Monte Carlo runs keep the tests fast)."""
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.query_params.update({"page": "classroom", "runs": SMALL_RUNS, **query})
+    return rendered(at)
+
+
+def rendered(at: AppTest) -> AppTest:
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click()
+    return rendered(at)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    charts = [element for element in at.get("plotly_chart") if element.key == key]
+    assert len(charts) == 1, f"expected one chart {key!r}, found {[e.key for e in at.get('plotly_chart')]}"
+    return json.loads(charts[0].proto.spec)
+
+
+def chart_keys(at: AppTest) -> list[str]:
+    return [element.key for element in at.get("plotly_chart")]
+
+
+def text(at: AppTest) -> str:
+    """Everything written on the main page (markdown, headings, captions)."""
+    parts = [m.value for m in at.main.markdown] + [h.value for h in at.main.subheader]
+    return "\n".join(parts + [c.value for c in at.main.caption])
+
+
+def model_for(seed: int, scenario: str = DEFAULT, **edits: float):
+    base = load_scenario(scenario)
+    return trace_run(with_overrides(base, edits) if edits else base, seed)
+
+
+def shown_round(at: AppTest) -> int:
+    return at.slider(key="class_round").value
+
+
+def assert_shows_round(at: AppTest, seed: int, number: int, scenario: str = DEFAULT) -> None:
+    """The page shows round ``number`` of the world played with ``seed``: beliefs, utilities, choices."""
+    model = model_for(seed, scenario)
+    entry = model.trace[number - 1]
+    assert shown_round(at) == number
+    page = text(at)
+    assert f"Round {number}: the crisis stands at {entry.start_rung.replace('_', ' ')}" in page
+    bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
+    for decision in entry.decisions:
+        key = decision["actor"]
+        assert bars[key]["x"] == pytest.approx([decision["utility"][a] for a in ACTIONS])
+        chosen = [label for label in bars[key]["y"] if "✔" in label]
+        assert chosen == [f"<b>✔ {classroom.action_label(key, decision['action'])}</b>"]
+        for action in ACTIONS:
+            assert classroom.share(decision["probability"][action]) in " ".join(bars[key]["text"])
+        assert f"{entry.beliefs[key]:.0%} → {decision['belief_after']:.0%}" in page
+        assert classroom.choice_words(key, decision["action"]) in page
+        assert classroom.why_line(key, decision, model.actors[key].rule) in page
+
+
+# ---------------------------------------------------------------------------------------------
+# Stepping through one crisis
+
+
+def test_opens_before_the_first_move_with_the_private_types():
+    at = opened()
+    model = model_for(7)
+
+    assert at.title[0].value.startswith("🎓 Classroom")
+    assert shown_round(at) == 0
+    assert at.number_input(key="class_seed").value == 7
+    page = text(at)
+    assert "Before the first move" in page
+    for actor in model.actors.values():
+        kind = "resolute" if actor.resolute[0] else "not resolute"
+        assert f"#### {actor.label}\n\nPrivate type: **{kind}**" in page
+        assert f"Public belief that it is resolute: **{actor.config.initial_belief:.0%}**" in page
+    assert at.button(key="class_back").disabled
+    assert not at.button(key="class_next").disabled
+    ladder = chart(at, "class_ladder_main")["data"][0]
+    assert ladder["text"][RUNGS.index(model.scenario.start_rung)] == "◀ now"
+    assert "class_odds_main" not in chart_keys(at)  # the odds are kept for the end: no spoiler
+    assert not at.error
+
+
+def test_next_round_advances_and_shows_that_rounds_beliefs_utilities_and_choices():
+    at = opened()
+    click(at, "class_next")
+    assert_shows_round(at, 7, 1)
+    assert at.query_params["class_round"] == "1"
+
+    click(at, "class_next")
+    assert_shows_round(at, 7, 2)
+    beliefs = chart(at, "class_beliefs_main")["data"]
+    expected = classroom.belief_path(model_for(7).trace, 2)
+    for trace, key in zip(beliefs, ACTORS, strict=True):
+        assert trace["x"] == [0, 1, 2]
+        assert trace["y"] == pytest.approx(expected[key].tolist())
+
+
+def test_back_and_replay_go_back_and_the_same_seed_replays_the_same_crisis():
+    at = opened()
+    for _ in range(3):
+        click(at, "class_next")
+    click(at, "class_back")
+    assert_shows_round(at, 7, 2)
+
+    click(at, "class_replay")
+    assert shown_round(at) == 0
+    assert "Before the first move" in text(at)
+    assert "class_round" not in at.query_params  # the default is left out of the link
+    click(at, "class_next")
+    assert_shows_round(at, 7, 1)
+
+
+def test_new_seed_changes_the_seed_and_the_story(monkeypatch: pytest.MonkeyPatch):
+    draws = iter([7, 4321])  # the first draw equals the seed in use, so it must be drawn again
+    monkeypatch.setattr(classroom.secrets, "randbelow", lambda bound: next(draws))
+    at = opened(class_round="2")
+    old_story = tell_story(model_for(7))
+
+    click(at, "class_new_seed")
+    assert at.number_input(key="class_seed").value == 4321
+    assert shown_round(at) == 0
+    assert at.query_params["class_seed"] == "4321"
+    assert "Class seed **4321**" in text(at)
+    new_story = tell_story(model_for(4321))
+    assert new_story != old_story
+    assert new_story[1] in text(at)  # the private types of the new world, as the story tells them
+    click(at, "class_next")
+    assert_shows_round(at, 4321, 1)
+
+
+def test_typing_a_seed_starts_that_world_from_the_beginning():
+    at = opened(class_round="3")
+    at.number_input(key="class_seed").set_value(11)
+    rendered(at)
+    assert shown_round(at) == 0
+    click(at, "class_next")
+    assert_shows_round(at, 11, 1)
+
+
+@pytest.mark.parametrize("seed", [0, 7, COLLAPSE_SEED])
+def test_the_last_round_shows_the_models_outcome_and_payoffs(seed: int):
+    model = model_for(seed)
+    at = opened(class_seed=str(seed))
+    click(at, "class_end")
+
+    last = model.rounds_played[0]
+    assert shown_round(at) == len(model.trace) == last
+    outcome = OUTCOMES[model.outcome[0]]
+    assert model.trace[-1].outcome == outcome
+    title = classroom.words(outcome)
+    assert f"The crisis is over after {last} round(s): {title}" in [h.value for h in at.subheader]
+    assert [m.value for m in at.metric] == [f"{actor.payoff[0]:+.2f}" for actor in model.actors.values()]
+    assert at.button(key="class_next").disabled
+    ladder = chart(at, "class_ladder_main")["data"][0]
+    assert ladder["text"][RUNGS.index(model.trace[-1].end_rung)] == "◀ ended here"
+    odds = chart(at, "class_odds_main")["data"][0]
+    assert [label for label in odds["y"] if "◀ this story" in label] == [f"{title} ◀ this story"]
+
+
+def test_a_round_where_the_force_collapses_is_told_in_words():
+    model = model_for(COLLAPSE_SEED)
+    entry = model.trace[-1]
+    assert not entry.decisions and entry.members_left
+    at = opened(class_seed=str(COLLAPSE_SEED), class_round=str(entry.round))
+    page = text(at)
+    assert ", ".join(entry.members_left) in page
+    assert "the force collapses before anyone moves" in page
+    assert page.count("**Did not move**") == 3
+    assert "class_utility_main" not in chart_keys(at)  # nothing to compare when nobody moved
+
+
+def test_an_actor_that_did_not_move_is_said_so():
+    model = model_for(RUSSIA_BACKS_DOWN_SEED)
+    entry = model.trace[-1]
+    assert [d["actor"] for d in entry.decisions] == ["coalition", "russia"]
+    at = opened(class_seed=str(RUSSIA_BACKS_DOWN_SEED), class_round=str(entry.round))
+    assert_shows_round(at, RUSSIA_BACKS_DOWN_SEED, entry.round)
+    assert text(at).count("**Did not move**") == 1
+    assert [trace["name"] for trace in chart(at, "class_utility_main")["data"]] == ["coalition", "russia"]
+
+
+def test_the_sidebars_changes_apply_to_the_story():
+    at = opened(**{"russia.resolve_prior": "1", "class_round": "1"})
+    assert "#### Russia\n\nPrivate type: **resolute**" in text(at)
+    model = model_for(7, **{"russia.resolve_prior": 1.0})
+    bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
+    russia = next(d for d in model.trace[0].decisions if d["actor"] == "russia")
+    assert bars["russia"]["x"] == pytest.approx([russia["utility"][a] for a in ACTIONS])
+
+
+# ---------------------------------------------------------------------------------------------
+# Links
+
+
+def test_a_link_reopens_the_same_round_of_the_same_world():
+    at = opened(class_seed="11", class_round="3")
+    assert at.number_input(key="class_seed").value == 11
+    assert_shows_round(at, 11, 3)
+    assert at.query_params["class_seed"] == "11"
+    assert at.query_params["class_round"] == "3"
+
+
+def test_a_round_past_the_horizon_shows_the_last_round_and_a_bad_round_is_refused():
+    model = model_for(7)
+    at = opened(class_round="500")
+    assert shown_round(at) == len(model.trace)
+    assert any("past this scenario's horizon" in info.value for info in at.info)
+    assert at.query_params["class_round"] == str(len(model.trace))
+
+    at = opened(class_round="-2")
+    assert shown_round(at) == 0
+    assert any("class_round=-2" in warning.value for warning in at.sidebar.warning)
+
+
+# ---------------------------------------------------------------------------------------------
+# Presenter mode
+
+
+def test_presenter_mode_is_read_from_the_link_and_enlarges_the_charts():
+    at = opened(presenter="1", class_round="3")
+    assert at.toggle(key="presenter").value is True
+    assert_shows_round(at, 7, 3)
+    for key in ("class_ladder_main", "class_utility_main", "class_beliefs_main"):
+        assert chart(at, key)["layout"]["font"]["size"] == 24
+    assert not at.expander  # the secondary detail is hidden on the projector
+    assert any("font-size: 1.45rem" in m.value for m in at.markdown)  # style.presenter_css, on every page
+
+    normal = opened(class_round="3")
+    assert chart(normal, "class_utility_main")["layout"]["font"]["size"] == 17
+    assert chart(normal, "class_utility_main")["layout"]["height"] < chart(at, "class_utility_main")["layout"]["height"]
+    assert normal.expander
+
+
+def test_the_presenter_toggle_turns_it_on_and_into_the_link():
+    at = opened(class_round="1")
+    at.toggle(key="presenter").set_value(True)
+    rendered(at)
+    assert at.query_params["presenter"] == "1"
+    assert chart(at, "class_utility_main")["layout"]["font"]["size"] == 24
+    assert shown_round(at) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Side by side
+
+
+def test_side_by_side_shows_both_scenarios_with_their_odds():
+    at = opened(class_round="2")
+    at.toggle(key="class_side_by_side").set_value(True)
+    rendered(at)
+    left, right = load_scenario(DEFAULT), load_scenario(classroom.COMPARE_DEFAULT)
+    titles = [h.value for h in at.subheader]
+    assert left.title in titles and right.title in titles
+    assert {"class_odds_main", "class_odds_right", "class_ladder_main", "class_ladder_right"} <= set(chart_keys(at))
+    odds = [chart(at, key) for key in ("class_odds_main", "class_odds_right")]
+    assert odds[0]["layout"]["xaxis"]["range"] == odds[1]["layout"]["xaxis"]["range"]  # one scale for both
+    for figure, scenario in zip(odds, (left, right), strict=True):  # the sidebar's runs and seed
+        expected = sim.run_monte_carlo(scenario, runs=int(SMALL_RUNS), seed=7).probabilities()
+        assert figure["data"][0]["x"] == pytest.approx([expected[o] for o in OUTCOMES])
+    page = text(at)
+    for model in (model_for(7), model_for(7, classroom.COMPARE_DEFAULT)):
+        for decision in model.trace[1].decisions:
+            assert (
+                f"{model.actors[decision['actor']].label}** ({'resolute' if decision['resolute'] else 'not resolute'})"
+                in page
+            )
+    assert at.query_params["class_side_by_side"] == "1"
+
+
+def test_side_by_side_from_a_link_with_another_comparison_and_the_shorter_crisis_at_its_end():
+    model = model_for(0)  # seed 0: this crisis ends in round 14, Korea's lasts all 20 rounds
+    at = opened(class_side_by_side="1", class_compare="korea_1953_tripwire", class_seed="0",
+                class_round=str(len(model.trace) + 2))  # fmt: skip
+    korea = load_scenario("korea_1953_tripwire")
+    assert at.selectbox(key="class_compare").value == "korea_1953_tripwire"
+    assert korea.title in [h.value for h in at.subheader]
+    page = text(at)
+    assert f"This crisis ended in round {len(model.trace)}" in page
+    outcome = classroom.words(OUTCOMES[model.outcome[0]])
+    assert f"Over after {model.rounds_played[0]} round(s): {outcome}." in page
+    odds = chart(at, "class_odds_main")["data"][0]
+    assert f"{outcome} ◀ this story" in odds["y"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Pure helpers
+
+
+def test_settings_are_the_classroom_ones_and_presenter_is_the_shared_key():
+    keys = [setting.key for setting in classroom.SETTINGS]
+    assert "presenter" in keys
+    assert all(key.startswith("class_") for key in keys if key != "presenter")
+    by_key = {setting.key: setting for setting in classroom.SETTINGS}
+    assert by_key["class_round"].parse("3") == 3
+    assert by_key["class_round"].parse("-1") is None
+    assert by_key["class_compare"].parse("korea_1953_tripwire") == "korea_1953_tripwire"
+    assert by_key["class_compare"].parse("nowhere") is None
+    assert by_key["presenter"].parse("1") is True
+
+
+def test_clamp_round_and_fresh_seed(monkeypatch: pytest.MonkeyPatch):
+    assert classroom.clamp_round(-3, 5) == 0
+    assert classroom.clamp_round(9, 5) == 5
+    assert classroom.clamp_round(2, 5) == 2
+    draws = iter([5, 5, 9])
+    monkeypatch.setattr(classroom.secrets, "randbelow", lambda bound: next(draws))
+    assert classroom.fresh_seed(5) == 9
+    monkeypatch.undo()
+    assert all(0 <= classroom.fresh_seed(3) < classroom.SEED_RANGE for _ in range(50))
+
+
+def test_belief_path_agrees_with_the_next_rounds_beliefs():
+    model = model_for(0)
+    path = classroom.belief_path(model.trace, len(model.trace))
+    assert len(path) == len(model.trace) + 1
+    for number, entry in enumerate(model.trace):
+        assert path.loc[number].to_dict() == pytest.approx(entry.beliefs)
+
+
+def test_why_line_for_each_rule():
+    decision = {
+        "action": "threaten",
+        "utility": {"deploy": 3.91, "threaten": 4.39, "back_down": 3.44},
+        "probability": {"deploy": 0.28, "threaten": 0.58, "back_down": 0.14},
+    }
+    assert classroom.why_line("us", decision, LogitResponse(1.5)) == (
+        "Threatening pays best (+4.39 vs +3.91 for deploying); with λ = 1.5 it threatens 58% of the time."
+    )
+    surprise = {**decision, "action": "deploy"}
+    assert classroom.why_line("us", surprise, LogitResponse(1.5)) == (
+        "Threatening pays best (+4.39 vs +3.91 for deploying); but with λ = 1.5 it still deploys 28% of the "
+        "time, and this time it did."
+    )
+    russia = {**surprise, "probability": {"deploy": 0.004, "threaten": 0.99, "back_down": 0.006}}
+    assert "it still uses force <1% of the time" in classroom.why_line("russia", russia, LogitResponse(1.5))
+    certain = {**decision, "probability": {"deploy": 0.0, "threaten": 1.0, "back_down": 0.0}}
+    assert classroom.why_line("us", certain, BestResponse()).endswith("a best responder always takes the best.")
+    tie = {**decision, "probability": {"deploy": 0.5, "threaten": 0.5, "back_down": 0.0}}
+    assert "tie, so it picks each 50%" in classroom.why_line("us", tie, BestResponse())
+    doctrine = FixedDoctrine(Doctrine(opening="threaten"))
+    assert classroom.why_line("us", certain, doctrine) == (
+        "It follows a fixed doctrine (doctrine: open with threaten), whatever the payoffs, so it threatens."
+    )
+
+
+def test_plain_words():
+    assert classroom.share(0.004) == "<1%"
+    assert classroom.share(0.999) == ">99%"
+    assert classroom.share(1.0) == "100%"
+    assert classroom.share(0.0) == "0%"
+    assert classroom.share(0.284) == "28%"
+    assert classroom.choice_words("russia", "deploy") == (
+        "**Uses force**: use force (against the deployed troops if they are there)."
+    )
+    assert classroom.choice_words("coalition", "back_down") == "**Backs down**: abandon the force."
+    assert classroom.action_label("russia", "deploy") == "Use force"
+    assert classroom.action_label("us", "back_down") == "Back down"
+
+
+def test_story_so_far_stops_before_the_next_round():
+    model = model_for(7)
+    story = tell_story(model)
+    assert classroom.story_so_far(model, 0) == story[:2]
+    two = classroom.story_so_far(model, 2)
+    assert any(line.startswith("Round 2:") for line in two)
+    assert not any(line.startswith(("Round 3:", "Outcome")) for line in two)
+    assert classroom.story_so_far(model, len(model.trace)) == story
+
+
+def test_ladder_figure_marks_now_start_and_ending_in_words():
+    figure = classroom.ladder_figure("standoff", "incident", None).to_plotly_json()
+    bars = figure["data"][0]
+    assert list(bars["y"]) == [classroom.words(rung) for rung in RUNGS]
+    assert bars["text"][RUNGS.index("incident")] == "◀ now"
+    assert bars["text"][RUNGS.index("standoff")] == "start of round"
+    assert bars["marker"]["color"][RUNGS.index("incident")] == OKABE_ITO["yellow"]
+    ended = classroom.ladder_figure("standoff", "major_war", "major_war").to_plotly_json()["data"][0]
+    assert ended["text"][RUNGS.index("major_war")] == "◀ ended here"
+    assert ended["marker"]["color"][RUNGS.index("major_war")] == OUTCOME_COLOURS["major_war"]
+    assert classroom._text_colour(OKABE_ITO["blue"]) == "#FFFFFF"
+    assert classroom._text_colour(OKABE_ITO["yellow"]) == "#000000"
+
+
+def test_odds_figure_marks_the_story_only_once_it_is_over():
+    scenario = load_scenario(DEFAULT)
+    mc = sim.run_monte_carlo(scenario, runs=500, seed=3)
+    open_figure = classroom.odds_figure(mc, None).to_plotly_json()["data"][0]
+    assert not any("◀" in label for label in open_figure["y"])
+    assert list(open_figure["x"]) == pytest.approx([mc.probabilities()[o] for o in OUTCOMES])
+    done = classroom.odds_figure(mc, "major_war", scale=1.0).to_plotly_json()
+    assert done["data"][0]["y"][-1] == "Major war ◀ this story"
+    assert done["layout"]["xaxis"]["range"][1] == pytest.approx(1.27)
+
+
+def test_utility_figure_has_one_row_per_actor_and_notes_who_did_not_move():
+    model = trace_run(with_overrides(load_scenario("classroom_chicken"), {"russia.resolve_prior": 1.0}), 1)
+    entry = model.trace[0]
+    assert [d["actor"] for d in entry.decisions] == ["coalition"]
+    figure = classroom.utility_figure(model, entry).to_plotly_json()
+    assert [trace["name"] for trace in figure["data"]] == ["coalition"]
+    notes = [a["text"] for a in figure["layout"]["annotations"]]
+    assert notes.count("did not move: the crisis ended before its turn") == 2
+    assert np.allclose(figure["data"][0]["x"], [entry.decisions[0]["utility"][a] for a in ACTIONS])
+
+
+def test_happened_lines_tell_who_used_force_and_when_nobody_chose_it():
+    struck = model_for(0)  # seed 0: Russia, resolute, strikes in round 14
+    lines = classroom.happened_lines(struck, struck.trace[-1])
+    assert (
+        "⚔ **Russia used force.** The chance that the clash would become a major war was 25%; it stayed limited."
+        in lines
+    )
+    accident = model_for(18)  # seed 18: two accidents in a row, a major war nobody chose
+    lines = classroom.happened_lines(accident, accident.trace[-1])
+    assert any(line.startswith("💥 **An unintended incident happened**") for line in lines)
+    assert any("a clash that nobody chose" in line and line.endswith("it became a major war.") for line in lines)
+    spiral = TraceEntry(round=20, start_rung="incident", beliefs=dict(accident.trace[-1].beliefs),
+                        end_rung="limited_war", outcome="limited_clash")  # fmt: skip
+    assert "⚔ **At the horizon the open incident spiralled into a clash that nobody chose.**" in (
+        classroom.happened_lines(accident, spiral)
+    )
