@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import sim
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "docs" / "teaching.md", *sorted((ROOT / "docs" / "app").glob("*.md"))]
 LINK = re.compile(r"(?:https?://[\w.:-]+)?/?\?(page=[^\s`)\"'>]+)")
@@ -57,3 +59,46 @@ def same(held: object, linked: str) -> bool:
     if isinstance(held, (int, float)):
         return float(held) == float(linked)
     return str(held) == linked
+
+
+# The numbers the lesson plans quote (docs/teaching.md), from `sim run SCENARIO --runs 20000 --seed 7`.
+LESSON_NUMBERS = [
+    ("coalition_2026", {}, "deterrence_holds", 55.5),
+    ("coalition_2026", {}, "russia_backs_down", 0.3),
+    ("coalition_2026", {"russia.audience_cost": 0}, "russia_backs_down", 5.2),
+    ("coalition_2026", {"russia.audience_cost": 0}, "deterrence_holds", 51.5),
+    ("coalition_2026", {"coalition.audience_cost": 0}, "coalition_backs_down", 7.0),
+    ("coalition_2026", {"coalition.audience_cost": 2.5}, "coalition_backs_down", 6.9),
+    ("korea_1953_tripwire", {}, "deterrence_holds", 93.4),
+    ("coalition_2026", {"escalation.tripwire": 0}, "deterrence_holds", 38.5),
+    ("coalition_2026", {"escalation.tripwire": 0}, "coalition_backs_down", 20.7),
+    ("coalition_2026", {"escalation.tripwire": 0.4}, "deterrence_holds", 81.8),
+    ("coalition_2026", {"escalation.tripwire": 0}, "major_war", 4.4),
+    ("coalition_2026", {}, "major_war", 9.3),
+    ("coalition_2026", {"escalation.tripwire": 0.4}, "major_war", 3.9),
+    ("korea_1953_tripwire", {"escalation.tripwire": 0}, "deterrence_holds", 93.9),
+    ("korea_1953_tripwire", {"russia.payoffs.limited_clash": 0, "escalation.tripwire": 0}, "deterrence_holds", 76.2),
+    ("korea_1953_tripwire", {"russia.payoffs.limited_clash": 0, "escalation.tripwire": 0.2}, "deterrence_holds", 93.8),
+    ("divided_coalition", {}, "coalition_backs_down", 77.8),
+    ("divided_coalition", {"coalition.members.2.exit_cost": 3, "coalition.members.3.exit_cost": 3},
+     "coalition_backs_down", 12.6),
+    ("divided_coalition", {"coalition.min_troops": 10}, "coalition_backs_down", 19.0),
+    ("divided_coalition", {"russia.resolve_prior": 0.2}, "coalition_backs_down", 79.0),
+    ("coalition_2026", {"coalition.members.2.exit_cost": 0.2, "coalition.min_troops": 12},
+     "coalition_backs_down", 62.9),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("scenario", "overrides", "outcome", "percent"), LESSON_NUMBERS)
+def test_the_lesson_plans_quote_what_the_model_gives(scenario, overrides, outcome, percent):
+    keywords = {path.replace(".", "__"): value for path, value in overrides.items()}
+    results = sim.run_monte_carlo(scenario, runs=20_000, seed=7, **keywords)
+    assert round(100 * results.probabilities()[outcome], 1) == percent
+    assert f"{percent}%" in (ROOT / "docs" / "teaching.md").read_text(encoding="utf-8")
+
+
+def test_every_coalition_retreat_in_coalition_2026_is_a_collapse():
+    """Lesson 1 explains the coalition's indifference to audience costs by this fact."""
+    results = sim.run_monte_carlo("coalition_2026", runs=20_000, seed=7)
+    retreats = results.outcome == 1
+    assert retreats.any() and results.force_collapsed[retreats].all()
