@@ -1,8 +1,8 @@
 """The Classroom page: one crisis stepped round by round, two side by side, presenter mode.
 
 The page is driven headless with streamlit's AppTest; what it shows is compared with the same world
-played directly (``traced_run`` with the same scenario and seed). The pure helpers (words, belief path,
-figures) are tested on their own.
+played directly (``traced_run`` with the same scenario and seed). The pure helpers (``narration``: the words;
+``figures``: belief path and charts; ``controls``: rounds and seeds) are tested on their own.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from sim.rules import BestResponse, FixedDoctrine, LogitResponse
 from sim.scenario import Doctrine, load_scenario, with_overrides
 from sim.trace import tell_story, trace_run
 from sim.webapp.pages import classroom
-from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS
+from sim.webapp.pages.classroom import controls, figures, narration
+from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS, words
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT = "coalition_2026"
@@ -91,12 +92,12 @@ def assert_shows_round(at: AppTest, seed: int, number: int, scenario: str = DEFA
         key = decision["actor"]
         assert bars[key]["x"] == pytest.approx([decision["utility"][a] for a in ACTIONS])
         chosen = [label for label in bars[key]["y"] if "✔" in label]
-        assert chosen == [f"<b>✔ {classroom.action_label(key, decision['action'])}</b>"]
+        assert chosen == [f"<b>✔ {narration.action_label(key, decision['action'])}</b>"]
         for action in ACTIONS:
-            assert classroom.share(decision["probability"][action]) in " ".join(bars[key]["text"])
+            assert narration.share(decision["probability"][action]) in " ".join(bars[key]["text"])
         assert f"{entry.beliefs[key]:.0%} → {decision['belief_after']:.0%}" in page
-        assert classroom.choice_words(key, decision["action"]) in page
-        assert classroom.why_line(key, decision, model.actors[key].rule) in page
+        assert narration.choice_words(key, decision["action"]) in page
+        assert narration.why_line(key, decision, model.actors[key].rule) in page
 
 
 # ---------------------------------------------------------------------------------------------
@@ -133,7 +134,7 @@ def test_next_round_advances_and_shows_that_rounds_beliefs_utilities_and_choices
     click(at, "class_next")
     assert_shows_round(at, 7, 2)
     beliefs = chart(at, "class_beliefs_main")["data"]
-    expected = classroom.belief_path(model_for(7).trace, 2)
+    expected = figures.belief_path(model_for(7).trace, 2)
     for trace, key in zip(beliefs, ACTORS, strict=True):
         assert trace["x"] == [0, 1, 2]
         assert trace["y"] == pytest.approx(expected[key].tolist())
@@ -156,7 +157,7 @@ def test_back_and_replay_go_back_and_the_same_seed_replays_the_same_crisis():
 
 def test_new_seed_changes_the_seed_and_the_story(monkeypatch: pytest.MonkeyPatch):
     draws = iter([7, 4321])  # the first draw equals the seed in use, so it must be drawn again
-    monkeypatch.setattr(classroom.secrets, "randbelow", lambda bound: next(draws))
+    monkeypatch.setattr(controls.secrets, "randbelow", lambda bound: next(draws))
     at = opened(class_round="2")
     old_story = tell_story(model_for(7))
 
@@ -191,7 +192,7 @@ def test_the_last_round_shows_the_models_outcome_and_payoffs(seed: int):
     assert shown_round(at) == len(model.trace) == last
     outcome = OUTCOMES[model.outcome[0]]
     assert model.trace[-1].outcome == outcome
-    title = classroom.words(outcome)
+    title = words(outcome)
     assert f"The crisis is over after {last} round(s): {title}" in [h.value for h in at.subheader]
     assert [m.value for m in at.metric] == [f"{actor.payoff[0]:+.2f}" for actor in model.actors.values()]
     assert at.button(key="class_next").disabled
@@ -292,7 +293,7 @@ def test_side_by_side_shows_both_scenarios_with_their_odds():
     at = opened(class_round="2")
     at.toggle(key="class_side_by_side").set_value(True)
     rendered(at)
-    left, right = load_scenario(DEFAULT), load_scenario(classroom.COMPARE_DEFAULT)
+    left, right = load_scenario(DEFAULT), load_scenario(controls.COMPARE_DEFAULT)
     titles = [h.value for h in at.subheader]
     assert left.title in titles and right.title in titles
     assert {"class_odds_main", "class_odds_right", "class_ladder_main", "class_ladder_right"} <= set(chart_keys(at))
@@ -302,7 +303,7 @@ def test_side_by_side_shows_both_scenarios_with_their_odds():
         expected = sim.run_monte_carlo(scenario, runs=int(SMALL_RUNS), seed=7).probabilities()
         assert figure["data"][0]["x"] == pytest.approx([expected[o] for o in OUTCOMES])
     page = text(at)
-    for model in (model_for(7), model_for(7, classroom.COMPARE_DEFAULT)):
+    for model in (model_for(7), model_for(7, controls.COMPARE_DEFAULT)):
         for decision in model.trace[1].decisions:
             assert (
                 f"{model.actors[decision['actor']].label}** ({'resolute' if decision['resolute'] else 'not resolute'})"
@@ -320,7 +321,7 @@ def test_side_by_side_from_a_link_with_another_comparison_and_the_shorter_crisis
     assert korea.title in [h.value for h in at.subheader]
     page = text(at)
     assert f"This crisis ended in round {len(model.trace)}" in page
-    outcome = classroom.words(OUTCOMES[model.outcome[0]])
+    outcome = words(OUTCOMES[model.outcome[0]])
     assert f"Over after {model.rounds_played[0]} round(s): {outcome}." in page
     odds = chart(at, "class_odds_main")["data"][0]
     assert f"{outcome} ◀ this story" in odds["y"]
@@ -343,19 +344,19 @@ def test_settings_are_the_classroom_ones_and_presenter_is_the_shared_key():
 
 
 def test_clamp_round_and_fresh_seed(monkeypatch: pytest.MonkeyPatch):
-    assert classroom.clamp_round(-3, 5) == 0
-    assert classroom.clamp_round(9, 5) == 5
-    assert classroom.clamp_round(2, 5) == 2
+    assert controls.clamp_round(-3, 5) == 0
+    assert controls.clamp_round(9, 5) == 5
+    assert controls.clamp_round(2, 5) == 2
     draws = iter([5, 5, 9])
-    monkeypatch.setattr(classroom.secrets, "randbelow", lambda bound: next(draws))
-    assert classroom.fresh_seed(5) == 9
+    monkeypatch.setattr(controls.secrets, "randbelow", lambda bound: next(draws))
+    assert controls.fresh_seed(5) == 9
     monkeypatch.undo()
-    assert all(0 <= classroom.fresh_seed(3) < classroom.SEED_RANGE for _ in range(50))
+    assert all(0 <= controls.fresh_seed(3) < controls.SEED_RANGE for _ in range(50))
 
 
 def test_belief_path_agrees_with_the_next_rounds_beliefs():
     model = model_for(0)
-    path = classroom.belief_path(model.trace, len(model.trace))
+    path = figures.belief_path(model.trace, len(model.trace))
     assert len(path) == len(model.trace) + 1
     for number, entry in enumerate(model.trace):
         assert path.loc[number].to_dict() == pytest.approx(entry.beliefs)
@@ -367,71 +368,71 @@ def test_why_line_for_each_rule():
         "utility": {"deploy": 3.91, "threaten": 4.39, "back_down": 3.44},
         "probability": {"deploy": 0.28, "threaten": 0.58, "back_down": 0.14},
     }
-    assert classroom.why_line("us", decision, LogitResponse(1.5)) == (
+    assert narration.why_line("us", decision, LogitResponse(1.5)) == (
         "Threatening pays best (+4.39 vs +3.91 for deploying); with λ = 1.5 it threatens 58% of the time."
     )
     surprise = {**decision, "action": "deploy"}
-    assert classroom.why_line("us", surprise, LogitResponse(1.5)) == (
+    assert narration.why_line("us", surprise, LogitResponse(1.5)) == (
         "Threatening pays best (+4.39 vs +3.91 for deploying); but with λ = 1.5 it still deploys 28% of the "
         "time, and this time it did."
     )
     russia = {**surprise, "probability": {"deploy": 0.004, "threaten": 0.99, "back_down": 0.006}}
-    assert "it still uses force <1% of the time" in classroom.why_line("russia", russia, LogitResponse(1.5))
+    assert "it still uses force <1% of the time" in narration.why_line("russia", russia, LogitResponse(1.5))
     certain = {**decision, "probability": {"deploy": 0.0, "threaten": 1.0, "back_down": 0.0}}
-    assert classroom.why_line("us", certain, BestResponse()).endswith("a best responder always takes the best.")
+    assert narration.why_line("us", certain, BestResponse()).endswith("a best responder always takes the best.")
     tie = {**decision, "probability": {"deploy": 0.5, "threaten": 0.5, "back_down": 0.0}}
-    assert "tie, so it picks each 50%" in classroom.why_line("us", tie, BestResponse())
+    assert "tie, so it picks each 50%" in narration.why_line("us", tie, BestResponse())
     doctrine = FixedDoctrine(Doctrine(opening="threaten"))
-    assert classroom.why_line("us", certain, doctrine) == (
+    assert narration.why_line("us", certain, doctrine) == (
         "It follows a fixed doctrine (doctrine: open with threaten), whatever the payoffs, so it threatens."
     )
 
 
 def test_plain_words():
-    assert classroom.share(0.004) == "<1%"
-    assert classroom.share(0.999) == ">99%"
-    assert classroom.share(1.0) == "100%"
-    assert classroom.share(0.0) == "0%"
-    assert classroom.share(0.284) == "28%"
-    assert classroom.choice_words("russia", "deploy") == (
+    assert narration.share(0.004) == "<1%"
+    assert narration.share(0.999) == ">99%"
+    assert narration.share(1.0) == "100%"
+    assert narration.share(0.0) == "0%"
+    assert narration.share(0.284) == "28%"
+    assert narration.choice_words("russia", "deploy") == (
         "**Uses force**: use force (against the deployed troops if they are there)."
     )
-    assert classroom.choice_words("coalition", "back_down") == "**Backs down**: abandon the force."
-    assert classroom.action_label("russia", "deploy") == "Use force"
-    assert classroom.action_label("us", "back_down") == "Back down"
+    assert narration.choice_words("coalition", "back_down") == "**Backs down**: abandon the force."
+    assert narration.action_label("russia", "deploy") == "Use force"
+    assert narration.action_label("us", "back_down") == "Back down"
 
 
 def test_story_so_far_stops_before_the_next_round():
     model = model_for(7)
     story = tell_story(model)
-    assert classroom.story_so_far(model, 0) == story[:2]
-    two = classroom.story_so_far(model, 2)
+    assert narration.story_so_far(model, 0) == story[:2]
+    two = narration.story_so_far(model, 2)
     assert any(line.startswith("Round 2:") for line in two)
     assert not any(line.startswith(("Round 3:", "Outcome")) for line in two)
-    assert classroom.story_so_far(model, len(model.trace)) == story
+    assert narration.story_so_far(model, len(model.trace)) == story
 
 
 def test_ladder_figure_marks_now_start_and_ending_in_words():
-    figure = classroom.ladder_figure("standoff", "incident", None).to_plotly_json()
+    figure = figures.ladder_figure("standoff", "incident", None).to_plotly_json()
     bars = figure["data"][0]
-    assert list(bars["y"]) == [classroom.words(rung) for rung in RUNGS]
+    assert list(bars["y"]) == [words(rung) for rung in RUNGS]
     assert bars["text"][RUNGS.index("incident")] == "◀ now"
     assert bars["text"][RUNGS.index("standoff")] == "start of round"
     assert bars["marker"]["color"][RUNGS.index("incident")] == OKABE_ITO["yellow"]
-    ended = classroom.ladder_figure("standoff", "major_war", "major_war").to_plotly_json()["data"][0]
+    ended = figures.ladder_figure("standoff", "major_war", "major_war").to_plotly_json()["data"][0]
     assert ended["text"][RUNGS.index("major_war")] == "◀ ended here"
     assert ended["marker"]["color"][RUNGS.index("major_war")] == OUTCOME_COLOURS["major_war"]
-    assert classroom._text_colour(OKABE_ITO["blue"]) == "#FFFFFF"
-    assert classroom._text_colour(OKABE_ITO["yellow"]) == "#000000"
+    assert figures._text_colour(OKABE_ITO["blue"]) == "#FFFFFF"
+    assert figures._text_colour(OKABE_ITO["yellow"]) == "#000000"
 
 
 def test_odds_figure_marks_the_story_only_once_it_is_over():
     scenario = load_scenario(DEFAULT)
     mc = sim.run_monte_carlo(scenario, runs=500, seed=3)
-    open_figure = classroom.odds_figure(mc, None).to_plotly_json()["data"][0]
+    open_figure = figures.odds_figure(mc, None).to_plotly_json()["data"][0]
     assert not any("◀" in label for label in open_figure["y"])
     assert list(open_figure["x"]) == pytest.approx([mc.probabilities()[o] for o in OUTCOMES])
-    done = classroom.odds_figure(mc, "major_war", scale=1.0).to_plotly_json()
+    done = figures.odds_figure(mc, "major_war", scale=1.0).to_plotly_json()
     assert done["data"][0]["y"][-1] == "Major war ◀ this story"
     assert done["layout"]["xaxis"]["range"][1] == pytest.approx(1.27)
 
@@ -440,7 +441,7 @@ def test_utility_figure_has_one_row_per_actor_and_notes_who_did_not_move():
     model = trace_run(with_overrides(load_scenario("classroom_chicken"), {"russia.resolve_prior": 1.0}), 1)
     entry = model.trace[0]
     assert [d["actor"] for d in entry.decisions] == ["coalition"]
-    figure = classroom.utility_figure(model, entry).to_plotly_json()
+    figure = figures.utility_figure(model, entry).to_plotly_json()
     assert [trace["name"] for trace in figure["data"]] == ["coalition"]
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert notes.count("did not move: the crisis ended before its turn") == 2
@@ -449,17 +450,17 @@ def test_utility_figure_has_one_row_per_actor_and_notes_who_did_not_move():
 
 def test_happened_lines_tell_who_used_force_and_when_nobody_chose_it():
     struck = model_for(0)  # seed 0: Russia, resolute, strikes in round 14
-    lines = classroom.happened_lines(struck, struck.trace[-1])
+    lines = narration.happened_lines(struck, struck.trace[-1])
     assert (
         "⚔ **Russia used force.** The chance that the clash would become a major war was 25%; it stayed limited."
         in lines
     )
     accident = model_for(18)  # seed 18: two accidents in a row, a major war nobody chose
-    lines = classroom.happened_lines(accident, accident.trace[-1])
+    lines = narration.happened_lines(accident, accident.trace[-1])
     assert any(line.startswith("💥 **An unintended incident happened**") for line in lines)
     assert any("a clash that nobody chose" in line and line.endswith("it became a major war.") for line in lines)
     spiral = TraceEntry(round=20, start_rung="incident", beliefs=dict(accident.trace[-1].beliefs),
                         end_rung="limited_war", outcome="limited_clash")  # fmt: skip
     assert "⚔ **At the horizon the open incident spiralled into a clash that nobody chose.**" in (
-        classroom.happened_lines(accident, spiral)
+        narration.happened_lines(accident, spiral)
     )

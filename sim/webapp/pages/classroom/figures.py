@@ -1,0 +1,248 @@
+"""The Classroom page's charts: the ladder, what each actor expected, the beliefs, the odds.
+
+Each chart is built by a function the tests can call (no Streamlit), in Okabe-Ito colours,
+labelled in words and sized for a projector through ``base_layout``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.model import CrisisModel, TraceEntry
+from sim.results import Results
+from sim.webapp.pages.classroom.narration import action_label, share, type_words
+from sim.webapp.style import (
+    ACTION_COLOURS,
+    ACTOR_COLOURS,
+    ACTOR_SHORT,
+    GRID,
+    OKABE_ITO,
+    OUTCOME_COLOURS,
+    base_layout,
+    font_size,
+    ink,
+    words,
+)
+
+LADDER_HOW = (
+    "The rung marked ◀ now (yellow) is where the crisis stands; the grey one marked 'start of round' is where "
+    "the round began. Once the crisis is over its rung is marked ◀ ended here, in the outcome's colour."
+)
+LADDER_IDLE = "#E8E8E8"
+LADDER_START = "#BDBDBD"
+
+# ---------------------------------------------------------------------------------------------
+# The ladder
+
+
+def _text_colour(background: str) -> str:
+    """Black or white, whichever reads better on this background (WCAG relative luminance)."""
+    channels = [int(background[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#FFFFFF"
+
+
+def ladder_figure(start_rung: str, now_rung: str, outcome: str | None) -> go.Figure:
+    """The ladder as seven equal rungs, bottom to top; 'now' highlighted and labelled in words."""
+    now_colour = OUTCOME_COLOURS[outcome] if outcome else OKABE_ITO["yellow"]  # no outcome is yellow
+    colours, texts = [], []
+    for rung in RUNGS:
+        if rung == now_rung:
+            colours.append(now_colour)
+            texts.append("◀ ended here" if outcome else "◀ now")
+        elif rung == start_rung:
+            colours.append(LADDER_START)
+            texts.append("start of round")
+        else:
+            colours.append(LADDER_IDLE)
+            texts.append("")
+    figure = go.Figure(
+        go.Bar(
+            x=[1] * len(RUNGS),
+            y=[words(rung) for rung in RUNGS],
+            orientation="h",
+            marker={
+                "color": colours,
+                "line": {"color": "#000000", "width": [3 if r == now_rung else 0.5 for r in RUNGS]},
+            },
+            text=texts,
+            textposition="inside",
+            insidetextanchor="middle",
+            textfont={"size": font_size(), "color": [_text_colour(c) for c in colours]},
+            hoverinfo="skip",
+            showlegend=False,
+            name="ladder",
+        )
+    )
+    figure.update_xaxes(visible=False, range=[0, 1])
+    figure.update_yaxes(title_text="", categoryorder="array", categoryarray=[words(rung) for rung in RUNGS])
+    figure.update_layout(bargap=0.25)
+    return base_layout(figure, height=330)
+
+
+# ---------------------------------------------------------------------------------------------
+# What each actor expected from each action
+
+
+def utility_figure(model: CrisisModel, entry: TraceEntry) -> go.Figure:
+    """Per actor (one row each, full width so the labels fit on a projector): its expected utility of
+    each action, the probability it gave each, and its choice."""
+    labels = [model.actors[key].label for key in ACTORS]
+    figure = make_subplots(rows=len(ACTORS), cols=1, subplot_titles=labels, vertical_spacing=0.2)
+    decisions = {d["actor"]: d for d in entry.decisions}
+    for row, key in enumerate(ACTORS, start=1):
+        decision = decisions.get(key)
+        if decision is None:
+            _did_not_move(figure, row)
+        else:
+            _utility_row(figure, row, key, decision)
+    figure.update_xaxes(title_text="Expected utility (each actor's own utils)", row=len(ACTORS), col=1)
+    figure.update_annotations(font={"size": font_size(), "color": ink()})
+    figure.update_layout(bargap=0.25)
+    return base_layout(figure, height=560)
+
+
+def _did_not_move(figure: go.Figure, row: int) -> None:
+    """An empty row says in words that the actor had no turn (the crisis ended first)."""
+    low, high = figure.layout[f"yaxis{row}" if row > 1 else "yaxis"].domain
+    figure.add_annotation(  # paper coordinates: plotly misplaces "domain" refs of empty axes
+        text="did not move: the crisis ended before its turn",
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=(low + high) / 2,
+        showarrow=False,
+    )
+    figure.update_xaxes(visible=False, row=row, col=1)
+    figure.update_yaxes(visible=False, row=row, col=1)
+
+
+def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any]) -> None:
+    """One actor's bars: expected utility per action, its probability in the label, the choice outlined."""
+    utility = [decision["utility"][a] for a in ACTIONS]
+    chosen = [a == decision["action"] for a in ACTIONS]
+    probability = [decision["probability"][a] for a in ACTIONS]
+    figure.add_bar(
+        x=utility,
+        y=[f"<b>✔ {action_label(key, a)}</b>" if c else action_label(key, a) for a, c in zip(ACTIONS, chosen)],
+        orientation="h",
+        marker={
+            "color": [ACTION_COLOURS[a] for a in ACTIONS],
+            "line": {"color": ink(), "width": [4 if c else 0.5 for c in chosen]},
+        },
+        text=[f"{u:+.2f} · {share(p)} likely" for u, p in zip(utility, probability)],
+        textposition="outside",
+        cliponaxis=False,
+        customdata=probability,
+        hovertemplate="%{y}: expected utility %{x:+.2f}, picked with probability %{customdata:.1%}<extra></extra>",
+        showlegend=False,
+        name=key,
+        row=row,
+        col=1,
+    )
+    low, high = min(0.0, *utility), max(0.0, *utility)
+    pad = 0.5 * max(high - low, 1.0)
+    figure.update_xaxes(
+        range=[low - (pad if low < 0 else 0), high + (pad if high > 0 else 0.1 * pad)],
+        zeroline=True,
+        zerolinecolor=ink(),
+        zerolinewidth=2,
+        gridcolor=GRID,
+        row=row,
+        col=1,
+    )
+    figure.update_yaxes(autorange="reversed", row=row, col=1)
+
+
+def decision_table(model: CrisisModel, entry: TraceEntry) -> pd.DataFrame:
+    """The numbers behind :func:`utility_figure`, one row per actor and action."""
+    rows = [
+        {
+            "actor": model.actors[d["actor"]].label,
+            "action": action_label(d["actor"], action),
+            "expected utility": round(d["utility"][action], 4),
+            "probability": round(d["probability"][action], 4),
+            "chosen": action == d["action"],
+        }
+        for d in entry.decisions
+        for action in ACTIONS
+    ]
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# Beliefs and odds
+
+
+def belief_path(trace: list[TraceEntry], upto: int) -> pd.DataFrame:
+    """Public belief that each actor is resolute after each round 0..upto (0 = before the first move)."""
+    rows = [dict(trace[0].beliefs)]
+    for entry in trace[:upto]:
+        after = dict(entry.beliefs)
+        after.update({d["actor"]: d["belief_after"] for d in entry.decisions})
+        rows.append(after)
+    return pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="round"))
+
+
+def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
+    """Belief that each actor is resolute, round by round, labelled with what it truly is."""
+    path = belief_path(model.trace or [], upto)
+    figure = go.Figure()
+    order = path.iloc[-1].sort_values().index.tolist()  # lowest first: its label goes below its line
+    positions = dict(zip(order, ("bottom right", "middle right", "top right")))
+    for key, dash, symbol in zip(ACTORS, ("solid", "dash", "dot"), ("circle", "square", "diamond")):
+        actor = model.actors[key]
+        values = path[key].tolist()
+        figure.add_scatter(
+            x=path.index.tolist(),
+            y=values,
+            mode="lines+markers+text",
+            name=f"{actor.label} (truly {type_words(bool(actor.resolute[0]))})",
+            line={"color": ACTOR_COLOURS[key], "dash": dash, "width": 3},
+            marker={"symbol": symbol, "size": 10},
+            text=[""] * (len(values) - 1) + [f"{ACTOR_SHORT[key]} {values[-1]:.0%}"],
+            textposition=positions[key],
+            textfont={"size": font_size(), "color": ACTOR_COLOURS[key]},
+            cliponaxis=False,
+            hovertemplate=f"{actor.label}, after round %{{x}}: %{{y:.1%}}<extra></extra>",
+        )
+    figure.update_xaxes(
+        title_text="After round (0 = start)", dtick=1, range=[-0.3, upto + 0.3 + max(1.2, 0.25 * upto)], gridcolor=GRID
+    )
+    figure.update_yaxes(title_text="Belief it is resolute", range=[0, 1.02], tickformat=".0%", gridcolor=GRID)
+    figure.update_layout(legend={"orientation": "h", "y": -0.3})
+    return base_layout(figure, height=380)
+
+
+def odds_figure(results: Results, outcome: str | None, scale: float | None = None) -> go.Figure:
+    """Share of simulated crises ending each way; the single story's ending outlined once it is known."""
+    probabilities = results.probabilities()
+    labels = [words(o) + (" ◀ this story" if o == outcome else "") for o in OUTCOMES]
+    shares = [probabilities[o] for o in OUTCOMES]
+    figure = go.Figure(
+        go.Bar(
+            x=shares,
+            y=labels,
+            orientation="h",
+            marker={
+                "color": [OUTCOME_COLOURS[o] for o in OUTCOMES],
+                "line": {"color": ink(), "width": [4 if o == outcome else 0.5 for o in OUTCOMES]},
+            },
+            text=[share(p) for p in shares],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="%{y}: %{x:.1%} of simulated crises<extra></extra>",
+            showlegend=False,
+            name="odds",
+        )
+    )
+    top = min(1.0, max(shares) if scale is None else scale)
+    figure.update_xaxes(range=[0, top * 1.25 + 0.02], tickformat=".0%", gridcolor=GRID, title_text="Share of crises")
+    figure.update_yaxes(autorange="reversed", title_text="")
+    return base_layout(figure, height=280)
