@@ -104,12 +104,18 @@ class MemberState(mesa.Agent):
         coalition_rule = rule_for(coalition)
         self.rule = coalition_rule if coalition_rule.uses_utilities else BestResponse()
 
+    def stay_probability(self, strike_risk: np.ndarray) -> np.ndarray:
+        """The chance that this member stays if it is not resolute, per world: its rule weighs the risk of
+        a strike on the force (times its war cost) against the cost of walking out. Public so that the
+        app's Game page computes the same number as the engine."""
+        stay_or_leave = np.stack(
+            [-strike_risk * self.config.war_cost, np.full(np.shape(strike_risk), -self.config.exit_cost)], axis=-1
+        )
+        return self.rule.probabilities(stay_or_leave)[..., 0]
+
     def decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Update commitment in the given worlds; returns which of them this member just left."""
-        stay_or_leave = np.stack(
-            [-strike_risk * self.config.war_cost, np.full(idx.size, -self.config.exit_cost)], axis=-1
-        )
-        stay_probability = self.rule.probabilities(stay_or_leave)[:, 0]
+        stay_probability = self.stay_probability(strike_risk)
         was_in = self.committed[idx]
         stays = self.resolute[idx] | (uniforms < stay_probability)
         self.committed[idx] = was_in & stays

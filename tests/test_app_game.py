@@ -19,7 +19,16 @@ from sim.game.formats import write_efg
 from sim.ladder import ACTIONS, ACTORS, BACK_DOWN, DEPLOY, THREATEN
 from sim.model import CrisisModel
 from sim.scenario import builtin_scenarios, load_scenario
-from sim.webapp.pages import game as page
+from sim.webapp.pages.game.comparison import compare, disagreement
+from sim.webapp.pages.game.controls import VIEWS, resolve_types
+from sim.webapp.pages.game.nash import nash_summary, nash_table
+from sim.webapp.pages.game.plan import APPROX_LAMBDA, plan_path, plan_payoffs, qre_plan, spe_plan
+from sim.webapp.pages.game.qre_chart import panels
+from sim.webapp.pages.game.simulated_agents import agents_round_one, collapse_probability
+from sim.webapp.pages.game.tree import visits
+from sim.webapp.pages.game.tree_chart import tree_figure
+from sim.webapp.pages.game.tree_layout import layout, lottery
+from sim.webapp.pages.game.wording import listing, percent
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT = "coalition_2026"
@@ -177,7 +186,7 @@ def test_disagreement_sentence_names_the_engines_numbers():
     assert f"the simulated US threatens only {us[THREATEN]:.0%} of the time" in text
     assert f"λ = {scenario.us.rationality:g}" in text
     assert f"{us_utility[THREATEN] - us_utility[DEPLOY]:.2f} utils" in text
-    collapse = page.collapse_probability(*_model_and_policies(scenario))
+    collapse = collapse_probability(*_model_and_policies(scenario))
     whole_path = (1 - collapse) * coalition * russia * us[THREATEN]
     assert f"In round 1 the simulated agents play that whole path {whole_path:.0%} of the time" in text
     shown = next(d.value for d in at.dataframe if "agents play it" in d.value.columns)
@@ -237,37 +246,37 @@ def test_every_control_explains_itself():
 # The helpers
 
 
-@pytest.mark.parametrize("view", page.VIEWS)
+@pytest.mark.parametrize("view", VIEWS)
 @pytest.mark.parametrize("types", [None, {"russia": True}, {"coalition": True, "russia": True, "us": True}])
 @pytest.mark.parametrize("name", builtin_scenarios())
 def test_tree_figure_highlights_the_spe_path(name, types, view):
     game = crisis_game(load_scenario(name), types)
     solution = solve(game)
-    figure = page.tree_figure(game, page.spe_plan(solution), view).to_plotly_json()
+    figure = tree_figure(game, spe_plan(solution), view).to_plotly_json()
     path = solution.spe[0].path
     assert highlighted_path(figure) == (path if view == "full" else decisions_and_chance_before_last_decision(path))
-    assert page.plan_path(game, page.spe_plan(solution)) == path
-    assert page.plan_payoffs(game, page.spe_plan(solution)) == pytest.approx(solution.spe[0].payoffs)
+    assert plan_path(game, spe_plan(solution)) == path
+    assert plan_payoffs(game, spe_plan(solution)) == pytest.approx(solution.spe[0].payoffs)
 
 
 def test_compact_view_folds_chance_endings_into_lotteries_that_add_up():
     game = crisis_game(load_scenario(DEFAULT))
-    placed, _ = page.layout(game, page.spe_plan(solve(game)), "compact")
+    placed, _ = layout(game, spe_plan(solve(game)), "compact")
     lotteries = [p for p in placed if p.kind == "lottery"]
     assert lotteries and not [p for p in placed if p.kind == "chance"]
     assert len(placed) < len(list(game.nodes())) / 2
     for p in lotteries:
-        outcomes, payoffs = page.lottery(p.visit.node)
+        outcomes, payoffs = lottery(p.visit.node)
         assert sum(outcomes.values()) == pytest.approx(1.0)
         assert len(payoffs) == 3
 
 
 def test_qre_plan_of_the_private_game_is_a_plan_at_every_decision_node():
     game = crisis_game(load_scenario(DEFAULT), resolve_chance=True)
-    plan = page.qre_plan(game, logit_qre(game, page.APPROX_LAMBDA))
-    decisions = [v for v in page.visits(game) if v.node.kind == "decision"]
+    plan = qre_plan(game, logit_qre(game, APPROX_LAMBDA))
+    decisions = [v for v in visits(game) if v.node.kind == "decision"]
     assert set(plan.choices) == {v.history for v in decisions}
-    assert page.plan_path(game, plan)[:2] == ("chance: Russia resolute", "deploy")
+    assert plan_path(game, plan)[:2] == ("chance: Russia resolute", "deploy")
 
 
 def test_agents_with_the_games_beliefs_play_the_qre_at_their_lambda():
@@ -281,17 +290,17 @@ def test_agents_with_the_games_beliefs_play_the_qre_at_their_lambda():
         assert len(lam) == 1
         types = tuple(modal_types(scenario).values())
         game = crisis_game(scenario)
-        plan = page.spe_plan(solve(game))
-        agents = page.agents_round_one(scenario, types, private=False)
+        plan = spe_plan(solve(game))
+        agents = agents_round_one(scenario, types, private=False)
         qre = logit_qre(game, lam.pop(), method="backward").behaviour()
-        for panel in page.panels(game, plan, types):
+        for panel in panels(game, plan, types):
             known = agents.at(agents.with_game_beliefs, ACTORS[panel.player], panel.resolute, panel.before)
             assert known == pytest.approx(qre[(panel.player, panel.key)], abs=1e-9), (name, panel.key)
 
 
 def test_force_collapse_probability_matches_a_monte_carlo_of_the_first_round():
     scenario = load_scenario("divided_coalition")
-    exact = page.collapse_probability(*_model_and_policies(scenario))
+    exact = collapse_probability(*_model_and_policies(scenario))
     model = CrisisModel(scenario, n_worlds=40_000, seed=5)
     model.step()
     sampled = model.force_collapsed.mean()
@@ -303,21 +312,21 @@ def test_the_reason_names_doctrines_and_beliefs():
     scenario = load_scenario("classroom_chicken")
     types = (False, True, False)  # Russia resolute: the coalition should back down but believes Russia is not
     game = crisis_game(scenario, dict(zip(ACTORS, types)))
-    plan = page.spe_plan(solve(game))
-    agents = page.agents_round_one(scenario, types, private=False)
-    comparisons = page.compare(game, plan, agents, types)
+    plan = spe_plan(solve(game))
+    agents = agents_round_one(scenario, types, private=False)
+    comparisons = compare(game, plan, agents, types)
     assert [c.equilibrium for c in comparisons] == ["back_down"]
     assert comparisons[0].played[BACK_DOWN] == 0.0 and comparisons[0].with_game_beliefs[BACK_DOWN] == 1.0
-    text = page.disagreement(comparisons, agents, plan, types)
+    text = disagreement(comparisons, agents, plan, types)
     assert "puts the chance that Russia is resolute at 0%" in text and "knowing every type" in text
 
 
 def test_nash_table_and_summary_of_the_private_game():
     solution = solve(crisis_game(load_scenario(DEFAULT), resolve_chance=True))
-    table = page.nash_table(solution)
+    table = nash_table(solution)
     assert len(table) == len(solution.nash.equilibria)
     assert "Russia (resolute), if the coalition deploys" in table.columns
-    assert page.nash_summary(table)["equilibria"].sum() == len(table)
+    assert nash_summary(table)["equilibria"].sum() == len(table)
 
 
 def test_downloads_round_trip():
@@ -328,9 +337,9 @@ def test_downloads_round_trip():
 
 
 def test_helpers_in_words():
-    assert page.percent(0.887) == "89%" and page.percent(0.994) == "99.4%" and page.percent(0.0004) == "<0.1%"
-    assert page.listing(["a", "b", "c"], "or") == "a, b or c"
+    assert percent(0.887) == "89%" and percent(0.994) == "99.4%" and percent(0.0004) == "<0.1%"
+    assert listing(["a", "b", "c"], "or") == "a, b or c"
     scenario = load_scenario("korea_1953_tripwire")
-    assert page.resolve_types(scenario, {a: "modal" for a in ACTORS}) == tuple(modal_types(scenario).values())
-    assert page.resolve_types(scenario, dict.fromkeys(ACTORS, "not_resolute")) == (False, False, False)
+    assert resolve_types(scenario, {a: "modal" for a in ACTORS}) == tuple(modal_types(scenario).values())
+    assert resolve_types(scenario, dict.fromkeys(ACTORS, "not_resolute")) == (False, False, False)
     assert ACTIONS[DEPLOY] == "deploy"

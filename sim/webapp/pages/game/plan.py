@@ -1,0 +1,123 @@
+"""The equilibrium as a plan: a move at every decision node, on the path and off it.
+
+With perfect information the plan is a subgame-perfect equilibrium; with Russia's resolve private
+there is none, and a large-lambda logit QRE stands in for the sequential equilibrium.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.game import ExtensiveFormGame, GameError, Node, Solution
+from sim.game.qre import QREResult
+from sim.webapp.pages.game.tree import likeliest, visits
+from sim.webapp.pages.game.wording import NAME, VERB
+
+APPROX_LAMBDA = 100.0
+"""With Russia's resolve private, the logit QRE at this lambda stands in for the sequential equilibrium."""
+MIXING = 0.1
+"""In the QRE approximation, every action played at least this often counts as an equilibrium move."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Equilibrium play at every decision node, on the path and off it (keyed by history).
+
+    ``optimal`` holds every equilibrium move at a node (more than one where the mover is indifferent:
+    ties). ``exact`` is False for the QRE approximation used when Russia's resolve is private.
+    """
+
+    choices: dict[tuple[str, ...], str]
+    optimal: dict[tuple[str, ...], frozenset[str]]
+    exact: bool
+
+
+def spe_plan(solution: Solution) -> Plan:
+    """The first subgame-perfect equilibrium, with every move any of them allows at each node."""
+    assert solution.spe
+    optimal: dict[tuple[str, ...], set[str]] = {}
+    for equilibrium in solution.spe:
+        for history, action in equilibrium.choices.items():
+            optimal.setdefault(history, set()).add(action)
+    frozen = {history: frozenset(actions) for history, actions in optimal.items()}
+    return Plan(dict(solution.spe[0].choices), frozen, exact=True)
+
+
+def qre_plan(game: ExtensiveFormGame, qre: QREResult) -> Plan:
+    """The most likely move of a large-lambda QRE at every node; moves played at least ``MIXING``
+    of the time count as equilibrium moves too."""
+    behaviour = qre.behaviour()
+    infoset_of = {id(node): (infoset.player, infoset.key) for infoset in game.infosets() for node in infoset.nodes}
+    choices, optimal = {}, {}
+    for visit in visits(game):
+        if visit.node.kind == "decision":
+            probabilities = behaviour[infoset_of[id(visit.node)]]
+            best = visit.node.actions[int(np.argmax(probabilities))]
+            choices[visit.history] = best
+            played = {a for a, p in zip(visit.node.actions, probabilities, strict=True) if p >= MIXING}
+            optimal[visit.history] = frozenset({best} | played)
+    return Plan(choices, optimal, exact=False)
+
+
+def equilibrium_plan(solution: Solution, approximation: QREResult | None) -> Plan:
+    """The subgame-perfect plan when there is one, else the QRE approximation."""
+    if solution.spe:
+        return spe_plan(solution)
+    if approximation is None:
+        raise GameError("the game has no subgame-perfect equilibrium and no QRE approximation was computed")
+    return qre_plan(solution.game, approximation)
+
+
+def plan_path(game: ExtensiveFormGame, plan: Plan) -> tuple[str, ...]:
+    """The moves along the plan's path, chance nodes taking their most likely branch (written
+    ``chance: <branch>``), exactly as ``SubgamePerfect.path``."""
+    path, node, history = [], game.root, ()
+    while node.kind != "terminal":
+        if node.kind == "decision":
+            action = plan.choices[history]
+            path.append(action)
+        else:
+            action = likeliest(node)
+            path.append(f"chance: {action}")
+        history = (*history, action)
+        node = node.children[node.actions.index(action)]
+    return tuple(path)
+
+
+def plan_payoffs(game: ExtensiveFormGame, plan: Plan) -> np.ndarray:
+    """Expected payoffs when everyone follows the plan (averaged over chance)."""
+
+    def value(node: Node, history: tuple[str, ...]) -> np.ndarray:
+        if node.kind == "terminal":
+            return np.array(node.payoffs)
+        if node.kind == "decision":
+            action = plan.choices[history]
+            return value(node.children[node.actions.index(action)], (*history, action))
+        branches = zip(node.actions, node.probabilities, node.children, strict=True)
+        return sum((p * value(child, (*history, a)) for a, p, child in branches), start=np.zeros(game.n_players))
+
+    return value(game.root, ())
+
+
+def path_in_words(game: ExtensiveFormGame, plan: Plan) -> str:
+    """``The coalition deploys → Russia threatens → the US threatens (then: no accident)``."""
+    parts: list[str] = []
+    chance: list[str] = []
+    node, history = game.root, ()
+    while node.kind != "terminal":
+        if node.kind == "decision":
+            action = plan.choices[history]
+            parts.append(f"{NAME[game.players[node.player]]} {VERB[action][1]}")
+        else:
+            action = likeliest(node)
+            if parts:
+                chance.append(action)
+            else:
+                parts.append(f"Nature: {action}")
+        history = (*history, action)
+        node = node.children[node.actions.index(action)]
+    text = " → ".join(parts)
+    text = text[:1].upper() + text[1:]
+    return text + (f" (chance, most likely: {', '.join(chance)})" if chance else "")

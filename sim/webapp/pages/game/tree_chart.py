@@ -1,0 +1,229 @@
+"""The game tree as a plotly chart: the equilibrium path thick, the equilibrium's moves off the path
+dashed (the threats and promises that hold it up), movers and outcomes named in words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+
+from sim.game import ExtensiveFormGame, Node
+from sim.webapp.pages.game.plan import APPROX_LAMBDA, Plan
+from sim.webapp.pages.game.tree_layout import Edge, Placed, layout, lottery
+from sim.webapp.pages.game.wording import payoff_text, percent
+from sim.webapp.style import (
+    ACTOR_COLOURS,
+    ACTOR_SHORT,
+    OKABE_ITO,
+    OUTCOME_COLOURS,
+    base_layout,
+    font_size,
+    ink,
+    words,
+)
+
+HIGHLIGHT = OKABE_ITO["orange"]
+OTHER_EDGE = "#9A9A9A"
+SHORT_OUTCOME = {
+    "deterrence_holds": "holds",
+    "coalition_backs_down": "coalition backs down",
+    "russia_backs_down": "Russia backs down",
+    "limited_clash": "clash",
+    "major_war": "war",
+}
+OUTLINE = {"color": "#000", "width": 1}
+
+
+def tree_figure(game: ExtensiveFormGame, plan: Plan, view: str = "compact") -> go.Figure:
+    """The game tree, left to right: the equilibrium path thick, equilibrium choices off the path
+    dashed, the other branches thin; movers and outcomes labelled in words."""
+    placed, edges = layout(game, plan, view)
+    figure = go.Figure()
+    for name, chosen, style in _edge_kinds(plan, edges):
+        _add_edges(figure, name, chosen, style)
+    _add_branch_labels(figure, edges)
+    _add_decisions(figure, game, plan, placed)
+    _add_chance(figure, placed)
+    _add_ends(figure, placed)
+    depth = max(p.x for p in placed)
+    rows = sum(p.kind in ("terminal", "lottery") for p in placed)
+    figure.update_xaxes(visible=False, range=[-0.35, depth + (3.2 if view == "compact" else 2.6)])
+    figure.update_yaxes(visible=False, range=[-rows + 0.4, 0.9])
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0},
+        plot_bgcolor="rgba(0,0,0,0)",
+        hovermode="closest",
+    )
+    return base_layout(figure, height=int(min(2400, max(460, 34 * rows + 140))))
+
+
+# ---------------------------------------------------------------------------------------------
+# Branches
+
+
+def _edge_kinds(plan: Plan, edges: Sequence[Edge]) -> list[tuple[str, list[Edge], dict]]:
+    """Legend name, branches and line style of each kind of branch, drawn in this order (path on top)."""
+    path = "Equilibrium path" if plan.exact else f"Approximate equilibrium path (QRE at λ = {APPROX_LAMBDA:g})"
+    return [
+        ("Other moves", [e for e in edges if not e.planned], {"color": OTHER_EDGE, "width": 1.5}),
+        (
+            "Equilibrium choice off the path (what the mover would do if it got there)",
+            [e for e in edges if e.planned and not e.on_path],
+            {"color": HIGHLIGHT, "width": 3, "dash": "dash"},
+        ),
+        (path, [e for e in edges if e.on_path], {"color": HIGHLIGHT, "width": 8}),
+    ]
+
+
+def _add_edges(figure: go.Figure, name: str, edges: Sequence[Edge], style: dict) -> None:
+    """One line trace per kind of branch; ``customdata`` holds each branch's move as the engine writes it."""
+    x: list[float | None] = []
+    y: list[float | None] = []
+    moves: list[str | None] = []
+    for edge in edges:
+        x += [edge.parent.x, edge.child.x, None]
+        y += [edge.parent.y, edge.child.y, None]
+        moves += [edge.action, edge.action, None]
+    figure.add_scatter(x=x, y=y, mode="lines", line=style, name=name, customdata=moves, hoverinfo="skip")
+
+
+def _add_branch_labels(figure: go.Figure, edges: Sequence[Edge]) -> None:
+    """Each branch's move (or chance's probability) written along it."""
+    figure.add_scatter(
+        x=[e.parent.x + _label_at(e) * (e.child.x - e.parent.x) for e in edges],
+        y=[e.parent.y + _label_at(e) * (e.child.y - e.parent.y) for e in edges],
+        mode="text",
+        text=[e.label for e in edges],
+        textposition="top center",
+        textfont={"size": font_size() - 3, "color": ink()},
+        hoverinfo="skip",
+        showlegend=False,
+        name="branch labels",
+    )
+
+
+def _label_at(edge: Edge) -> float:
+    """How far along its branch a label sits: near an end node, where sibling branches are furthest apart;
+    before the middle of a branch into a decision node, clear of that node's name."""
+    return 0.6 if edge.child.kind in ("terminal", "lottery") else 0.45
+
+
+# ---------------------------------------------------------------------------------------------
+# Nodes
+
+
+def shared_infosets(game: ExtensiveFormGame) -> set[int]:
+    """Ids of decision nodes whose mover cannot tell them from another node (imperfect information)."""
+    return {id(node) for infoset in game.infosets() if len(infoset.nodes) > 1 for node in infoset.nodes}
+
+
+def _add_decisions(figure: go.Figure, game: ExtensiveFormGame, plan: Plan, placed: Sequence[Placed]) -> None:
+    """One trace per player (its colour, and its name on every node, so colour is never the only cue)."""
+    unsure = shared_infosets(game)
+    for player, actor in enumerate(game.players):
+        nodes = [p for p in placed if p.kind == "decision" and p.visit.node.player == player]
+        if not nodes:
+            continue
+        figure.add_scatter(
+            x=[p.x for p in nodes],
+            y=[p.y for p in nodes],
+            mode="markers+text",
+            marker={"size": 18, "color": ACTOR_COLOURS.get(actor, OTHER_EDGE), "line": OUTLINE},
+            text=[_decision_text(actor, plan, p, id(p.visit.node) in unsure) for p in nodes],
+            textposition="top center",
+            textfont={"size": font_size() - 1, "color": ink()},
+            hovertext=[_decision_hover(game, plan, p, id(p.visit.node) in unsure) for p in nodes],
+            hoverinfo="text",
+            name=f"{ACTOR_SHORT.get(actor, actor)} moves",
+        )
+
+
+def _decision_text(actor: str, plan: Plan, placed: Placed, unsure: bool) -> str:
+    """``US``, or ``US (unsure, indifferent)``: cannot tell Russia's types apart; several moves are optimal."""
+    notes = ["unsure"] if unsure else []
+    if len(plan.optimal.get(placed.visit.history, ())) > 1:
+        notes.append("indifferent")
+    return ACTOR_SHORT.get(actor, actor) + (f" ({', '.join(notes)})" if notes else "")
+
+
+def _decision_hover(game: ExtensiveFormGame, plan: Plan, placed: Placed, unsure: bool) -> str:
+    """Who moves, after what, and the equilibrium move there (all of them at a tie)."""
+    node, history = placed.visit.node, placed.visit.history
+    actor = game.players[node.player]
+    before = "; ".join(f"{mover} {action}" for mover, action in placed.visit.moves) or "start of the round"
+    optimal = plan.optimal.get(history, frozenset())
+    text = f"<b>{ACTOR_SHORT.get(actor, actor)} moves</b><br>after: {before}<br>equilibrium: {plan.choices[history]}"
+    if len(optimal) > 1:
+        text += f" (indifferent: {', '.join(sorted(optimal))})"
+    if unsure:
+        text += "<br>cannot tell this node from its twin on the other type branch"
+    return text
+
+
+def _add_chance(figure: go.Figure, placed: Sequence[Placed]) -> None:
+    """Grey diamonds; only Nature's draw of Russia's type (at the root) is named."""
+    chance = [p for p in placed if p.kind == "chance"]
+    if not chance:
+        return
+    figure.add_scatter(
+        x=[p.x for p in chance],
+        y=[p.y for p in chance],
+        mode="markers+text",
+        marker={"size": 14, "symbol": "diamond", "color": "#BBBBBB", "line": OUTLINE},
+        text=["Nature" if p.visit.history == () else "" for p in chance],
+        textposition="top center",
+        textfont={"size": font_size() - 1, "color": ink()},
+        hovertext=[_chance_hover(p.visit.node) for p in chance],
+        hoverinfo="text",
+        name="Chance",
+    )
+
+
+def _chance_hover(node: Node) -> str:
+    """Every branch with its probability, unrounded enough to check against the engine."""
+    branches = zip(node.actions, node.probabilities, strict=True)
+    return "<b>Chance</b><br>" + "<br>".join(f"{action}: {p:.4g}" for action, p in branches)
+
+
+def _add_ends(figure: go.Figure, placed: Sequence[Placed]) -> None:
+    """Squares coloured by outcome and labelled with it and the payoffs; a dotted square for a lottery."""
+    ends = [p for p in placed if p.kind in ("terminal", "lottery")]
+    labels = [end_text(p) for p in ends]
+    figure.add_scatter(
+        x=[p.x for p in ends],
+        y=[p.y for p in ends],
+        mode="markers+text",
+        marker={
+            "size": 13,
+            "symbol": ["square" if p.kind == "terminal" else "square-dot" for p in ends],
+            "color": [colour for _, _, colour in labels],
+            "line": OUTLINE,
+        },
+        text=[label for label, _, _ in labels],
+        textposition="middle right",
+        textfont={"size": font_size() - 3, "color": ink()},
+        hovertext=[hover for _, hover, _ in labels],
+        hoverinfo="text",
+        name="End: outcome (payoffs C · R · US)",
+    )
+
+
+def end_text(placed: Placed) -> tuple[str, str, str]:
+    """Label, hover text and colour of an end node."""
+    node = placed.visit.node
+    if placed.kind == "terminal":
+        label = f"{words(node.outcome)}  ({payoff_text(node.payoffs)})"
+        return (
+            label,
+            f"<b>{words(node.outcome)}</b><br>payoffs {payoff_text(node.payoffs)}",
+            OUTCOME_COLOURS.get(node.outcome, OTHER_EDGE),
+        )
+    outcomes, payoffs = lottery(node)
+    ranked = sorted(outcomes.items(), key=lambda item: -item[1])
+    shares = ", ".join(f"{SHORT_OUTCOME.get(o, words(o))} {percent(p)}" for o, p in ranked)
+    hover = "<br>".join(f"{words(o)}: {p:.4f}" for o, p in ranked)
+    return (
+        f"{shares}  ({payoff_text(payoffs)})",
+        f"<b>Chance decides</b><br>{hover}<br>expected payoffs {payoff_text(payoffs)}",
+        OUTCOME_COLOURS.get(ranked[0][0], OTHER_EDGE),
+    )
