@@ -757,12 +757,12 @@ def plot_sweep(
         raise ValueError(f"{column} is missing (NaN) at every point of the sweep")
     label = output_label(column)
     if y is None:
-        curve = _curve(data, metadata, column, x, bins)
+        line = curve(data, metadata, column, x, bins)
         title = f"{label} against {x}"
         draw = _curve_html if path.suffix.lower() == ".html" else _curve_image
-        writer = draw(curve, title, label, x)
+        writer = draw(line, title, label, x)
     else:
-        heat = _heatmap(data, metadata, column, x, y, bins)
+        heat = heatmap(data, metadata, column, x, y, bins)
         title = f"{label} by {x} and {y}"
         draw = _heatmap_html if path.suffix.lower() == ".html" else _heatmap_image
         writer = draw(heat, title, label, x, y)
@@ -788,7 +788,7 @@ def _se_from_ci(low: np.ndarray, high: np.ndarray) -> np.ndarray:
     return (high - low) / (2 * 1.959963984540054)
 
 
-def _curve(data, metadata, column, x, bins) -> dict[str, Any]:
+def curve(data, metadata, column, x, bins) -> dict[str, Any]:
     """x positions (or category labels), the mean, the 95% band, and a note on any averaging."""
     from scipy import stats
 
@@ -860,6 +860,9 @@ def _curve(data, metadata, column, x, bins) -> dict[str, Any]:
     }
 
 
+_curve = curve  # the old private name, still imported by tests/test_analysis.py
+
+
 def _edges(values: np.ndarray, param: dict[str, Any], count: int) -> np.ndarray:
     low, high = param.get("low"), param.get("high")
     low = float(values.min()) if low is None else min(float(low), float(values.min()))
@@ -894,7 +897,8 @@ def _axis(data, metadata, name, scattered, bins) -> tuple[np.ndarray, list[Any],
     return index, [float(c) for c in (edges[:-1] + edges[1:]) / 2], edges, "binned"
 
 
-def _heatmap(data, metadata, column, x, y, bins) -> dict[str, Any]:
+def heatmap(data, metadata, column, x, y, bins) -> dict[str, Any]:
+    """The x and y cell labels, the mean of ``column`` in each cell (NaN where empty), and a note on any binning."""
     scattered = metadata.get("design") in SCATTERED_DESIGNS
     ix, xlabels, xedges, xnote = _axis(data, metadata, x, scattered, bins)
     iy, ylabels, yedges, ynote = _axis(data, metadata, y, scattered, bins)

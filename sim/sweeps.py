@@ -379,8 +379,8 @@ def sweep(
     if runs < 1 or int(runs) != runs:
         raise SweepError(f"--runs must be a whole number of at least 1 (got {runs})")
     table = design_points(parameters, design, samples, seed, calc_second_order)
-    points = [(index, _plain(row)) for index, row in enumerate(table.to_dict("records"))]
-    _check_points_validate(scenario, points)
+    points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
+    check_points_validate(scenario, points)
     spec = SweepSpec(
         scenario.name, scenario.sha256(), [asdict(p) for p in parameters], design, samples,
         calc_second_order, int(seed), int(runs), len(points),
@@ -426,12 +426,12 @@ def _default_chunk_size(points: int, workers: int | None, runs: int) -> int:
     return max(1, min(enough_work, fair_share))
 
 
-def _plain(row: Mapping[str, Any]) -> dict[str, Any]:
+def plain(row: Mapping[str, Any]) -> dict[str, Any]:
     """Design values as plain Python numbers/strings, so they round-trip through JSON and TOML."""
     return {key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
 
 
-def _check_points_validate(scenario: Scenario, points: list[tuple[int, dict[str, Any]]]) -> None:
+def check_points_validate(scenario: Scenario, points: list[tuple[int, dict[str, Any]]]) -> None:
     """Fail before any work if a design point, alone or by its combination of values, makes an
     invalid scenario (about 0.2 ms a point: cheap next to running it)."""
     raw = scenario.model_dump(mode="json", by_alias=True)

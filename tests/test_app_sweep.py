@@ -1,4 +1,4 @@
-"""The Sweep page (sim/webapp/pages/sweep.py), driven headless with streamlit's AppTest, and its helpers.
+"""The Sweep page (sim/webapp/pages/sweep/), driven headless with streamlit's AppTest, and its helpers.
 
 The page's numbers are compared with ``sim.sweep`` and ``sim.analysis.sobol_indices`` run directly
 with the same scenario, parameters, runs and seed. Sweeps are kept small (a few points, a few
@@ -21,7 +21,37 @@ from streamlit.testing.v1 import AppTest
 import sim
 from sim.analysis import Box, sobol_indices
 from sim.scenario import load_scenario
-from sim.webapp.pages import sweep as page
+from sim.webapp.pages.sweep import run
+from sim.webapp.pages.sweep.downloads import table_bytes
+from sim.webapp.pages.sweep.parameters import (
+    SWEEPABLE,
+    default_range,
+    field_of,
+    label,
+    parse_sobol,
+    phrase,
+    schema_bounds,
+)
+from sim.webapp.pages.sweep.plan import (
+    MAX_POINTS,
+    MAX_TOTAL_RUNS,
+    SOBOL_SAMPLES,
+    Plan,
+    plan_grid,
+    plan_saltelli,
+    range_problems,
+)
+from sim.webapp.pages.sweep.run import Request, prepare, run_sweep
+from sim.webapp.pages.sweep.wording import (
+    box_sentence,
+    capitalised,
+    condition_words,
+    noise_share,
+    percent,
+    share,
+    sobol_sentences,
+)
+from sim.webapp.state import field_value
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 SCENARIO = "coalition_2026"
@@ -166,8 +196,8 @@ def test_too_big_a_request_is_capped_with_a_message() -> None:
         {"sweep_y": "escalation.tripwire", "sweep_x_steps": "101", "sweep_y_steps": "101", "sweep_runs": "100000"}
     )
     warnings = texts(at.warning)
-    assert f"at most {page.MAX_POINTS:,}" in warnings and "20 × 20" in warnings
-    assert f"at most {page.MAX_TOTAL_RUNS:,}" in warnings and "5,000 runs" in warnings
+    assert f"at most {MAX_POINTS:,}" in warnings and "20 × 20" in warnings
+    assert f"at most {MAX_TOTAL_RUNS:,}" in warnings and "5,000 runs" in warnings
     assert at.button(key="sweep_run_grid")  # a big sweep waits for its button
     assert "sweep_heatmap" not in chart_keys(at)
 
@@ -202,10 +232,10 @@ def test_sobol_chart_has_s1_and_st_for_each_parameter(tmp_path: Path) -> None:
     for name, index in (("Total effect ST (alone and through interactions)", "ST"), ("First-order S1 (alone)", "S1")):
         shown = {row[0]: value for row, value in zip(bars[name]["customdata"], bars[name]["x"], strict=True)}
         rows = table[table["index"] == index]
-        assert shown == {page.label(p): pytest.approx(e) for p, e in zip(rows["parameter"], rows["estimate"])}
+        assert shown == {label(p): pytest.approx(e) for p, e in zip(rows["parameter"], rows["estimate"])}
     markdown = texts(at.markdown)
     assert "drives P(major war) most" in markdown
-    assert any(page.capitalised(page.phrase(p)) in markdown for p in params)
+    assert any(capitalised(phrase(p)) in markdown for p in params)
 
 
 def test_discovery_on_the_sobol_sample_describes_a_box() -> None:
@@ -231,7 +261,7 @@ def test_discovery_says_when_nothing_is_above_the_threshold() -> None:
 
 
 def test_a_big_sweep_waits_for_its_button_then_shows_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(page, "AUTO_RUN_WORK", 0)
+    monkeypatch.setattr(run, "AUTO_RUN_WORK", 0)
     query = {"sweep_x_steps": "3", "sweep_runs": "100", "seed": "9173"}  # a seed no other test uses
     at = open_page(query)
     assert "sweep_curve" not in chart_keys(at)
@@ -251,16 +281,16 @@ def test_a_big_sweep_waits_for_its_button_then_shows_again_without_it(monkeypatc
 def test_run_sweep_equals_sim_sweep_for_grids_and_saltelli_samples() -> None:
     scenario = load_scenario(SCENARIO)
     json_text = scenario.model_dump_json(by_alias=True)
-    grid = page.Request(json_text, (("russia.resolve_prior", 0.2, 0.8, 3), ("us.lambda", 0.5, 3.0, 2)), "grid",
+    grid = Request(json_text, (("russia.resolve_prior", 0.2, 0.8, 3), ("us.lambda", 0.5, 3.0, 2)), "grid",
                         None, 150, 11)  # fmt: skip
-    frame, metadata = page.run_sweep(grid, show_progress=False)
+    frame, metadata = run_sweep(grid, show_progress=False)
     expected = sim.sweep(scenario, {"russia.resolve_prior": (0.2, 0.8, 3), "us.lambda": (0.5, 3.0, 2)}, runs=150,
                          seed=11, executor="inline")  # fmt: skip
     pd.testing.assert_frame_equal(frame, expected)
     assert metadata["n_points"] == 6 and metadata["seed"] == 11 and metadata["scenario_sha256"] == scenario.sha256()
     ranges = (("russia.resolve_prior", 0.0, 1.0, None), ("accident.standoff", 0.0, 0.1, None))
-    saltelli = page.Request(json_text, ranges, "saltelli", 4, 100, 3)
-    frame, metadata = page.run_sweep(saltelli, show_progress=False)
+    saltelli = Request(json_text, ranges, "saltelli", 4, 100, 3)
+    frame, metadata = run_sweep(saltelli, show_progress=False)
     expected = sim.sweep(scenario, {"russia.resolve_prior": (0.0, 1.0), "accident.standoff": (0.0, 0.1)},
                          design="saltelli", samples=4, runs=100, seed=3, executor="inline")  # fmt: skip
     pd.testing.assert_frame_equal(frame, expected)
@@ -269,14 +299,14 @@ def test_run_sweep_equals_sim_sweep_for_grids_and_saltelli_samples() -> None:
 
 def test_every_offered_parameter_sweeps_over_its_default_range() -> None:
     scenario = load_scenario(SCENARIO)
-    for path in page.SWEEPABLE:
-        value = float(page.field_value(scenario, path))
-        low, high = page.default_range(path, value)
+    for path in SWEEPABLE:
+        value = float(field_value(scenario, path))
+        low, high = default_range(path, value)
         assert low <= value <= high, path
-        request = page.Request(scenario.model_dump_json(by_alias=True), ((path, low, high, 2),), "grid", None, 1, 0)
-        points, _ = page.prepare(request)  # raises SweepError if the schema refuses either end
+        request = Request(scenario.model_dump_json(by_alias=True), ((path, low, high, 2),), "grid", None, 1, 0)
+        points, _ = prepare(request)  # raises SweepError if the schema refuses either end
         assert [values[path] for _, values in points] == [low, high]
-        page.field_of(path)  # every one has a label and help
+        field_of(path)  # every one has a label and help
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,54 +314,54 @@ def test_every_offered_parameter_sweeps_over_its_default_range() -> None:
 
 
 def test_caps_are_module_constants_and_every_plan_keeps_to_them() -> None:
-    assert page.MAX_POINTS == 400 and page.MAX_TOTAL_RUNS == 2_000_000
+    assert MAX_POINTS == 400 and MAX_TOTAL_RUNS == 2_000_000
     for steps in ([11], [101], [101, 101], [101, 3], [2, 2], [20, 21]):
         for runs in (1, 1_000, 100_000):
-            plan = page.plan_grid(steps, runs)
-            assert plan.points <= page.MAX_POINTS and plan.points * plan.runs <= page.MAX_TOTAL_RUNS
-            assert bool(plan.notes) == (math.prod(steps) > page.MAX_POINTS or math.prod(steps) * runs > 2_000_000)
+            plan = plan_grid(steps, runs)
+            assert plan.points <= MAX_POINTS and plan.points * plan.runs <= MAX_TOTAL_RUNS
+            assert bool(plan.notes) == (math.prod(steps) > MAX_POINTS or math.prod(steps) * runs > 2_000_000)
     for parameters in (2, 3, 4):
-        for samples in page.SOBOL_SAMPLES:
-            plan = page.plan_saltelli(parameters, samples, 100_000)
-            assert plan.points <= page.MAX_POINTS and plan.points * plan.runs <= page.MAX_TOTAL_RUNS
+        for samples in SOBOL_SAMPLES:
+            plan = plan_saltelli(parameters, samples, 100_000)
+            assert plan.points <= MAX_POINTS and plan.points * plan.runs <= MAX_TOTAL_RUNS
             assert plan.samples & (plan.samples - 1) == 0  # still a power of two
 
 
 def test_plans_say_what_was_capped() -> None:
-    assert page.plan_grid([11], 1_000) == page.Plan((11,), None, 1_000, 11)
-    plan = page.plan_grid([101, 101], 1_000)
+    assert plan_grid([11], 1_000) == Plan((11,), None, 1_000, 11)
+    plan = plan_grid([101, 101], 1_000)
     assert plan.steps == (20, 20) and "10,201 points (101 × 101)" in plan.notes[0]
-    plan = page.plan_grid([40], 100_000)
+    plan = plan_grid([40], 100_000)
     assert plan.runs == 50_000 and "4,000,000 crises" in plan.notes[0]
-    plan = page.plan_saltelli(4, 256, 1_000)
+    plan = plan_saltelli(4, 256, 1_000)
     assert (plan.samples, plan.points) == (64, 384) and "N = 64" in plan.notes[0]
-    assert page.plan_saltelli(3, 32, 1_000).work == 160 * 2_000
+    assert plan_saltelli(3, 32, 1_000).work == 160 * 2_000
 
 
 def test_schema_bounds_and_default_ranges() -> None:
-    assert page.schema_bounds("russia.resolve_prior") == (0.0, 1.0)
-    assert page.schema_bounds("escalation.tripwire") == (-1.0, 1.0)
-    assert page.schema_bounds("russia.lambda") == (0.0, 10_000.0)
-    assert page.default_range("russia.lambda", 1.5) == (0.0, 5.0)
-    assert page.default_range("russia.lambda", 20.0) == (0.0, 20.0)  # widened to hold the scenario's value
-    assert page.default_range("escalation.tripwire", -0.2) == (-0.2, 0.45)
-    assert page.default_range("accident.standoff", 0.03) == (0.0, 0.15)
+    assert schema_bounds("russia.resolve_prior") == (0.0, 1.0)
+    assert schema_bounds("escalation.tripwire") == (-1.0, 1.0)
+    assert schema_bounds("russia.lambda") == (0.0, 10_000.0)
+    assert default_range("russia.lambda", 1.5) == (0.0, 5.0)
+    assert default_range("russia.lambda", 20.0) == (0.0, 20.0)  # widened to hold the scenario's value
+    assert default_range("escalation.tripwire", -0.2) == (-0.2, 0.45)
+    assert default_range("accident.standoff", 0.03) == (0.0, 0.15)
 
 
 def test_range_problems_name_the_field_and_the_fix() -> None:
-    assert page.range_problems([("russia.resolve_prior", 0.0, 1.0, 5)]) == []
-    (problem,) = page.range_problems([("russia.resolve_prior", 0.9, 0.1, 5)])
+    assert range_problems([("russia.resolve_prior", 0.0, 1.0, 5)]) == []
+    (problem,) = range_problems([("russia.resolve_prior", 0.9, 0.1, 5)])
     assert "Russia: resolve prior" in problem and "'From' (0.9) is above 'To' (0.1)" in problem
-    assert page.range_problems([("russia.lambda", math.nan, 1.0, None)])
+    assert range_problems([("russia.lambda", math.nan, 1.0, None)])
 
 
 def test_words_for_numbers() -> None:
-    assert page.percent(0.1) == "10%" and page.percent(0.125) == "12.5%" and page.percent(0.004) == "0.4%"
-    assert page.share(0.856) == "86%"
-    assert page.condition_words("russia.resolve_prior", 0.46, None) == "Russia's resolve prior is above 0.46"
-    assert page.condition_words("escalation.tripwire", None, 0.2) == "the escalation tripwire is below 0.2"
-    assert page.condition_words("escalation.tripwire", 0.042, 0.2) == "the escalation tripwire is between 0.042 and 0.2"
-    assert page.parse_sobol("russia.lambda, nonsense.field,russia.lambda") == (["russia.lambda"], ["nonsense.field"])
+    assert percent(0.1) == "10%" and percent(0.125) == "12.5%" and percent(0.004) == "0.4%"
+    assert share(0.856) == "86%"
+    assert condition_words("russia.resolve_prior", 0.46, None) == "Russia's resolve prior is above 0.46"
+    assert condition_words("escalation.tripwire", None, 0.2) == "the escalation tripwire is below 0.2"
+    assert condition_words("escalation.tripwire", 0.042, 0.2) == "the escalation tripwire is between 0.042 and 0.2"
+    assert parse_sobol("russia.lambda, nonsense.field,russia.lambda") == (["russia.lambda"], ["nonsense.field"])
 
 
 def test_box_sentence() -> None:
@@ -341,7 +371,7 @@ def test_box_sentence() -> None:
         coverage=0.5, density=0.854, mass=0.1, points=40, cases=34, outside=(1,),
         order=("russia.resolve_prior", "escalation.tripwire"),
     )  # fmt: skip
-    assert page.box_sentence(box, "major_war") == (
+    assert box_sentence(box, "major_war") == (
         "**Box 2.** Major war is above 20% in 85% of the points outside box 1 where Russia's resolve prior is above "
         "0.6 and the escalation tripwire is between 0.05 and 0.25. The box holds 40 points (10% of the sweep) and 50% "
         "of all the points where major war is above 20%."
@@ -362,7 +392,7 @@ def test_sobol_sentences_name_the_driver_and_how_sure_it_is() -> None:
          ("ST", "russia.resolve_prior", 0.3, 0.1), ("S1", "russia.resolve_prior", 0.12, 0.1),
          ("ST", "us.resolve_prior", 0.02, 0.01), ("S1", "us.resolve_prior", -0.01, 0.05)]
     )  # fmt: skip
-    lines = page.sobol_sentences(clear, "major_war")
+    lines = sobol_sentences(clear, "major_war")
     assert lines[0].startswith("**The escalation tripwire drives P(major war) most**: alone it explains about 56%")
     assert "and 75% counting its interactions" in lines[0]
     assert "Next comes Russia's resolve prior (ST 30%)" in lines[1]
@@ -372,25 +402,25 @@ def test_sobol_sentences_name_the_driver_and_how_sure_it_is() -> None:
         [("ST", "russia.lambda", 0.5, 0.3), ("S1", "russia.lambda", 0.3, 0.2),
          ("ST", "us.lambda", 0.4, 0.3), ("S1", "us.lambda", 0.3, 0.2)]
     )  # fmt: skip
-    assert "overlap, so this sample cannot rank the two" in page.sobol_sentences(close, "limited_clash")[1]
+    assert "overlap, so this sample cannot rank the two" in sobol_sentences(close, "limited_clash")[1]
 
 
 def test_noise_share() -> None:
     frame = pd.DataFrame({"p_major_war": [0.1, 0.3], "runs": [100, 100]})
-    assert page.noise_share(frame, "major_war") == pytest.approx(((0.09 + 0.21) / 2 / 100) / 0.02)
-    assert page.noise_share(frame.assign(p_major_war=0.2), "major_war") == math.inf
+    assert noise_share(frame, "major_war") == pytest.approx(((0.09 + 0.21) / 2 / 100) / 0.02)
+    assert noise_share(frame.assign(p_major_war=0.2), "major_war") == math.inf
 
 
 def test_downloads_carry_provenance() -> None:
     scenario = load_scenario(SCENARIO)
-    request = page.Request(scenario.model_dump_json(by_alias=True), (("russia.resolve_prior", 0.0, 1.0, 3),), "grid",
+    request = Request(scenario.model_dump_json(by_alias=True), (("russia.resolve_prior", 0.0, 1.0, 3),), "grid",
                            None, 50, 5)  # fmt: skip
-    frame, metadata = page.run_sweep(request, show_progress=False)
-    csv = pd.read_csv(io.BytesIO(page.table_bytes(frame, metadata, ".csv")))
+    frame, metadata = run_sweep(request, show_progress=False)
+    csv = pd.read_csv(io.BytesIO(table_bytes(frame, metadata, ".csv")))
     assert len(csv) == 3
     assert set(csv["scenario_sha256"]) == {scenario.sha256()} and set(csv["seed"]) == {5}
     assert set(csv["version"]) == {sim.__version__} and set(csv["design"]) == {"grid"}
-    parquet = pq.read_table(io.BytesIO(page.table_bytes(frame, metadata, ".parquet")))
+    parquet = pq.read_table(io.BytesIO(table_bytes(frame, metadata, ".parquet")))
     stored = json.loads(parquet.schema.metadata[b"sim.sweep"])
     assert stored["scenario_sha256"] == scenario.sha256() and stored["runs"] == 50 and stored["n_points"] == 3
     assert stored["scenario_json"]["name"] == SCENARIO

@@ -1,0 +1,109 @@
+"""How big a request may be on a shared classroom server, and what runs when it asks for more.
+
+A request over a cap is not refused: the plan shrinks it (a grid loses steps from its finest axis
+first, a Saltelli sample's N drops to a power of two that fits, then runs per point go down) and
+says so in notes the page shows as warnings. The CLI has none of these caps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sim.webapp.pages.sweep.parameters import label
+from sim.webapp.pages.sweep.wording import number
+
+MAX_POINTS = 400
+"""Design points per request in the browser (the CLI has no cap)."""
+MAX_TOTAL_RUNS = 2_000_000
+"""Simulated crises per request (points x runs per point): under a minute on one core."""
+POINT_OVERHEAD_RUNS = 1_000
+"""Setting up a design point (validating its scenario) costs about as much as this many runs."""
+SECONDS_PER_RUN = 2e-5
+"""Rough cost of one simulated crisis on the development machine: for the time estimates shown."""
+MAX_RUNS_PER_POINT = 100_000
+MAX_STEPS = 101
+SOBOL_SAMPLES = (8, 16, 32, 64, 128, 256)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What will run: grid steps or Saltelli N, runs per point, the points, and why it was capped."""
+
+    steps: tuple[int, ...]
+    samples: int | None
+    runs: int
+    points: int
+    notes: tuple[str, ...] = ()
+
+    @property
+    def work(self) -> int:
+        """Run-equivalents: what the request costs, counting each point's set-up."""
+        return self.points * (self.runs + POINT_OVERHEAD_RUNS)
+
+    @property
+    def seconds(self) -> float:
+        return self.work * SECONDS_PER_RUN
+
+    @property
+    def crises(self) -> int:
+        return self.points * self.runs
+
+
+def plan_grid(steps: Sequence[int], runs: int) -> Plan:
+    """A grid of ``steps`` per parameter, shrunk (the finest axis first) to at most MAX_POINTS points."""
+    asked = [int(s) for s in steps]
+    capped = list(asked)
+    while math.prod(capped) > MAX_POINTS:
+        largest = max(range(len(capped)), key=lambda k: capped[k])
+        capped[largest] -= 1
+    notes = []
+    if capped != asked:
+        notes.append(
+            f"You asked for {math.prod(asked):,} points ({' × '.join(map(str, asked))}); a request here may have "
+            f"at most {MAX_POINTS:,}, so the grid is {' × '.join(map(str, capped))} = {math.prod(capped):,} points."
+        )
+    points = math.prod(capped)
+    runs = _capped_runs(points, runs, notes)
+    return Plan(tuple(capped), None, runs, points, tuple(notes))
+
+
+def plan_saltelli(parameters: int, samples: int, runs: int) -> Plan:
+    """A Saltelli sample of N(D+2) points, N cut to the largest power of two within MAX_POINTS."""
+    notes = []
+    capped = int(samples)
+    if capped * (parameters + 2) > MAX_POINTS:
+        capped = 2 ** int(math.log2(MAX_POINTS // (parameters + 2)))
+        notes.append(
+            f"You asked for N = {samples}, {samples * (parameters + 2):,} points for {parameters} parameters; a "
+            f"request here may have at most {MAX_POINTS:,} points, so N = {capped} ({capped * (parameters + 2):,} "
+            "points)."
+        )
+    points = capped * (parameters + 2)
+    runs = _capped_runs(points, runs, notes)
+    return Plan((), capped, runs, points, tuple(notes))
+
+
+def _capped_runs(points: int, runs: int, notes: list[str]) -> int:
+    if points * runs <= MAX_TOTAL_RUNS:
+        return int(runs)
+    capped = max(1, MAX_TOTAL_RUNS // points)
+    notes.append(
+        f"{points:,} points × {runs:,} runs would simulate {points * runs:,} crises; a request here may simulate at "
+        f"most {MAX_TOTAL_RUNS:,}, so each point gets {capped:,} runs."
+    )
+    return capped
+
+
+def range_problems(ranges: Sequence[tuple[str, float, float, int | None]]) -> list[str]:
+    """What is wrong with the ranges in the user's words (the schema's own checks come later)."""
+    problems = []
+    for path, low, high, _ in ranges:
+        if not (math.isfinite(low) and math.isfinite(high)):
+            problems.append(f"{label(path)} (`{path}`): 'From' and 'To' must be numbers.")
+        elif low > high:
+            problems.append(
+                f"{label(path)} (`{path}`): 'From' ({number(low)}) is above 'To' ({number(high)}); swap them."
+            )
+    return problems

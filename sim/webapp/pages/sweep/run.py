@@ -1,0 +1,156 @@
+"""Running a sweep for the page: the same numbers as ``sim.sweep``, in chunks, cached.
+
+The page builds the same design (``sim.sweeps.design_points``) and runs the same points with the
+same seeds (``sim.sweeps.run_chunk``, point ``i`` seeded by ``point_seed(seed, i)``), in chunks so
+a progress bar can move. Each chunk is cached with ``st.cache_data``, so a sweep already run on
+this server shows again at once. Small sweeps run straight away; bigger ones wait for their
+button, since a shared classroom server should not spend half a minute on every click.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from sim.scenario import Scenario
+from sim.sweeps import Parameter, SweepError, SweepSpec, check_points_validate, design_points, plain, run_chunk
+from sim.webapp.pages.sweep.plan import Plan
+
+AUTO_RUN_WORK = 100_000
+"""Requests of at most this much work (run-equivalents, about two seconds) run without a button."""
+PROGRESS_STEPS = 20
+"""A sweep is run in about this many chunks, one progress-bar step each."""
+REMEMBERED = 256
+"""How many finished sweeps the server remembers as run (they show again without a button)."""
+
+SweepResult = tuple[pd.DataFrame, dict[str, Any]]
+"""A sweep's table (one row per design point, as ``sim.sweep`` returns it) and its metadata."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """Everything that fixes a sweep's numbers (hashable, so it can key caches)."""
+
+    scenario_json: str
+    params: tuple[tuple[str, float, float, int | None], ...]
+    design: str
+    samples: int | None
+    runs: int
+    seed: int
+
+    def parameters(self) -> list[Parameter]:
+        return [Parameter.range(*param) for param in self.params]
+
+    @property
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self)).encode()).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def prepare(request: Request) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, Any]]:
+    """The design points and the sweep's metadata, exactly as ``sim.sweep`` makes them.
+
+    Raises SweepError for a range the sweep cannot use (low above high, values the scenario
+    refuses), before anything runs."""
+    scenario = Scenario.model_validate_json(request.scenario_json)
+    parameters = request.parameters()
+    table = design_points(parameters, request.design, request.samples, request.seed)
+    points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
+    check_points_validate(scenario, points)
+    spec = SweepSpec(
+        scenario.name, scenario.sha256(), [asdict(p) for p in parameters], request.design, request.samples,
+        False, int(request.seed), int(request.runs), len(points),
+    )  # fmt: skip
+    return points, spec.metadata(scenario)
+
+
+@st.cache_data(show_spinner=False, max_entries=4_000)
+def run_points(scenario_json: str, points_json: str, runs: int, seed: int) -> list[dict[str, Any]]:
+    """One chunk of design points (``sim.sweeps.run_chunk``), cached for every session."""
+    points = [(int(index), values) for index, values in json.loads(points_json)]
+    return run_chunk(scenario_json, points, runs, seed)
+
+
+@st.cache_resource(show_spinner=False)
+def _finished() -> tuple[OrderedDict[str, None], threading.Lock]:
+    """Keys of the sweeps run on this server, newest last: they show again without a button."""
+    return OrderedDict(), threading.Lock()
+
+
+def already_run(request: Request) -> bool:
+    store, lock = _finished()
+    with lock:
+        return request.key in store
+
+
+def _mark_run(request: Request) -> None:
+    store, lock = _finished()
+    with lock:
+        store[request.key] = None
+        store.move_to_end(request.key)
+        while len(store) > REMEMBERED:
+            store.popitem(last=False)
+
+
+def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
+    """The sweep's table (one row per point, as ``sim.sweep`` returns it) and its metadata."""
+    points, metadata = prepare(request)
+    size = max(1, math.ceil(len(points) / PROGRESS_STEPS))
+    slot = st.empty() if show_progress else None
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(points), size):
+        if slot is not None:
+            slot.progress(
+                start / len(points),
+                text=f"Sweeping: {start:,} of {len(points):,} points done ({request.runs:,} runs each)…",
+            )
+        rows += run_points(request.scenario_json, json.dumps(points[start : start + size]), request.runs, request.seed)
+    if slot is not None:
+        slot.empty()
+    _mark_run(request)
+    frame = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
+    return frame, metadata
+
+
+def obtain(request: Request, plan: Plan, button: str, key: str) -> SweepResult | None:
+    """Run the sweep if it is small or already run on this server; otherwise wait for its button."""
+    if plan.work <= AUTO_RUN_WORK or already_run(request):
+        return run_sweep(request, show_progress=not already_run(request))
+    slot = st.empty()
+    with slot.container():
+        st.info(
+            f"This sweep simulates {plan.points:,} points × {plan.runs:,} runs = {plan.crises:,} crises, roughly "
+            f"{_duration(plan.seconds)} of computing on a shared server, so it runs when you press the button. Once "
+            "run, it shows again at once."
+        )
+        pressed = st.button(
+            button, key=key, type="primary", help="Run this sweep now; a progress bar shows the points."
+        )
+    if pressed:
+        slot.empty()
+        return run_sweep(request)
+    return None
+
+
+def obtain_or_error(request: Request, plan: Plan, button: str, key: str) -> SweepResult | None:
+    """:func:`obtain`, with a sweep the engine refuses shown as an error (the page goes on)."""
+    try:
+        return obtain(request, plan, button, key)
+    except SweepError as error:
+        reason = str(error).replace(" [overridden]", "")
+        st.error(f"This sweep cannot run: {reason}. Change the range and it runs again.")
+        return None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{seconds / 60:.0f} minutes"
