@@ -8,13 +8,12 @@ The other pages have their own files (tests/test_app_<page>.py).
 from __future__ import annotations
 
 import io
-import json
 import math
-from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from apptest import chart, new_app, rendered
 from streamlit.testing.v1 import AppTest
 
 import sim
@@ -23,7 +22,6 @@ from sim.scenario import builtin_scenarios, load_scenario, with_overrides
 from sim.webapp.compute import per_run_file
 from sim.webapp.pages.simulate import story_markdown
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 SMALL_RUNS = 2_000
 DEFAULT = "coalition_2026"
 
@@ -33,31 +31,12 @@ def words(name: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def new_app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update(query or {})
-    return at
-
-
-def rendered(at: AppTest) -> AppTest:
-    """Run the script and fail on any exception shown on the page."""
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 @pytest.fixture
 def app() -> AppTest:
     """The page as opened, then with the runs widget turned down to keep the tests fast."""
     at = rendered(new_app())
     at.number_input(key="runs").set_value(SMALL_RUNS)
     return rendered(at)
-
-
-def chart(at: AppTest, key: str) -> dict:
-    charts = [element for element in at.get("plotly_chart") if element.key == key]
-    assert len(charts) == 1, f"expected one chart {key!r}, found {len(charts)}"
-    return json.loads(charts[0].proto.spec)
 
 
 def shown_probabilities(at: AppTest) -> dict[str, float]:

@@ -7,11 +7,9 @@ played directly (``traced_run`` with the same scenario and seed). The pure helpe
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptest import chart, new_app, rendered
 from streamlit.testing.v1 import AppTest
 
 import sim
@@ -24,7 +22,6 @@ from sim.webapp.pages import classroom
 from sim.webapp.pages.classroom import controls, figures, narration
 from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS, words
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT = "coalition_2026"
 SMALL_RUNS = "2000"
 COLLAPSE_SEED = 6
@@ -39,26 +36,12 @@ RUSSIA_BACKS_DOWN_SEED = 34
 
 def opened(**query: str) -> AppTest:
     """The Classroom page opened from a link (small Monte Carlo runs keep the tests fast)."""
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.query_params.update({"page": "classroom", "runs": SMALL_RUNS, **query})
-    return rendered(at)
-
-
-def rendered(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return rendered(new_app({"page": "classroom", "runs": SMALL_RUNS, **query}))
 
 
 def click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click()
     return rendered(at)
-
-
-def chart(at: AppTest, key: str) -> dict:
-    charts = [element for element in at.get("plotly_chart") if element.key == key]
-    assert len(charts) == 1, f"expected one chart {key!r}, found {[e.key for e in at.get('plotly_chart')]}"
-    return json.loads(charts[0].proto.spec)
 
 
 def chart_keys(at: AppTest) -> list[str]:

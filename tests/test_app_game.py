@@ -7,11 +7,10 @@ page headless; the figure-building and text functions are also tested on their o
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
+from apptest import chart, new_app
+from apptest import rendered as shown
 from streamlit.testing.v1 import AppTest
 
 from sim.game import crisis_game, logit_qre, modal_types, parse_game, solve
@@ -30,31 +29,19 @@ from sim.webapp.pages.game.tree_chart import tree_figure
 from sim.webapp.pages.game.tree_layout import layout, lottery
 from sim.webapp.pages.game.wording import listing, percent
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT = "coalition_2026"
 CONVERGED = 0.95
 """At the chart's largest lambda (100 in the test) a non-tied equilibrium move has at least this probability."""
 
 
-def new_app(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.query_params["page"] = "game"
-    at.query_params.update(query or {})
-    return at
+def game_app(query: dict[str, str] | None = None) -> AppTest:
+    """The Game page opened from a link (not run yet)."""
+    return new_app({"page": "game", **(query or {})})
 
 
 def rendered(at: AppTest) -> AppTest:
     """Run the script and fail on any exception or error message shown on the page."""
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    assert not at.error, [e.value for e in at.error]
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict:
-    charts = [element for element in at.get("plotly_chart") if element.key == key]
-    assert len(charts) == 1, f"expected one chart {key!r}, found {len(charts)}"
-    return json.loads(charts[0].proto.spec)
+    return shown(at, errors=False)
 
 
 def highlighted_path(figure: dict) -> tuple[str, ...]:
@@ -94,7 +81,7 @@ def nash_frame(at: AppTest):
 
 @pytest.mark.parametrize("name", builtin_scenarios())
 def test_page_renders_for_every_builtin_scenario(name):
-    at = rendered(new_app({"scenario": name}))
+    at = rendered(game_app({"scenario": name}))
     assert {c.key for c in at.get("plotly_chart")} == {"game_tree", "game_qre"}
     scenario = load_scenario(name)
     solution = solve(crisis_game(scenario))
@@ -106,7 +93,7 @@ def test_page_renders_for_every_builtin_scenario(name):
 
 
 def test_default_page_highlights_the_engines_subgame_perfect_path_in_both_views():
-    at = rendered(new_app())
+    at = rendered(game_app())
     expected = solve(crisis_game(load_scenario(DEFAULT))).spe[0].path
     assert expected[:3] == ("deploy", "threaten", "threaten")
     assert highlighted_path(chart(at, "game_tree")) == expected[:3]  # compact: the chance ending is folded
@@ -116,7 +103,7 @@ def test_default_page_highlights_the_engines_subgame_perfect_path_in_both_views(
 
 
 def test_nash_table_has_one_row_per_equilibrium_and_the_engines_subgame_perfect_flags():
-    at = rendered(new_app())
+    at = rendered(game_app())
     solution = solve(crisis_game(load_scenario(DEFAULT)))
     table = nash_frame(at)
     assert len(table) == len(solution.nash.equilibria) == 189
@@ -131,7 +118,7 @@ def test_nash_table_has_one_row_per_equilibrium_and_the_engines_subgame_perfect_
 
 def test_changing_a_type_changes_the_equilibrium():
     """A resolute Russia would strike deployed troops in the classroom game, so the coalition backs down."""
-    at = rendered(new_app({"scenario": "classroom_chicken"}))
+    at = rendered(game_app({"scenario": "classroom_chicken"}))
     assert highlighted_path(chart(at, "game_tree"))[0] == "deploy"
     before = sentence(at)
     at.selectbox(key="game_russia_type").set_value("resolute")
@@ -144,7 +131,7 @@ def test_changing_a_type_changes_the_equilibrium():
 
 
 def test_qre_lines_start_uniform_and_approach_the_equilibrium_at_high_lambda():
-    at = rendered(new_app({"game_lambda_max": "100"}))
+    at = rendered(game_app({"game_lambda_max": "100"}))
     game = crisis_game(load_scenario(DEFAULT))
     equilibria = solve(game).spe
     choice = {}  # information set -> its subgame-perfect moves (several at a tie)
@@ -172,7 +159,7 @@ def test_qre_lines_start_uniform_and_approach_the_equilibrium_at_high_lambda():
 
 def test_disagreement_sentence_names_the_engines_numbers():
     """The US's noisy answer: its probability and payoff gap, computed here from the engine directly."""
-    at = rendered(new_app())
+    at = rendered(game_app())
     scenario = load_scenario(DEFAULT)
     types = modal_types(scenario)
     assert not any(types.values())
@@ -199,7 +186,7 @@ def _model_and_policies(scenario):
 
 
 def test_private_resolve_explains_that_there_is_no_subgame_perfect_equilibrium():
-    at = rendered(new_app())
+    at = rendered(game_app())
     at.toggle(key="game_private").set_value(True)
     rendered(at)
     info = " ".join(i.value for i in at.info)
@@ -215,14 +202,14 @@ def test_private_resolve_explains_that_there_is_no_subgame_perfect_equilibrium()
 
 
 def test_private_resolve_with_a_certain_prior_keeps_the_subgame_perfect_equilibrium():
-    at = rendered(new_app({"scenario": "classroom_chicken", "game_private": "1"}))
+    at = rendered(game_app({"scenario": "classroom_chicken", "game_private": "1"}))
     assert "keeps perfect information" in " ".join(i.value for i in at.info)
     assert "subgame perfect" in nash_frame(at).columns
 
 
 def test_settings_are_read_from_the_url():
     at = rendered(
-        new_app({"game_us_type": "resolute", "game_view": "full", "game_lambda_max": "50", "game_coalition_type": "x"})
+        game_app({"game_us_type": "resolute", "game_view": "full", "game_lambda_max": "50", "game_coalition_type": "x"})
     )
     assert at.selectbox(key="game_us_type").value == "resolute"
     assert at.selectbox(key="game_coalition_type").value == "modal"
@@ -236,7 +223,7 @@ def test_settings_are_read_from_the_url():
 
 
 def test_every_control_explains_itself():
-    at = rendered(new_app())
+    at = rendered(game_app())
     widgets = [at.selectbox(key=f"game_{a}_type") for a in ACTORS]
     widgets += [at.toggle(key="game_private"), at.radio(key="game_view"), at.slider(key="game_lambda_max")]
     assert all(w.help and len(w.help) > 40 for w in widgets)

@@ -6,12 +6,11 @@ and the TOML download, which must read back as the same scenario.
 
 from __future__ import annotations
 
-import json
 import tomllib
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from apptest import chart, new_app, rendered
 from hypothesis import given
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -21,26 +20,16 @@ from sim.scenario import builtin_scenarios, load_scenario, scenario_from_dict, w
 from sim.webapp import state
 from sim.webapp.pages.scenario import changed_cells, member_edits, payoff_edits, payoff_frame
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT = "coalition_2026"
 RUNS = "2000"
 
 
 def page(query: dict[str, str] | None = None, which: str = "scenario") -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    at.query_params.update({"page": which, "runs": RUNS, **(query or {})})
-    return rendered(at)
-
-
-def rendered(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return rendered(new_app({"page": which, "runs": RUNS, **(query or {})}))
 
 
 def outcome_bars(at: AppTest) -> dict[str, float]:
-    chart = next(element for element in at.get("plotly_chart") if element.key == "outcome_chart")
-    bars = next(trace for trace in json.loads(chart.proto.spec)["data"] if trace["type"] == "bar")
+    bars = next(trace for trace in chart(at, "outcome_chart")["data"] if trace["type"] == "bar")
     return dict(zip(bars["y"], bars["x"], strict=True))
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from apptest import chart, new_app, rendered
 from streamlit.testing.v1 import AppTest
 
 import sim
@@ -53,28 +54,13 @@ from sim.webapp.pages.sweep.wording import (
 )
 from sim.webapp.state import field_value
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 SCENARIO = "coalition_2026"
 SEED = 7  # the sidebar's default
 
 
 def open_page(query: dict[str, str] | None = None) -> AppTest:
     """The Sweep page opened from a link with these settings, rendered without an exception."""
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.query_params.update({"page": "sweep", **(query or {})})
-    return rendered(at)
-
-
-def rendered(at: AppTest) -> AppTest:
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def chart(at: AppTest, key: str) -> dict:
-    charts = [element for element in at.get("plotly_chart") if element.key == key]
-    assert len(charts) == 1, f"expected one chart {key!r}, found {[c.key for c in at.get('plotly_chart')]}"
-    return json.loads(charts[0].proto.spec)
+    return rendered(new_app({"page": "sweep", **(query or {})}))
 
 
 def chart_keys(at: AppTest) -> list[str]:
