@@ -14,7 +14,7 @@ import sim
 from sim.webapp import state
 from sim.webapp.fields import field_input, key_fields
 from sim.webapp.pages import classroom, game, scenario, simulate, sweep
-from sim.webapp.style import presenter_css
+from sim.webapp.style import presenter_css, presenting
 
 PAGES = {"scenario": scenario, "simulate": simulate, "sweep": sweep, "game": game, "classroom": classroom}
 SETTINGS = (*state.CORE_SETTINGS, *(setting for page in PAGES.values() for setting in page.SETTINGS))
@@ -92,8 +92,14 @@ def sidebar(current: state.Current) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Deterrence simulator", page_icon="⚖️", layout="wide")
     state.start_run(SETTINGS)
+    st.set_page_config(
+        page_title="Deterrence simulator",
+        page_icon="⚖️",
+        layout="wide",
+        # A presenter's link (presenter=1) opens with the sidebar folded: the projector gets the page.
+        initial_sidebar_state="collapsed" if presenting() else "auto",
+    )
     if st.session_state.get("page") not in PAGES:
         st.session_state["page"] = "simulate"
     current = state.current()
