@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import uuid
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -224,26 +225,43 @@ class _Executor:
             yield from self._dask(chunks, scenario_json, runs, seed)
 
     def _dask(self, chunks: list[list], scenario_json: str, runs: int, seed: int) -> Iterator[list[dict]]:
+        """Each sweep has a client of its own, never dask's default one: sweeps may run side by side
+        in threads of one process, and a default client is shared by all of them.
+
+        The scenario goes to the workers once, as the result of a task with a key of its own per
+        sweep, not by ``scatter``: a scattered value cannot be computed again, and the scheduler's
+        Active Memory Manager trims the copies of a broadcast down to what pending chunks need, so
+        losing the worker that holds the last copy used to cancel every remaining chunk ("already
+        forgotten"). A task's result is recomputed from its spec instead, and the chunks retried.
+        """
         from dask.distributed import Client, as_completed
 
-        cluster = None
-        if self.scheduler:
-            client = Client(self.scheduler)
-        else:
-            cluster = local_dask_cluster(self.workers or os.cpu_count() or 1)
-            client = Client(cluster)
+        cluster = client = None
         try:
-            scattered = client.scatter(scenario_json, broadcast=True, hash=False)  # a key of its own per sweep
+            if self.scheduler:
+                client = Client(self.scheduler, set_as_default=False)
+            else:
+                cluster = local_dask_cluster(self.workers or os.cpu_count() or 1)
+                client = Client(cluster, set_as_default=False)
+            scenario = client.submit(_same, scenario_json, key=f"sweep-scenario-{uuid.uuid4().hex}")
             futures = [
-                client.submit(run_chunk, scattered, chunk, runs, seed, retries=3, pure=False)  # unique keys
+                client.submit(run_chunk, scenario, chunk, runs, seed, retries=3, pure=False)  # unique keys
                 for chunk in chunks
             ]
-            for future in as_completed(futures):
+            # loop= this client's: by default as_completed follows dask's default client (the newest
+            # in the process), and a concurrent sweep's client stops its loop when that sweep ends.
+            for future in as_completed(futures, loop=client.loop):
                 yield future.result()
         finally:
-            client.close()
+            if client is not None:
+                client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _same(value: str) -> str:
+    """The task that holds a sweep's scenario on the Dask workers (recomputed if its worker is lost)."""
+    return value
 
 
 def local_dask_cluster(workers: int):

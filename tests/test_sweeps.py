@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 
@@ -20,6 +23,66 @@ from sim.scenario import load_scenario
 from sim.sweeps import Parameter, SweepError, design_points, read_sweep, sweep
 
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
+
+# Dask tests start worker processes that import the package (seconds each on a cold machine, with
+# 2 shared cores): every wait is bounded but generous, and a hung test ends the whole run with the
+# stack of every thread (method="thread": it interrupts waits in any thread, and Dask's worker
+# processes exit with their parent) instead of stalling CI. The group takes about 15 to 30 s.
+DASK_STARTUP_SECONDS = 60
+DASK_SWEEP_SECONDS = 60
+dask_timeout = pytest.mark.timeout(120, method="thread")
+
+
+def _import_sim() -> int:
+    """Run in each Dask worker to warm it up: the package imported before the clock matters."""
+    import sim.sweeps  # noqa: F401
+
+    return os.getpid()
+
+
+@contextlib.contextmanager
+def warm_dask_cluster(workers: int = 2):
+    """A local Dask cluster with all its workers registered and warm, and a client of the test's own
+    (not dask's default client); both closed however the test ends."""
+    pytest.importorskip("dask.distributed")
+    from dask.distributed import Client
+
+    from sim.sweeps import local_dask_cluster
+
+    cluster = local_dask_cluster(workers)
+    try:
+        with Client(cluster, set_as_default=False, timeout=DASK_STARTUP_SECONDS) as client:
+            client.wait_for_workers(workers, timeout=DASK_STARTUP_SECONDS)
+            assert len(client.run(_import_sim)) == workers
+            yield cluster, client
+    finally:
+        cluster.close(timeout=DASK_STARTUP_SECONDS)
+
+
+def run_in_threads(*works, timeout: float = DASK_SWEEP_SECONDS) -> list:
+    """Run the functions side by side in daemon threads, starting together; their results in order.
+    A thread still running after ``timeout`` fails the test (and cannot keep the process alive)."""
+    results: list = [None] * len(works)
+    start = threading.Barrier(len(works))
+
+    def call(index: int, work) -> None:
+        try:
+            start.wait(timeout=DASK_STARTUP_SECONDS)
+            results[index] = work()
+        except BaseException as error:  # re-raised in the test's thread below
+            results[index] = error
+
+    threads = [threading.Thread(target=call, args=item, daemon=True) for item in enumerate(works)]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not any(thread.is_alive() for thread in threads), f"a sweep did not finish within {timeout} s"
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
 
 
 def test_parameter_specs_from_the_command_line():
@@ -71,6 +134,7 @@ def test_same_numbers_whatever_the_chunking_or_executor():
     assert np.allclose(inline.filter(like="p_").sum(axis=1), 1.0)
 
 
+@dask_timeout
 def test_dask_local_cluster_gives_the_same_numbers():
     pytest.importorskip("dask.distributed")
     kwargs = dict(params=PARAMS, design="sobol", samples=4, runs=500, seed=3)
@@ -201,8 +265,11 @@ def test_python_api_is_sim_sweep():
     assert callable(sim.read_sweep)
 
 
-def _die_once_then_work(flag: str):
-    """Installed in Dask workers: the first chunk any worker starts kills that worker's process."""
+def _die_once_then_work(flag: str) -> int:
+    """Installed in Dask workers: the first chunk any worker starts kills that worker's process.
+
+    Exactly one worker dies: the flag file is created atomically (O_EXCL), so two workers that start
+    their first chunks at the same moment cannot both see it missing and both die."""
     import os as worker_os
 
     import sim.sweeps as worker_sweeps
@@ -210,27 +277,26 @@ def _die_once_then_work(flag: str):
     original = worker_sweeps.run_chunk
 
     def run_chunk(*args):
-        if not worker_os.path.exists(flag):
-            open(flag, "w").close()
-            worker_os._exit(1)  # the worker process dies mid-task, as on a lost cluster node
-        return original(*args)
+        try:
+            file = worker_os.open(flag, worker_os.O_CREAT | worker_os.O_EXCL | worker_os.O_WRONLY)
+        except FileExistsError:
+            return original(*args)
+        worker_os.write(file, str(worker_os.getpid()).encode())
+        worker_os.close(file)
+        worker_os._exit(1)  # the worker process dies mid-task, as on a lost cluster node
 
     worker_sweeps.run_chunk = run_chunk
+    return worker_os.getpid()
 
 
-@pytest.mark.skipif(os.environ.get("CI") == "true", reason="flaky on a cold CI machine (worker restarts); run locally")
+@dask_timeout
 def test_a_chunk_on_a_dying_dask_worker_is_retried(tmp_path):
-    pytest.importorskip("dask.distributed")
-    from dask.distributed import Client
-
-    from sim.sweeps import local_dask_cluster
-
-    flag = str(tmp_path / "a-worker-died")
+    flag = tmp_path / "a-worker-died"
     kwargs = dict(params=PARAMS, design="lhs", samples=6, runs=300, seed=11)
-    with local_dask_cluster(2) as cluster, Client(cluster) as client:
-        client.run(_die_once_then_work, flag)
+    with warm_dask_cluster(2) as (cluster, client):
+        pids = client.run(_die_once_then_work, str(flag))
         on_dask = sweep("coalition_2026", scheduler=cluster.scheduler_address, chunk_size=1, **kwargs)
-    assert os.path.exists(flag), "a worker really died"
+    assert int(flag.read_text()) in pids.values(), "a worker really died"
     pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
 
 
@@ -245,21 +311,37 @@ def test_ctrl_c_stops_local_worker_processes_at_once(tmp_path):
     assert len(read_sweep(out)[0]) < 10
 
 
-@pytest.mark.skipif(os.environ.get("CI") == "true", reason="flaky on a cold CI machine (worker restarts); run locally")
+@dask_timeout
 def test_two_sweeps_on_one_dask_scheduler_keep_their_own_results():
-    pytest.importorskip("dask.distributed")
-    from concurrent.futures import ThreadPoolExecutor
-
-    from sim.sweeps import local_dask_cluster
-
     def run(seed: int, scheduler: str | None = None) -> pd.DataFrame:
         options = {"scheduler": scheduler} if scheduler else {"executor": "inline"}
         return sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=300, seed=seed, **options)
 
-    with local_dask_cluster(2) as cluster, ThreadPoolExecutor(2) as threads:
-        first, second = threads.map(lambda seed: run(seed, cluster.scheduler_address), [1, 2])
+    with warm_dask_cluster(2) as (cluster, _):
+        address = cluster.scheduler_address
+        first, second = run_in_threads(lambda: run(1, address), lambda: run(2, address))
     pd.testing.assert_frame_equal(first, run(1))
     pd.testing.assert_frame_equal(second, run(2))
+
+
+@dask_timeout
+def test_a_dask_sweep_waits_on_its_own_client_not_the_default_one():
+    """Dask's as_completed follows the default client (the newest, or the current one) unless told
+    otherwise. When that client was another sweep's and closed first, a sweep waited forever; this
+    is the same thing made certain: another client is current, and closes mid-sweep."""
+    Client = pytest.importorskip("dask.distributed").Client
+
+    kwargs = dict(params=PARAMS, design="lhs", samples=12, runs=20_000, seed=4, chunk_size=1)  # about 1 s on 2 workers
+    with warm_dask_cluster(2) as (cluster, _), Client(cluster.scheduler_address, timeout=60) as other:
+        context = contextvars.copy_context()  # `other` is the current client here, as in a user's with-block
+        address = cluster.scheduler_address
+        closer = threading.Timer(0.3, other.close)
+        closer.start()
+        try:
+            (on_dask,) = run_in_threads(lambda: context.run(sweep, "coalition_2026", scheduler=address, **kwargs))
+        finally:
+            closer.cancel()
+    pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
 
 
 def test_an_invalid_combination_of_values_is_refused_before_any_work(tmp_path):
