@@ -320,3 +320,34 @@ def test_the_progress_callback_reports_every_round_and_ends_at_all_runs():
     assert seen == sorted(seen)
     assert seen[-1] == 300
     assert len(seen) > 2
+
+
+# ---------------------------------------------------------------------------------------------
+# Every page: captions and colours
+
+PAGE_VIEWS = {
+    "simulate": {},
+    "sweep": {},
+    "game": {},
+    "classroom": {"class_round": "20"},
+    "classroom side by side": {"class_side_by_side": "1", "class_round": "2"},
+}
+
+
+@pytest.mark.parametrize("view", sorted(PAGE_VIEWS))
+def test_every_chart_has_a_caption_that_says_how_to_read_it(view: str):
+    page = view.split()[0]
+    at = rendered(new_app({"page": page, "runs": str(SMALL_RUNS), **PAGE_VIEWS[view]}))
+    charts = at.get("plotly_chart")
+    assert charts, f"the {view} view draws no chart"
+    captions = [caption.value for caption in at.main.caption if "How to read it" in caption.value]
+    assert len(captions) >= len(charts), (view, [c.key for c in charts], len(captions))
+
+
+def test_outcome_and_actor_colours_are_distinct_okabe_ito_colours():
+    from sim.webapp.style import ACTION_COLOURS, ACTOR_COLOURS, OKABE_ITO, OUTCOME_COLOURS
+
+    for palette in (OUTCOME_COLOURS, ACTOR_COLOURS, ACTION_COLOURS):
+        assert set(palette.values()) <= set(OKABE_ITO.values())
+        assert len(set(palette.values())) == len(palette)
+    assert set(OUTCOME_COLOURS) == set(OUTCOMES)
