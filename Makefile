@@ -27,6 +27,7 @@ test: $(BIN)/.browser
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_engine.py

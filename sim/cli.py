@@ -92,8 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     sweep = commands.add_parser("sweep", help="vary scenario fields over a design; one row of results per point")
     _scenario_arguments(sweep)
-    sweep.add_argument("--param", dest="params", action="append", default=[], metavar="PATH=SPEC", required=True,
-                       help="a field to vary: PATH=LOW:HIGH, PATH=LOW:HIGH:STEPS (grid) or PATH=A,B,C (repeatable)")
+    sweep.add_argument(
+        "--param",
+        dest="params",
+        action="append",
+        default=[],
+        metavar="PATH=SPEC",
+        required=True,
+        help="a field to vary: PATH=LOW:HIGH, PATH=LOW:HIGH:STEPS (grid) or PATH=A,B,C (repeatable)",
+    )
     sweep.add_argument("--design", choices=DESIGNS, default="grid", help="grid (default), lhs, sobol or saltelli")
     sweep.add_argument("--samples", type=positive_int, help="design points for lhs and sobol; N for saltelli")
     sweep.add_argument("--second-order", action="store_true", help="saltelli: also sample for second-order indices")
@@ -101,11 +108,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--seed", type=seed_int, default=0, help="sweep seed (default 0)")
     sweep.add_argument("--out", metavar="DIR", help="write a resumable Parquet dataset here (e.g. sweeps/x.parquet)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
-    sweep.add_argument("--workers", type=positive_int,
-                       help="worker processes: local ones, or a Dask LocalCluster of this size with --executor dask "
-                            "(default: all cores; 1 runs in this process)")
-    sweep.add_argument("--executor", choices=EXECUTORS,
-                       help="inline, processes (default) or dask (the default with --scheduler)")
+    sweep.add_argument(
+        "--workers",
+        type=positive_int,
+        help="worker processes: local ones, or a Dask LocalCluster of this size with --executor dask "
+        "(default: all cores; 1 runs in this process)",
+    )
+    sweep.add_argument(
+        "--executor", choices=EXECUTORS, help="inline, processes (default) or dask (the default with --scheduler)"
+    )
     sweep.add_argument("--scheduler", metavar="ADDRESS", help="run on this Dask scheduler, e.g. tcp://host:8786")
     sweep.add_argument("--chunk-size", type=positive_int, help="design points per task (default: chosen for you)")
     sweep.set_defaults(handler=command_sweep)  # fmt: skip

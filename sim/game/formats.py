@@ -1518,5 +1518,3 @@ def _kind_of(path: Path) -> str:
     if kind not in KINDS:
         raise GameError(f"{path}: unknown kind of game file '{path.suffix}' (use .nfg, .efg or .toml)")
     return kind
-
-
