@@ -136,3 +136,15 @@ def test_saved_files_get_ordinary_permissions(tmp_path, capsys):
     mask = os.umask(0)
     os.umask(mask)
     assert (path.stat().st_mode & 0o777) == (0o666 & ~mask)
+
+
+def test_a_reader_that_stops_early_is_not_an_error():
+    """`sim trace ... | head`: a reader that closes the pipe ends the command quietly (here `true`,
+    which closes it before the first line is written, so the pipe is always broken)."""
+    import subprocess
+    import sys
+
+    pipeline = f"{sys.executable} -m sim trace coalition_2026 --seed 7 | true"
+    done = subprocess.run(["bash", "-c", f"set -o pipefail; {pipeline}"], capture_output=True, text=True, timeout=120)
+    assert done.stderr == ""
+    assert done.returncode == 0
