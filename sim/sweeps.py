@@ -350,6 +350,12 @@ def _prepare_directory(directory: Path, spec: SweepSpec, scenario: Scenario, res
         changed = [key for key, value in asdict(spec).items() if existing.get(key) != value]
         if changed:
             raise SweepError(f"{directory}: cannot resume, the sweep differs in {', '.join(changed)}")
+        if existing.get("version") != __version__:
+            # Another version may simulate differently: the halves would not be one sweep.
+            raise SweepError(
+                f"{directory}: cannot resume, it was started by deterrence-sim {existing.get('version')} and this is "
+                f"{__version__}; rerun it into a new --out, or finish it with version {existing.get('version')}"
+            )
         for stray in filter(is_temporary, directory.iterdir()):
             stray.unlink()  # a write cut short; its points are not marked done and will run again
         frame, _ = read_sweep(directory)

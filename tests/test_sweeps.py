@@ -168,6 +168,17 @@ def test_an_existing_sweep_is_never_overwritten_and_resume_must_match(tmp_path):
         sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=3, out=out, resume=True)
 
 
+def test_a_sweep_started_by_another_version_is_not_resumed(tmp_path):
+    out = tmp_path / "s.parquet"
+    sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    metadata_file = out / "_sweep.json"
+    metadata = json.loads(metadata_file.read_text())
+    metadata["version"] = "0.0.1"
+    metadata_file.write_text(json.dumps(metadata))
+    with pytest.raises(SweepError, match=r"started by deterrence-sim 0\.0\.1"):
+        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, resume=True)
+
+
 SLOW_SWEEP = [
     "sweep", "coalition_2026", "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "25000",
     "--seed", "5", "--executor", "inline", "--chunk-size", "1",
