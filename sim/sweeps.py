@@ -259,6 +259,14 @@ class _Executor:
                 cluster.close()
 
 
+def scheduler_threads(address: str) -> int:
+    """How many tasks the Dask cluster at ``address`` runs at once (its workers' threads)."""
+    from dask.distributed import Client
+
+    with Client(address, set_as_default=False) as client:
+        return max(1, sum(client.nthreads().values()))
+
+
 def _same(value: str) -> str:
     """The task that holds a sweep's scenario on the Dask workers (recomputed if its worker is lost)."""
     return value
@@ -415,6 +423,8 @@ def sweep(
     directory = Path(out) if out is not None else None
     done = _prepare_directory(directory, spec, scenario, resume) if directory is not None else set()
     todo = [point for point in points if point[0] not in done]
+    if kind == "dask" and scheduler and workers is None and chunk_size is None:
+        workers = scheduler_threads(scheduler)  # size chunks for the cluster, not for this machine
     chunks = _chunks(todo, chunk_size or _default_chunk_size(len(todo), workers, runs))
     executor_ = _Executor(kind, workers, scheduler)
     rows = _run(executor_, chunks, scenario, runs, seed, directory, progress, len(done), len(points))

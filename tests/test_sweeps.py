@@ -323,6 +323,14 @@ def test_ctrl_c_stops_local_worker_processes_at_once(tmp_path):
 
 
 @dask_timeout
+def test_chunks_on_a_remote_scheduler_are_sized_for_its_workers():
+    from sim.sweeps import scheduler_threads
+
+    with warm_dask_cluster(2) as (cluster, _):
+        assert scheduler_threads(cluster.scheduler_address) == 2
+
+
+@dask_timeout
 def test_two_sweeps_on_one_dask_scheduler_keep_their_own_results():
     def run(seed: int, scheduler: str | None = None) -> pd.DataFrame:
         options = {"scheduler": scheduler} if scheduler else {"executor": "inline"}
