@@ -60,7 +60,7 @@ def edits_summary(current: state.Current) -> None:
     if not current.edits:
         st.caption("No assumption changed: these are the scenario's own values.")
         return
-    lines = [f"- `{path}` = {value}" + (" ⚠ not valid" if path in current.problems else "")
+    lines = [f"- `{path}` = {value}" + (f" ⚠ not used: {current.problems[path]}" if path in current.problems else "")
              for path, value in current.edits.items()]  # fmt: skip
     st.markdown("**Changed from the scenario file:**\n" + "\n".join(lines))
     st.button("Reset to the scenario's values", on_click=state.reset_edits, key="reset_edits")

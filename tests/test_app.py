@@ -351,3 +351,10 @@ def test_outcome_and_actor_colours_are_distinct_okabe_ito_colours():
         assert set(palette.values()) <= set(OKABE_ITO.values())
         assert len(set(palette.values())) == len(palette)
     assert set(OUTCOME_COLOURS) == set(OUTCOMES)
+
+
+def test_a_link_that_sets_an_unknown_field_says_so_and_runs_the_scenario():
+    at = rendered(new_app({"runs": str(SMALL_RUNS), "russia.nerve": "3"}))
+    summary = " ".join(markdown.value for markdown in at.sidebar.markdown)
+    assert "`russia.nerve` = 3 ⚠ not used: unknown field" in summary
+    assert shown_probabilities(at) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), SMALL_RUNS, 7))
