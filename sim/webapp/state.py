@@ -179,7 +179,7 @@ def save_to_url(settings: Iterable[Setting]) -> None:
 
 
 def url_notes() -> list[str]:
-    """Parts of the opening link that could not be used (shown once, in the sidebar)."""
+    """Parts of the opening link that could not be used (the sidebar shows them for the whole session)."""
     return st.session_state.get(NOTES, [])
 
 
