@@ -232,4 +232,5 @@ def test_readme_screenshots(page: Any, server: str) -> None:
         open_app(page, f"{server}/?page={name}", timeout_ms=FIRST_RENDER_MS)
         if name.startswith("simulate"):
             page.locator(OUTCOME_BARS).first.wait_for()
+            page.screenshot(path=str(target / "app-top.png"))  # the first screen, for the README
         full_page_shot(page, target / file_name)
