@@ -358,3 +358,12 @@ def test_a_link_that_sets_an_unknown_field_says_so_and_runs_the_scenario():
     summary = " ".join(markdown.value for markdown in at.sidebar.markdown)
     assert "`russia.nerve` = 3 ⚠ not used: unknown field" in summary
     assert shown_probabilities(at) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), SMALL_RUNS, 7))
+
+
+@pytest.mark.parametrize("scenario", sorted(builtin_scenarios()))
+@pytest.mark.parametrize("page", ["scenario", "simulate", "sweep", "game", "classroom"])
+def test_every_page_renders_for_every_builtin_scenario(page: str, scenario: str):
+    query = {"page": page, "scenario": scenario, "runs": "1000", "class_round": "20", "sweep_runs": "200"}
+    at = rendered(new_app(query))
+    assert not at.error, [e.value for e in at.error]
+    assert scenario in footer(at) and f"`{load_scenario(scenario).name}`" in footer(at)
