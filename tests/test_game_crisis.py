@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
 from sim import ACTIONS, ACTORS, OUTCOMES
 from sim.game.crisis import crisis_game, modal_types
 from sim.game.spe import backward_induction, outcome_distribution, subgame_perfect_equilibria
-from sim.game.tree import Node
+from sim.game.tree import ExtensiveFormGame, Node
+from sim.ladder import BACK_DOWN
 from sim.model import CrisisModel
+from sim.payoffs import round_payoffs
 from sim.scenario import load_scenario, with_overrides
 from tests.test_scenario import BUILT_INS
 
@@ -74,6 +78,27 @@ def test_equilibrium_payoffs_are_what_the_agents_earn_on_average(name):
         realised = model.actors[key].payoff
         error = 5 * realised.std() / np.sqrt(realised.size) + 1e-6
         assert realised.mean() == pytest.approx(equilibrium.payoffs[position], abs=error), key
+
+
+@pytest.mark.parametrize("start_rung", ["declared_intent", "incident"])
+@pytest.mark.parametrize("name", BUILT_INS)
+def test_every_joint_action_is_worth_in_the_tree_what_the_simulator_pays(name, start_rung):
+    """Below the three moves only chance is left: its expected value is the entry of the
+    simulator's one-round payoff tensor, for every type of every actor."""
+    scenario = with_overrides(load_scenario(name), {"start_rung": start_rung})
+    tensors = round_payoffs(scenario)
+    for types in itertools.product([False, True], repeat=len(ACTORS)):
+        resolute = dict(zip(ACTORS, types))
+        root = crisis_game(scenario, resolute).root
+        for c, r, u in itertools.product(range(len(ACTIONS)), repeat=3):
+            node = root.children[c]  # a back-down ends the round before the later movers act
+            if c != BACK_DOWN:
+                node = node.children[r]
+                if r != BACK_DOWN:
+                    node = node.children[u]
+            value = ExtensiveFormGame(ACTORS, node).behaviour_value({})
+            expected = [tensors[key][int(resolute[key]), int(start_rung == "incident"), c, r, u] for key in ACTORS]
+            np.testing.assert_allclose(value, expected, rtol=0, atol=1e-12, err_msg=f"{types} {(c, r, u)}")
 
 
 def test_classroom_game_by_hand():

@@ -7,9 +7,11 @@ an incident and the incident a clash. Payoffs are the scenario's outcome payoffs
 modifiers as the simulator (war bonus of resolute types, US backstop effects, the force in
 place) minus each actor's cost of the actions it took. Audience costs are zero in a first round.
 
-This tree is built independently of the simulator's payoff tensor (``sim.payoffs.round_payoffs``),
-so solving it is a check on the simulator: with one round, complete information and a large
-lambda the simulated agents must play its subgame-perfect equilibrium.
+The terminal payoffs come from the same pieces as the simulator's payoff tensor
+(``sim.payoffs``: outcome values, the status quo, the escalation probability), but the tree keeps
+chance explicit where ``sim.payoffs.round_payoffs`` folds it into expected values, so solving it
+is a check on the simulator: with one round, complete information and a large lambda the
+simulated agents must play its subgame-perfect equilibrium.
 
 Optionally Nature first draws Russia's type (resolute with probability ``resolve_prior``);
 Russia knows it, the coalition and the US do not, which makes the game one of incomplete
@@ -21,11 +23,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sim.game.tree import ExtensiveFormGame, Node
-from sim.ladder import ACTIONS, ACTORS, BACK_DOWN, DEPLOY, LIMITED_CLASH, MAJOR_WAR_OUTCOME, OUTCOMES, THREATEN
+from sim.ladder import (
+    ACTIONS,
+    ACTORS,
+    BACK_DOWN,
+    COALITION_BACKS_DOWN,
+    DEPLOY,
+    HOLDS,
+    LIMITED_CLASH,
+    MAJOR_WAR_OUTCOME,
+    OUTCOMES,
+    RUNGS,
+    RUSSIA_BACKS_DOWN,
+    continuing_rung,
+)
 from sim.payoffs import escalation_probability, outcome_values, status_quo_value
 from sim.scenario import Scenario
-
-CONTINUING = (DEPLOY, THREATEN)
 
 
 def modal_types(scenario: Scenario) -> dict[str, bool]:
@@ -53,35 +66,27 @@ def crisis_game(
 
 
 def _coalition_node(scenario: Scenario, types: Mapping[str, bool], russia_label: str) -> Node:
-    children = {}
-    for c, action in enumerate(ACTIONS):
-        if c == BACK_DOWN:
-            children[action] = _terminal(scenario, types, COALITION_BACKS_DOWN_OUTCOME, moves=(c, None, None))
-        else:
-            children[action] = _russia_node(scenario, types, c, russia_label)
+    backs_down = _terminal(scenario, types, COALITION_BACKS_DOWN, moves=(BACK_DOWN, None, None))
+    children = {
+        action: backs_down if c == BACK_DOWN else _russia_node(scenario, types, c, russia_label)
+        for c, action in enumerate(ACTIONS)
+    }
     return Node.decision(0, children, infoset="coalition", label="coalition")
 
 
 def _russia_node(scenario: Scenario, types: Mapping[str, bool], c: int, russia_label: str) -> Node:
-    children = {}
-    for r, action in enumerate(ACTIONS):
-        if r == BACK_DOWN:
-            children[action] = _terminal(scenario, types, RUSSIA_BACKS_DOWN_OUTCOME, moves=(c, r, None))
-        else:
-            children[action] = _us_node(scenario, types, c, r)
+    backs_down = _terminal(scenario, types, RUSSIA_BACKS_DOWN, moves=(c, BACK_DOWN, None))
+    children = {
+        action: backs_down if r == BACK_DOWN else _us_node(scenario, types, c, r) for r, action in enumerate(ACTIONS)
+    }
     who = f"russia ({russia_label})" if russia_label else "russia"
     key = f"{who} after coalition {ACTIONS[c]}"
     return Node.decision(1, children, infoset=key, label=key)
 
 
 def _us_node(scenario: Scenario, types: Mapping[str, bool], c: int, r: int) -> Node:
-    children = {}
-    for u, action in enumerate(ACTIONS):
-        moves = (c, r, u)
-        if r == DEPLOY:
-            children[action] = _clash(scenario, types, moves)
-        else:
-            children[action] = _continuation(scenario, types, moves)
+    after = _clash if r == DEPLOY else _continuation
+    children = {action: after(scenario, types, (c, r, u)) for u, action in enumerate(ACTIONS)}
     key = f"us after coalition {ACTIONS[c]}, russia {ACTIONS[r]}"
     return Node.decision(2, children, infoset=key, label=key)
 
@@ -90,12 +95,12 @@ def _continuation(scenario: Scenario, types: Mapping[str, bool], moves: tuple) -
     """Russia threatened: the status quo holds unless an accident causes an incident and the
     incident spirals into a clash (after an incident, one accident is enough)."""
     accident = scenario.accident
-    hold = _terminal(scenario, types, HOLDS_OUTCOME, moves)
+    hold = _terminal(scenario, types, HOLDS, moves)
     clash = _clash(scenario, types, moves)
     spiral = _lottery([("spirals into a clash", accident.incident, clash), ("contained", 1 - accident.incident, hold)])
     if scenario.start_rung == "incident":
         return spiral
-    first = accident.standoff if moves[0] == DEPLOY else accident.declared_intent
+    first = accident.by_rung()[RUNGS[int(continuing_rung(moves[0]))]]
     return _lottery([("accident", first, spiral), ("no accident", 1 - first, hold)])
 
 
@@ -115,16 +120,13 @@ def _lottery(branches: list[tuple[str, float, Node]]) -> Node:
     return Node.chance(possible)
 
 
-HOLDS_OUTCOME, COALITION_BACKS_DOWN_OUTCOME, RUSSIA_BACKS_DOWN_OUTCOME = 0, 1, 2
-
-
 def _terminal(scenario: Scenario, types: Mapping[str, bool], outcome: int, moves: tuple) -> Node:
     c, _, u = moves
     us_committed = u == DEPLOY
     payoffs = []
     for position, key in enumerate(ACTORS):
         actor = scenario.actor(key)
-        if outcome == HOLDS_OUTCOME:
+        if outcome == HOLDS:
             value = status_quo_value(actor, troops_deployed=c == DEPLOY)
         else:
             value = outcome_values(key, actor, types[key], us_committed)[outcome]
