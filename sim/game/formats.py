@@ -93,13 +93,14 @@ is kept as the node's key). A terminal node has ``payoffs`` (one per player) and
 Players must have distinct names. Unknown keys are errors (they are usually typos). The nodes must
 form one tree: a child id that is not defined, a cycle, a node with two parents and a node that is
 never reached from the root are all errors (not warnings), reported at the line of the offending
-``[nodes.<id>]`` table or key. When writing, node ids are the node labels where those are non-empty
+``[nodes.<id>]`` table or key. When writing, every place in the tree gets its own table (a subtree
+object used at two places is written twice); node ids are the node labels where those are non-empty
 and unique, else ``n<k>``.
 """
 
 from __future__ import annotations
 
-import itertools
+import json
 import math
 import os
 import re
@@ -109,6 +110,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -116,7 +118,7 @@ import numpy as np
 
 from sim.files import write_text_atomically
 from sim.game.normal import GameError, NormalFormGame
-from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node
+from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node, depth_first
 
 Game = NormalFormGame | ExtensiveFormGame
 T = TypeVar("T")
@@ -161,12 +163,13 @@ def _distribution_problem(probabilities: Sequence[Fraction]) -> str | None:
     return None if abs(total - 1) <= PROBABILITY_TOLERANCE else f"sum to {float(total):g}, not 1"
 
 
-def _checked(source: str, line: int, build: Callable[[], T]) -> T:
-    """Build a game, giving any complaint of the game classes the file and line it belongs to."""
+def _checked(error: Callable[[str], GameError], build: Callable[[], T]) -> T:
+    """Build a game, giving any complaint of the game classes the file and line it belongs to
+    (``error`` makes that message; it is called only on a complaint)."""
     try:
         return build()
-    except GameError as error:
-        raise _error(source, line, str(error)) from None
+    except GameError as problem:
+        raise error(str(problem)) from None
 
 
 def _normalize_labels(labels: Sequence[str]) -> list[str]:
@@ -189,17 +192,18 @@ def _normalize_labels(labels: Sequence[str]) -> list[str]:
     return result
 
 
-def _gambit_profiles(shape: Sequence[int]) -> Iterator[tuple[int, ...]]:
-    """Strategy profiles in Gambit's order: the first player's strategy varies fastest."""
-    for backwards in itertools.product(*(range(size) for size in reversed(shape))):
-        yield tuple(reversed(backwards))
-
-
 def _from_gambit_order(rows: Sequence[Sequence[float]], shape: Sequence[int]) -> np.ndarray:
-    """Payoff rows listed in Gambit's profile order -> the ``(players, m_1, ..., m_n)`` array."""
+    """Payoff rows listed in Gambit's profile order (the first player's strategy varies fastest)
+    -> the ``(players, m_1, ..., m_n)`` array. :func:`_to_gambit_order` is the inverse."""
     n = len(shape)
     data = np.array(rows, dtype=float).reshape((*reversed(shape), n))
     return np.transpose(data, (n, *range(n - 1, -1, -1)))
+
+
+def _to_gambit_order(payoffs: np.ndarray) -> np.ndarray:
+    """The ``(players, m_1, ..., m_n)`` array -> one row of payoffs per profile, in Gambit's order."""
+    n = payoffs.shape[0]
+    return np.transpose(payoffs, (*range(n, 0, -1), 0)).reshape(-1, n)
 
 
 def _check_table_size(error: Callable[[str], GameError], n_players: int, shape: Sequence[int]) -> None:
@@ -414,7 +418,7 @@ def parse_nfg(text: str, source: str = "<nfg>") -> NormalFormGame:
     _skip_comment(parser)
     shape = tuple(len(labels) for labels in strategies)
     start = parser.peek()
-    _check_table_size(lambda message: parser.error(start, message), len(players), shape)  # named strategies
+    _check_table_size(partial(parser.error, start), len(players), shape)  # named strategies
     if start.kind == "{":
         rows = _nfg_outcome_body(parser, len(players), shape)
     elif start.kind == "number":
@@ -423,7 +427,7 @@ def parse_nfg(text: str, source: str = "<nfg>") -> NormalFormGame:
         raise parser.unexpected(start, "the payoffs (numbers) or the list of outcomes ('{')")
     parser.expect_end("after the payoffs of every strategy profile")
     payoffs = _from_gambit_order(rows, shape)
-    return _checked(source, start.line, lambda: NormalFormGame(players, strategies, payoffs, title))
+    return _checked(partial(parser.error, start), lambda: NormalFormGame(players, strategies, payoffs, title))
 
 
 def _nfg_strategies(parser: _Parser, players: Sequence[str]) -> list[list[str]]:
@@ -450,7 +454,7 @@ def _nfg_strategies(parser: _Parser, players: Sequence[str]) -> list[list[str]]:
         raise parser.error(
             opening, f"strategy counts for {_count(len(counts), 'player')}, but the game has {len(players)}"
         )
-    _check_table_size(lambda message: parser.error(opening, message), len(players), counts)
+    _check_table_size(partial(parser.error, opening), len(players), counts)
     return [[str(k + 1) for k in range(count)] for count in counts]
 
 
@@ -512,10 +516,7 @@ def write_nfg(game: Game) -> str:
     strategies = "\n".join(
         "{ " + " ".join(_gambit_string(label) for label in labels) + " }" for labels in game.strategies
     )
-    rows = [
-        " ".join(_gambit_number(float(game.payoffs[(player, *profile)])) for player in range(game.n_players))
-        for profile in _gambit_profiles(game.shape)
-    ]
+    rows = [" ".join(_gambit_number(x) for x in row) for row in _to_gambit_order(game.payoffs)]
     parts = [f"NFG 1 R {_gambit_string(game.title)} {{ {players} }}", "", "{", strategies, "}", '""', "", *rows]
     return "\n".join(parts) + "\n"
 
@@ -543,7 +544,7 @@ class _InfosetDecl:
     name: str
     actions: tuple[str, ...]
     probabilities: tuple[Fraction, ...]
-    line: int
+    line: int = field(compare=False)  # where it was declared: a repeat must match, wherever it is
 
     def describe(self) -> str:
         if self.probabilities:
@@ -557,7 +558,7 @@ class _InfosetDecl:
 class _OutcomeDecl:
     name: str
     payoffs: tuple[Fraction, ...]
-    line: int
+    line: int = field(compare=False)
 
     def describe(self) -> str:
         return f'"{self.name}" {{ {" ".join(str(p) for p in self.payoffs)} }}'
@@ -635,11 +636,7 @@ class _EfgReader:
         if self.parser.peek().kind == "text":
             declared = self.read_actions(self.parser.take().text, token.line, chance=player is None)
             previous = self.infosets.setdefault(key, declared)
-            if (previous.name, previous.actions, previous.probabilities) != (
-                declared.name,
-                declared.actions,
-                declared.probabilities,
-            ):
+            if previous != declared:
                 raise self.parser.error(
                     token,
                     f"{name} was declared at line {previous.line} as "
@@ -690,7 +687,7 @@ class _EfgReader:
                 )
             declared = _OutcomeDecl(name, tuple(payoffs), token.line)
             previous = self.outcomes.setdefault(number, declared)
-            if (previous.name, previous.payoffs) != (declared.name, declared.payoffs):
+            if previous != declared:
                 raise self.parser.error(
                     token,
                     f"outcome {number} was declared at line {previous.line} as "
@@ -726,8 +723,8 @@ class _EfgReader:
             kind = "chance" if raw.kind == "c" else "decision"
             probabilities = tuple(float(p) for p in decl.probabilities)
             built[id(raw)] = Node(kind, raw.label, raw.player, keys[raw.infoset], actions, probabilities, children)
-        source = self.parser.source
-        return _checked(source, root.line, lambda: ExtensiveFormGame(self.players, built[id(root)], title))
+        error = partial(_error, self.parser.source, root.line)
+        return _checked(error, lambda: ExtensiveFormGame(self.players, built[id(root)], title))
 
 
 def _infoset_keys(names: dict[int, str]) -> dict[int, str]:
@@ -980,10 +977,15 @@ class _TomlLines:
 
 @dataclass(frozen=True)
 class _TomlContext:
-    """The source name and key locations of one TOML text, for errors that point at a line."""
+    """The source name and text of one TOML file, for errors that point at a line."""
 
     source: str
-    lines: _TomlLines
+    text: str
+
+    @cached_property
+    def lines(self) -> _TomlLines:
+        """Where the keys are: found only when an error needs a line (most files have none)."""
+        return _TomlLines(self.text)
 
     def error(self, path: Sequence[str], message: str) -> GameError:
         return _error(self.source, self.lines.line_of(path), message)
@@ -1062,7 +1064,7 @@ def _load_toml(text: str, source: str) -> dict[str, Any]:
 def parse_toml(text: str, source: str = "<toml>") -> Game:
     """This project's TOML game format (see the module docstring): a normal form or a tree."""
     data = _load_toml(text, source)
-    context = _TomlContext(source, _TomlLines(text))
+    context = _TomlContext(source, text)
     for key in data:
         if key not in _TOP_KEYS:
             raise context.error((key,), f"unknown key '{key}' (a game file has {', '.join(_TOP_KEYS)})")
@@ -1106,11 +1108,10 @@ def _toml_normal_form(context: _TomlContext, data: dict[str, Any], players: list
             raise context.error(path, f"player '{player}' has no strategies")
         strategies.append([context.string(path, label, f"each strategy of '{player}'") for label in labels])
     shape = tuple(len(labels) for labels in strategies)
-    _check_table_size(lambda message: context.error(("payoffs",), message), len(players), shape)
+    _check_table_size(partial(context.error, ("payoffs",)), len(players), shape)
     table = _toml_payoff_table(context, data["payoffs"], players, shape)
     payoffs = np.moveaxis(np.array(table, dtype=float).reshape((*shape, len(players))), -1, 0)
-    line = context.lines.line_of(("payoffs",))
-    return _checked(context.source, line, lambda: NormalFormGame(players, strategies, payoffs, title))
+    return _checked(partial(context.error, ("payoffs",)), lambda: NormalFormGame(players, strategies, payoffs, title))
 
 
 def _toml_payoff_table(context: _TomlContext, value: Any, players: list[str], shape: tuple[int, ...]) -> list:
@@ -1146,8 +1147,7 @@ def _toml_tree(context: _TomlContext, data: dict[str, Any], players: list[str], 
     _check_tree_shape(context, specs, root)
     _check_infosets(context, specs, players)
     built = _build_tree(specs, root)
-    line = context.lines.line_of(("nodes", root))
-    return _checked(context.source, line, lambda: ExtensiveFormGame(players, built, title))
+    return _checked(partial(context.error, ("nodes", root)), lambda: ExtensiveFormGame(players, built, title))
 
 
 def _toml_node(context: _TomlContext, node_id: str, value: Any, players: list[str]) -> _NodeSpec:
@@ -1390,11 +1390,15 @@ def _toml_nested(value: np.ndarray) -> str:
 
 
 def _toml_tree_lines(game: ExtensiveFormGame) -> list[str]:
-    nodes = list(game.nodes())
-    ids = _node_ids(nodes)
-    lines = [f"root = {_toml_string(ids[id(game.root)])}"]
-    for node in nodes:
-        lines.extend(["", f"[nodes.{_toml_key(ids[id(node)])}]"])
+    records = depth_first(game)  # by position: a subtree object used at two places is written twice
+    ids = _node_ids([node for node, _, _ in records])
+    child_ids: list[list[str]] = [[] for _ in records]
+    for position, (_, parent, _) in enumerate(records):
+        if parent >= 0:
+            child_ids[parent].append(ids[position])
+    lines = [f"root = {_toml_string(ids[0])}"]
+    for (node, _, _), own_id, children in zip(records, ids, child_ids):
+        lines.extend(["", f"[nodes.{_toml_key(own_id)}]"])
         if node.kind == "terminal":
             lines.append(f"payoffs = {_toml_array(_toml_number(x) for x in node.payoffs)}")
             if node.outcome:
@@ -1406,32 +1410,33 @@ def _toml_tree_lines(game: ExtensiveFormGame) -> list[str]:
         if node.infoset:
             lines.append(f"infoset = {_toml_string(node.infoset)}")
         if node.kind == "decision":
-            entries = (f"{_toml_key(a)} = {_toml_string(ids[id(c)])}" for a, c in zip(node.actions, node.children))
+            entries = (f"{_toml_key(a)} = {_toml_string(c)}" for a, c in zip(node.actions, children))
             lines.append(f"actions = {{ {', '.join(entries)} }}")
         else:
             entries = (
-                f"{_toml_key(a)} = [{_toml_number(p)}, {_toml_string(ids[id(c)])}]"
-                for a, p, c in zip(node.actions, node.probabilities, node.children)
+                f"{_toml_key(a)} = [{_toml_number(p)}, {_toml_string(c)}]"
+                for a, p, c in zip(node.actions, node.probabilities, children)
             )
             lines.append(f"chance = {{ {', '.join(entries)} }}")
     return lines
 
 
-def _node_ids(nodes: Sequence[Node]) -> dict[int, str]:
-    """id(node) -> TOML id: its label where that is non-empty and unique, else ``n<k>`` (k: preorder)."""
+def _node_ids(nodes: Sequence[Node]) -> list[str]:
+    """Each node's TOML id: its label where that is non-empty and unique, else ``n<k>`` (k: its position)."""
     counts = Counter(node.label for node in nodes)
-    used = {node.label for node in nodes if node.label and counts[node.label] == 1}
-    ids = {}
+    unique = {label for label, count in counts.items() if label and count == 1}
+    used = set(unique)
+    ids = []
     for position, node in enumerate(nodes):
-        if node.label in used:
-            ids[id(node)] = node.label
+        if node.label in unique:
+            ids.append(node.label)
             continue
         candidate, suffix = f"n{position}", 0
         while candidate in used:
             suffix += 1
             candidate = f"n{position}_{suffix}"
         used.add(candidate)
-        ids[id(node)] = candidate
+        ids.append(candidate)
     return ids
 
 
@@ -1442,18 +1447,8 @@ def _require_distinct(labels: Sequence[str], what: str) -> None:
 
 
 def _toml_string(value: str) -> str:
-    """A TOML basic string (control characters escaped, everything else literal)."""
-    out = []
-    for char in value:
-        if char in ('"', "\\"):
-            out.append("\\" + char)
-        elif char in "\b\t\n\f\r":
-            out.append({"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    """A TOML basic string: a JSON string is one, once DEL (which JSON leaves literal) is escaped."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
 def _toml_key(key: str) -> str:

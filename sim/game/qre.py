@@ -33,7 +33,7 @@ from scipy.linalg import LinAlgWarning, lu_factor, lu_solve, null_space
 from scipy.special import log_softmax, softmax
 
 from sim.game.normal import GameError, NormalFormGame
-from sim.game.tree import ExtensiveFormGame
+from sim.game.tree import ExtensiveFormGame, depth_first
 
 COMPLEX_STEP = 1e-30
 PROBE_BATCH = 32  # directions per vectorised pass: large enough for numpy, small enough for the cache
@@ -243,19 +243,6 @@ class Level(NamedTuple):
     parents: slice
     parent_of: np.ndarray
     gather: sparse.csr_matrix
-
-
-def depth_first(game: ExtensiveFormGame) -> list[tuple]:
-    """``(node, parent position, child index)`` in the order of :meth:`ExtensiveFormGame.nodes`, so
-    positions match the keys (``#position``) of unnamed information sets."""
-    records: list[tuple] = []
-    stack = [(game.root, -1, -1)]
-    while stack:
-        node, parent, k = stack.pop()
-        position = len(records)
-        records.append((node, parent, k))
-        stack.extend((child, position, j) for j, child in reversed(list(enumerate(node.children))))
-    return records
 
 
 def level_order(children: list[list[int]]) -> tuple[np.ndarray, list[Level]]:

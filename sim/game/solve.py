@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.game.nash import NashResult, nash_equilibria
+from sim.game.nash import NashResult, as_normal_form, nash_equilibria
 from sim.game.normal import NormalFormGame
 from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
 from sim.game.spe import SubgamePerfect, is_subgame_perfect, subgame_perfect_equilibria
@@ -77,7 +77,7 @@ class Solution:
 
 def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None = None) -> Solution:
     """Nash and subgame-perfect equilibria; logit QRE at ``qre_lambda`` and along the path to ``qre_path_to``."""
-    normal_form = game.to_normal_form() if isinstance(game, ExtensiveFormGame) else game
+    normal_form = as_normal_form(game)
     spe = None
     if isinstance(game, ExtensiveFormGame) and game.is_perfect_information():
         spe = subgame_perfect_equilibria(game)

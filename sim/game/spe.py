@@ -50,8 +50,7 @@ def subgame_perfect_equilibria(game: ExtensiveFormGame, limit: int = MAX_EQUILIB
     """
     if not game.is_perfect_information():
         raise GameError("subgame-perfect equilibrium by backward induction needs perfect information")
-    payoff_scale = max((abs(x) for node in game.nodes() for x in node.payoffs), default=1.0)
-    tolerance = TIE_TOLERANCE * max(1.0, payoff_scale)
+    tolerance = TIE_TOLERANCE * _payoff_scale(game)
     ties: set[tuple[str, ...]] = set()
 
     def solve(node: Node, history: tuple[str, ...]) -> list[tuple[np.ndarray, dict]]:
@@ -119,9 +118,8 @@ def is_subgame_perfect(game: ExtensiveFormGame, behaviour: dict[tuple[int, str],
     """Whether a behaviour profile (one probability vector per information set) of a
     perfect-information game is subgame perfect: at every decision node, on the path or off it,
     every action played with positive probability is optimal given play below it."""
-    keys = {id(node): (infoset.player, infoset.key) for infoset in game.infosets() for node in infoset.nodes}
-    payoff_scale = max((abs(x) for node in game.nodes() for x in node.payoffs), default=1.0)
-    tolerance = 1e-7 * max(1.0, payoff_scale)
+    keys = game.node_infosets()
+    tolerance = 1e-7 * _payoff_scale(game)
     perfect = True
 
     def value(node: Node) -> np.ndarray:
@@ -137,3 +135,8 @@ def is_subgame_perfect(game: ExtensiveFormGame, behaviour: dict[tuple[int, str],
 
     value(game.root)
     return perfect
+
+
+def _payoff_scale(game: ExtensiveFormGame) -> float:
+    """The largest absolute payoff, at least 1: tolerances scale with it, so a rescaled game is solved alike."""
+    return max(1.0, max((abs(x) for node in game.nodes() for x in node.payoffs), default=1.0))

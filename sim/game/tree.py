@@ -92,6 +92,10 @@ class ExtensiveFormGame:
                 grouped.setdefault((node.player, key), []).append(node)
         return [Infoset(player, key, nodes[0].actions, tuple(nodes)) for (player, key), nodes in grouped.items()]
 
+    def node_infosets(self) -> dict[int, tuple[int, str]]:
+        """``id(decision node) -> (player, infoset key)``: where a node's behaviour is looked up."""
+        return {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
+
     def infosets_of(self, player: int) -> list[Infoset]:
         return [infoset for infoset in self.infosets() if infoset.player == player]
 
@@ -150,7 +154,7 @@ class ExtensiveFormGame:
 
     def behaviour_value(self, behaviour: dict[tuple[int, str], np.ndarray]) -> np.ndarray:
         """Expected payoffs under a behaviour profile: one probability vector per information set."""
-        keys = {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
+        keys = self.node_infosets()
         return self._value(self.root, lambda node: np.asarray(behaviour[keys[id(node)]], dtype=float))
 
     def _value(self, node: Node, policy) -> np.ndarray:
@@ -182,7 +186,7 @@ class ExtensiveFormGame:
 
     def _terminal_paths(self) -> Iterator[tuple[float, dict[tuple[int, str], str], tuple[float, ...]]]:
         """Each terminal with its chance probability and the (player, infoset) -> action it requires."""
-        infoset_of = {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
+        infoset_of = self.node_infosets()
         stack: list[tuple[Node, float, dict]] = [(self.root, 1.0, {})]
         while stack:
             node, probability, required = stack.pop()
@@ -207,3 +211,17 @@ class ExtensiveFormGame:
                 if action is not None:
                     indicator[:, column] *= np.array([strategy[k] == action for strategy in strategies])
         return indicator
+
+
+def depth_first(game: ExtensiveFormGame) -> list[tuple[Node, int, int]]:
+    """``(node, parent position, child index)`` in the order of :meth:`ExtensiveFormGame.nodes`, so
+    positions match the keys (``#position``) of unnamed information sets. Positions, unlike node
+    objects, are distinct where one subtree object is used at several places of a tree."""
+    records: list[tuple[Node, int, int]] = []
+    stack = [(game.root, -1, -1)]
+    while stack:
+        node, parent, k = stack.pop()
+        position = len(records)
+        records.append((node, parent, k))
+        stack.extend((child, position, j) for j, child in reversed(list(enumerate(node.children))))
+    return records
