@@ -531,14 +531,14 @@ class _Prim:
         matrix = np.column_stack(checks) if checks else np.zeros((self.n, 0), dtype=bool)
         return matrix & self.active[:, None], labels
 
-    def _inside(self, low, high, allowed) -> np.ndarray:
-        matrix, _ = self._violations(low, high, allowed)
-        return self.active & ~matrix.any(axis=1)
+    def _inside(self, violations: np.ndarray) -> np.ndarray:
+        """The points in the box: active ones that break no restriction (``violations`` from :meth:`_violations`)."""
+        return self.active & ~violations.any(axis=1)
 
     def find_box(self, threshold_density, peel_alpha, paste_alpha, mass_min):
         low, high, allowed = self._full_box()
         rows = np.flatnonzero(self.active)
-        trajectory = [(low.copy(), high.copy(), {k: set(v) for k, v in allowed.items()}, rows)]
+        trajectory = [(*_copy_box(low, high, allowed), rows)]
         while True:
             step = self._best_peel(rows, low, high, allowed, peel_alpha, mass_min)
             if step is None:
@@ -550,7 +550,7 @@ class _Prim:
                 high[k] = value
             else:
                 allowed[k] = allowed[k] - {value}
-            trajectory.append((low.copy(), high.copy(), {k: set(v) for k, v in allowed.items()}, rows))
+            trajectory.append((*_copy_box(low, high, allowed), rows))
 
         best = None
         for entry in trajectory:
@@ -603,11 +603,11 @@ class _Prim:
         return bool(np.isfinite(low[k]) or np.isfinite(high[k]))
 
     def _paste(self, low, high, allowed, alpha):
-        low, high, allowed = low.copy(), high.copy(), {k: set(v) for k, v in allowed.items()}
+        low, high, allowed = _copy_box(low, high, allowed)
         while True:
-            inside = self._inside(low, high, allowed)
-            n_old = int(inside.sum())
             matrix, labels = self._violations(low, high, allowed)
+            inside = self._inside(matrix)
+            n_old = int(inside.sum())
             only = matrix.sum(axis=1) == 1  # points that break exactly one restriction
             count = max(1, math.ceil(alpha * n_old))
             cases_old = int(self.interest[inside].sum())
@@ -646,7 +646,7 @@ class _Prim:
 
     def _finish(self, low, high, allowed):
         """Drop restrictions that exclude nothing, then put each limit at a round number in the gap."""
-        low, high, allowed = low.copy(), high.copy(), {k: set(v) for k, v in allowed.items()}
+        low, high, allowed = _copy_box(low, high, allowed)
         _, labels = self._violations(low, high, allowed)
         for column, (kind, k) in enumerate(labels):
             matrix, _ = self._violations(low, high, allowed)
@@ -657,8 +657,8 @@ class _Prim:
                     high[k] = np.inf
                 else:
                     allowed[k] = set(range(len(self.levels[k])))
-        inside = self._inside(low, high, allowed)
         matrix, labels = self._violations(low, high, allowed)
+        inside = self._inside(matrix)
         only = matrix.sum(axis=1) == 1
         limits: dict[str, tuple[float | None, float | None]] = {}
         categories: dict[str, tuple[Any, ...]] = {}
@@ -680,6 +680,13 @@ class _Prim:
             if len(allowed[k]) < len(self.levels[k]):
                 categories[self.names[k]] = tuple(self.levels[k][code] for code in sorted(allowed[k]))
         return limits, categories, inside
+
+
+def _copy_box(
+    low: np.ndarray, high: np.ndarray, allowed: dict[int, set[int]]
+) -> tuple[np.ndarray, np.ndarray, dict[int, set[int]]]:
+    """A copy of a box, so that peeling or pasting it leaves the original (a step of the trajectory) as it was."""
+    return low.copy(), high.copy(), {k: set(v) for k, v in allowed.items()}
 
 
 def _round_between(lower: float, upper: float) -> float:
@@ -795,39 +802,27 @@ def curve(data, metadata, column, x, bins) -> dict[str, Any]:
     outcome = column[2:] if column.startswith("p_") else None
     has_ci = outcome is not None and {f"ci_low_{outcome}", f"ci_high_{outcome}"} <= set(data.columns)
     others = _varying_others(data, metadata, [x])
-    param = _parameter(data, metadata, x)
-    categorical = is_categorical(data[x])
     scattered = metadata.get("design") in SCATTERED_DESIGNS
-    note, binned = "", 0
-    if categorical:
-        keys = data[x]
-        positions = _categories(data, param, x)
-    elif not others or not scattered:
-        keys = data[x].astype(float)
-        positions = sorted(keys.unique())
-    else:
-        values = data[x].to_numpy(dtype=float)
-        count = bins or int(np.clip(round(math.sqrt(len(data))), 5, 30))
-        edges = _edges(values, param, count)
-        index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, count - 1)
-        keys = pd.Series(index)
-        centers = (edges[:-1] + edges[1:]) / 2
-        positions = [k for k in range(count) if (index == k).any()]
-        binned = count
+    count = (bins or int(np.clip(round(math.sqrt(len(data))), 5, 30))) if others and scattered else None
+    index, labels, _, kind = _axis(data, metadata, x, count)
+    positions = np.unique(index)  # the cells that hold points: every level or category, the bins not empty
+    note = ""
     if others:
         about = " and ".join(others) if len(others) <= 3 else f"the {len(others)} other parameters"
-        where = f"in {binned} bins of {x}" if binned else f"at each value of {x}"
+        where = f"in {count} bins of {x}" if kind == "binned" else f"at each value of {x}"
         note = f"averaged over {about} {where}"
     mean, low, high = [], [], []
     values = data[column].to_numpy(dtype=float)
+    if has_ci:
+        ci_low_all = data[f"ci_low_{outcome}"].to_numpy(dtype=float)
+        ci_high_all = data[f"ci_high_{outcome}"].to_numpy(dtype=float)
     for key in positions:
-        members = (keys == key).to_numpy()
+        members = index == key
         v = values[members]
         m = float(v.mean())
         if has_ci and (not others or not scattered):
             # one point, or a full grid: the uncertainty of the average is the Monte Carlo error of its points
-            ci_low = data[f"ci_low_{outcome}"].to_numpy(dtype=float)[members]
-            ci_high = data[f"ci_high_{outcome}"].to_numpy(dtype=float)[members]
+            ci_low, ci_high = ci_low_all[members], ci_high_all[members]
             if v.size == 1:
                 lo, hi = float(ci_low[0]), float(ci_high[0])
             else:
@@ -844,23 +839,14 @@ def curve(data, metadata, column, x, bins) -> dict[str, Any]:
         mean.append(m)
         low.append(lo)
         high.append(hi)
-    if categorical:
-        xs: list[Any] = [str(value) for value in positions]
-    elif binned:
-        xs = [float(centers[k]) for k in positions]
-    else:
-        xs = [float(value) for value in positions]
     return {
-        "x": xs,
+        "x": [labels[key] for key in positions],
         "mean": np.array(mean),
         "low": np.array(low),
         "high": np.array(high),
-        "categorical": categorical,
+        "categorical": kind == "categories",
         "note": note,
     }
-
-
-_curve = curve  # the old private name, still imported by tests/test_analysis.py
 
 
 def _edges(values: np.ndarray, param: dict[str, Any], count: int) -> np.ndarray:
@@ -872,15 +858,17 @@ def _edges(values: np.ndarray, param: dict[str, Any], count: int) -> np.ndarray:
     return np.linspace(low, high, count + 1)
 
 
-def _axis(data, metadata, name, scattered, bins) -> tuple[np.ndarray, list[Any], np.ndarray | None, str]:
-    """Cell index of every point on one heatmap axis, the labels of the cells, their edges, a note."""
+def _axis(data, metadata, name, bins: int | None) -> tuple[np.ndarray, list[Any], np.ndarray | None, str]:
+    """Cell index of every point on one axis of a curve or heatmap, the labels of the cells, their edges
+    (None for categories) and their kind: "categories", "levels" (one per value; ``bins`` None) or
+    "binned" (``bins`` equal bins)."""
     param = _parameter(data, metadata, name)
     if is_categorical(data[name]):
         labels = _categories(data, param, name)
         lookup = {value: i for i, value in enumerate(labels)}
-        return data[name].map(lookup).to_numpy(dtype=int), [str(value) for value in labels], None, ""
+        return data[name].map(lookup).to_numpy(dtype=int), [str(value) for value in labels], None, "categories"
     values = data[name].to_numpy(dtype=float)
-    if not scattered:
+    if bins is None:
         levels = np.unique(values)
         index = np.searchsorted(levels, values)
         if len(levels) == 1:
@@ -891,17 +879,17 @@ def _axis(data, metadata, name, scattered, bins) -> tuple[np.ndarray, list[Any],
                 [[levels[0] - (middles[0] - levels[0])], middles, [levels[-1] + (levels[-1] - middles[-1])]]
             )
         return index, [float(level) for level in levels], edges, "levels"
-    count = bins or int(np.clip(round(math.sqrt(len(data) / 5)), 3, 20))
-    edges = _edges(values, param, count)
-    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, count - 1)
+    edges = _edges(values, param, bins)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
     return index, [float(c) for c in (edges[:-1] + edges[1:]) / 2], edges, "binned"
 
 
 def heatmap(data, metadata, column, x, y, bins) -> dict[str, Any]:
     """The x and y cell labels, the mean of ``column`` in each cell (NaN where empty), and a note on any binning."""
     scattered = metadata.get("design") in SCATTERED_DESIGNS
-    ix, xlabels, xedges, xnote = _axis(data, metadata, x, scattered, bins)
-    iy, ylabels, yedges, ynote = _axis(data, metadata, y, scattered, bins)
+    per_axis = (bins or int(np.clip(round(math.sqrt(len(data) / 5)), 3, 20))) if scattered else None
+    ix, xlabels, xedges, xnote = _axis(data, metadata, x, per_axis)
+    iy, ylabels, yedges, ynote = _axis(data, metadata, y, per_axis)
     values = data[column].to_numpy(dtype=float)
     total = np.zeros((len(ylabels), len(xlabels)))
     count = np.zeros_like(total)
@@ -1228,12 +1216,11 @@ def command_sensitivity(args: argparse.Namespace) -> int:
 
 def sensitivity_json(table: pd.DataFrame, metadata: dict[str, Any], outcome: str) -> dict[str, Any]:
     indices = []
-    for parameter in table.loc[table["index"] == "ST", "parameter"]:
+    for parameter, rows in _first_and_total(table):
         entry: dict[str, Any] = {"parameter": parameter}
         for index in ("S1", "ST"):
-            row = table[(table["index"] == index) & (table["parameter"] == parameter)].iloc[0]
-            entry[index] = row["estimate"]
-            entry[f"{index}_ci95"] = [row["ci_low"], row["ci_high"]]
+            entry[index] = rows[index]["estimate"]
+            entry[f"{index}_ci95"] = [rows[index]["ci_low"], rows[index]["ci_high"]]
         indices.append(entry)
     second = [
         {
@@ -1258,8 +1245,7 @@ def sensitivity_json(table: pd.DataFrame, metadata: dict[str, Any], outcome: str
 def format_sensitivity(table: pd.DataFrame, metadata: dict[str, Any]) -> list[str]:
     """The indices as a terminal table, parameters ordered by total index."""
     column = table.attrs.get("column", "")
-    first = table[table["index"] != "S2"]
-    width = max([len("parameter"), *(len(name) for name in first["parameter"])])
+    width = max([len("parameter"), *(len(name) for name in table.loc[table["index"] != "S2", "parameter"])])
     lines = [
         _provenance_line(metadata, int(table.attrs.get("points", 0))),
         f"Sobol indices of {output_label(column)}, N = {table.attrs.get('N')}, 95% intervals by bootstrap",
@@ -1267,9 +1253,8 @@ def format_sensitivity(table: pd.DataFrame, metadata: dict[str, Any]) -> list[st
         f"{'parameter':{width}s} {'total ST':>8s}   {'95% interval':17s} {'first S1':>8s}   95% interval",
     ]
     s1_sum = 0.0
-    for parameter in table.loc[table["index"] == "ST", "parameter"]:
-        st = first[(first["index"] == "ST") & (first["parameter"] == parameter)].iloc[0]
-        s1 = first[(first["index"] == "S1") & (first["parameter"] == parameter)].iloc[0]
+    for parameter, rows in _first_and_total(table):
+        st, s1 = rows["ST"], rows["S1"]
         s1_sum += s1["estimate"]
         lines.append(
             f"{parameter:{width}s} {st['estimate']:8.3f}   {_interval(st):17s} {s1['estimate']:8.3f}   {_interval(s1)}"
@@ -1287,6 +1272,15 @@ def format_sensitivity(table: pd.DataFrame, metadata: dict[str, Any]) -> list[st
         for pair, (_, row) in zip(pairs, second.iterrows()):
             lines.append(f"{pair:{pair_width}s} {row['estimate']:8.3f}   {_interval(row)}")
     return lines
+
+
+def _first_and_total(table: pd.DataFrame) -> list[tuple[str, dict[str, pd.Series]]]:
+    """Each parameter, by total index, with its ``{"S1": row, "ST": row}`` of the table of indices."""
+    by_index = {index: table[table["index"] == index].set_index("parameter") for index in ("S1", "ST")}
+    return [
+        (parameter, {index: rows.loc[parameter] for index, rows in by_index.items()})
+        for parameter in by_index["ST"].index
+    ]
 
 
 def _interval(row: pd.Series) -> str:

@@ -321,7 +321,7 @@ class SweepSpec:
     n_points: int
 
     def metadata(self, scenario: Scenario) -> dict[str, Any]:
-        scenario_json = json.loads(scenario.model_dump_json(by_alias=True))
+        scenario_json = scenario.model_dump(mode="json", by_alias=True)
         return {**asdict(self), "version": __version__, "scenario_json": scenario_json}
 
 
@@ -426,22 +426,24 @@ def sweep(
     if kind == "dask" and scheduler and workers is None and chunk_size is None:
         workers = scheduler_threads(scheduler)  # size chunks for the cluster, not for this machine
     chunks = _chunks(todo, chunk_size or _default_chunk_size(len(todo), workers, runs))
-    executor_ = _Executor(kind, workers, scheduler)
-    rows = _run(executor_, chunks, scenario, runs, seed, directory, progress, len(done), len(points))
+    scenario_json = scenario.model_dump_json(by_alias=True)
+    results = _Executor(kind, workers, scheduler).map(chunks, scenario_json, runs, seed)
+    rows = _run(results, directory, progress, len(done), len(points))
     if directory is not None:
         return read_sweep(directory)[0]
     return pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
 
 
-def _run(executor, chunks, scenario, runs, seed, directory, progress, already: int, total: int) -> list[dict]:
-    """Run the chunks, saving each as it finishes (or collecting its rows), with a progress bar."""
+def _run(results: Iterator[list[dict]], directory: Path | None, progress: bool, already: int, total: int) -> list[dict]:
+    """Save each chunk's rows as it finishes (or collect them), with a progress bar. ``results`` is
+    lazy: the executor starts its workers only when asked for the first chunk, after tqdm is told
+    to start no monitor thread."""
     from tqdm import tqdm
 
     tqdm.monitor_interval = 0  # no monitor thread: a lone main thread lets workers start by fork
     collected: list[dict] = []
-    scenario_json = scenario.model_dump_json(by_alias=True)
     with tqdm(total=total, initial=already, unit="point", desc="sweep", disable=not progress, smoothing=0.1) as bar:
-        for rows in executor.map(chunks, scenario_json, runs, seed):
+        for rows in results:
             if directory is not None:
                 _write_part(directory, rows)
             else:

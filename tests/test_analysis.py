@@ -20,9 +20,9 @@ from SALib.test_functions import Ishigami
 from sim import ACTORS, OUTCOMES
 from sim.analysis import (
     Box,
-    _curve,
     _round_between,
     add_analysis_commands,
+    curve,
     discover,
     load_sweep,
     plot_sweep,
@@ -382,17 +382,17 @@ def test_plot_of_a_categorical_parameter(tmp_path):
 
 def test_curve_averages_over_the_other_parameters():
     frame, metadata = grid_sweep()
-    curve = _curve(frame, metadata, "p_major_war", "russia.resolve_prior", None)
+    line = curve(frame, metadata, "p_major_war", "russia.resolve_prior", None)
     expected = frame.groupby("russia.resolve_prior")["p_major_war"].mean()
-    assert curve["x"] == list(expected.index) and np.allclose(curve["mean"], expected.to_numpy())
-    assert np.all(curve["low"] <= curve["mean"]) and np.all(curve["mean"] <= curve["high"])
-    assert curve["note"] == "averaged over us.backstop_cost at each value of russia.resolve_prior"
+    assert line["x"] == list(expected.index) and np.allclose(line["mean"], expected.to_numpy())
+    assert np.all(line["low"] <= line["mean"]) and np.all(line["mean"] <= line["high"])
+    assert line["note"] == "averaged over us.backstop_cost at each value of russia.resolve_prior"
     lhs, lhs_meta = lhs_sweep()
-    binned = _curve(lhs, lhs_meta, "p_major_war", "russia.resolve_prior", 10)
+    binned = curve(lhs, lhs_meta, "p_major_war", "russia.resolve_prior", 10)
     assert len(binned["x"]) == 10 and binned["note"].endswith("in 10 bins of russia.resolve_prior")
     one = frame[frame["us.backstop_cost"] == 0].reset_index(drop=True)
     meta = {**metadata, "params": metadata["params"][:1]}
-    alone = _curve(one, meta, "p_major_war", "russia.resolve_prior", None)
+    alone = curve(one, meta, "p_major_war", "russia.resolve_prior", None)
     assert alone["note"] == "" and np.allclose(alone["low"], one["ci_low_major_war"])
 
 
