@@ -20,7 +20,7 @@ import sim
 from sim.ladder import OUTCOMES
 from sim.scenario import builtin_scenarios, load_scenario, with_overrides
 from sim.webapp.compute import per_run_file
-from sim.webapp.pages.simulate import story_markdown
+from sim.webapp.style import story_markdown
 
 SMALL_RUNS = 2_000
 DEFAULT = "coalition_2026"

@@ -45,7 +45,6 @@ from sim.webapp.pages.sweep.plan import (
 from sim.webapp.pages.sweep.run import Request, prepare, run_sweep
 from sim.webapp.pages.sweep.wording import (
     box_sentence,
-    capitalised,
     condition_words,
     noise_share,
     percent,
@@ -53,6 +52,7 @@ from sim.webapp.pages.sweep.wording import (
     sobol_sentences,
 )
 from sim.webapp.state import field_value
+from sim.webapp.style import capitalised
 
 SCENARIO = "coalition_2026"
 SEED = 7  # the sidebar's default

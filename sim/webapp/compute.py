@@ -10,8 +10,9 @@ from __future__ import annotations
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import streamlit as st
 
@@ -23,27 +24,56 @@ from sim.trace import trace_run
 
 MAX_CACHED_RESULTS = 32
 
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class Recent(Generic[K, V]):
+    """The ``size`` entries most recently put or read, safe to share between sessions' threads.
+
+    For caches that ``st.cache_data`` cannot be: keep one in ``st.cache_resource``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __contains__(self, key: object) -> bool:
+        with self._lock:
+            return key in self._entries
+
+    def get(self, key: K) -> V | None:
+        """The entry (now the most recent), or None."""
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            return self._entries[key]
+
+    def put(self, key: K, value: V) -> None:
+        """Keep ``value`` as the most recent entry, forgetting the oldest beyond ``size``."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
 
 @st.cache_resource(show_spinner=False)
-def _results_store() -> tuple[OrderedDict[tuple[str, int, int], Results], threading.Lock]:
-    """Results shared by every session, newest last. A hand-made cache because ``st.cache_data``
-    would replay the progress bar drawn inside the computation on every later hit."""
-    return OrderedDict(), threading.Lock()
+def _results_store() -> Recent[tuple[str, int, int], Results]:
+    """Results shared by every session. A hand-made cache because ``st.cache_data`` would replay
+    the progress bar drawn inside the computation on every later hit."""
+    return Recent(MAX_CACHED_RESULTS)
 
 
 def simulate(scenario_json: str, runs: int, seed: int, progress: Callable[[float, int], None] | None = None) -> Results:
     """Monte Carlo of one scenario, cached on the scenario's JSON, runs and seed (never mutate the result)."""
-    store, lock = _results_store()
-    key = (scenario_json, runs, seed)
-    with lock:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    results = sim.run_monte_carlo(Scenario.model_validate_json(scenario_json), runs=runs, seed=seed, progress=progress)
-    with lock:
-        store[key] = results
-        while len(store) > MAX_CACHED_RESULTS:
-            store.popitem(last=False)
+    store, key = _results_store(), (scenario_json, runs, seed)
+    results = store.get(key)
+    if results is None:
+        scenario = Scenario.model_validate_json(scenario_json)
+        results = sim.run_monte_carlo(scenario, runs=runs, seed=seed, progress=progress)
+        store.put(key, results)
     return results
 
 

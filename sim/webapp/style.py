@@ -1,4 +1,4 @@
-"""Colours, type sizes and chart helpers shared by every page.
+"""Colours, type sizes, chart helpers and the words shared by every page.
 
 Colours are the Okabe-Ito palette, which stays distinguishable under the common kinds of colour
 blindness; every chart also labels its series in words, so colour is never the only cue. Type is
@@ -6,6 +6,9 @@ large enough to read from the back of a lecture room; presenter mode makes it la
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
@@ -44,14 +47,63 @@ RUNG_GREYS = {
     "major_war": "#252525",
 }
 ACTOR_SHORT = {"coalition": "Coalition", "russia": "Russia", "us": "US"}
+VERB = {  # base form, third person, gerund
+    "deploy": ("deploy", "deploys", "deploying"),
+    "threaten": ("threaten", "threatens", "threatening"),
+    "back_down": ("back down", "backs down", "backing down"),
+}
 GRID = "#DDDDDD"
 PLOTLY_CONFIG = {"displaylogo": False}
+FILE_FORMATS = (("CSV", ".csv", "text/csv"), ("Parquet", ".parquet", "application/vnd.apache.parquet"))
+"""(name, suffix, MIME type) of the tables every page offers for download."""
+
+# ---------------------------------------------------------------------------------------------
+# Words
+
+
+def capitalised(text: str) -> str:
+    """The first letter upper case, the rest untouched (unlike ``str.capitalize``: ``the US`` -> ``The US``)."""
+    return text[:1].upper() + text[1:]
 
 
 def words(name: str) -> str:
     """``major_war`` -> ``Major war``."""
-    text = name.replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return capitalised(name.replace("_", " "))
+
+
+def type_words(resolute: bool) -> str:
+    """An actor's private type, as every page names it."""
+    return "resolute" if resolute else "not resolute"
+
+
+def markdown_safe(text: str) -> str:
+    """Markdown-safe text: a dollar sign would start LaTeX."""
+    return text.replace("$", r"\$")
+
+
+def story_markdown(lines: list[str]) -> str:
+    """``sim.trace.tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
+    out = []
+    for number, line in enumerate(lines):
+        text = markdown_safe(line.strip())
+        if not text:
+            out.append("")
+        elif number == 0:
+            out.extend([f"**{text}**", ""])
+        elif line.startswith("    "):
+            out.append(f"    - {text}")
+        elif line.startswith("  "):
+            out.append(f"- {text}")
+        elif text.startswith("Round "):
+            head, _, rest = text.partition(":")
+            out.append(f"**{head}:**{rest}")
+        else:
+            out.extend([text, ""])
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Type and charts
 
 
 def presenting() -> bool:
@@ -83,6 +135,25 @@ def base_layout(figure: go.Figure, height: int) -> go.Figure:
     return figure
 
 
+def translucent(hex_colour: str, alpha: float) -> str:
+    """``#RRGGBB`` as ``rgba(...)`` with this opacity: bands and flows that let what is behind show."""
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def whiskers(estimate: Any, low: Any, high: Any, width: int) -> dict[str, Any]:
+    """Plotly error bars from an estimate and its interval (numpy arrays): the same whiskers on every chart."""
+    return {
+        "type": "data",
+        "symmetric": False,
+        "array": (high - estimate).tolist(),
+        "arrayminus": (estimate - low).tolist(),
+        "color": ink(),
+        "thickness": 2,
+        "width": width,
+    }
+
+
 def show_chart(figure: go.Figure, key: str, how_to_read: str) -> None:
     """A chart at full width with the caption every chart carries: how to read it."""
     st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
@@ -97,4 +168,21 @@ def presenter_css() -> None:
             " .stMainBlockContainer h1 {font-size: 3rem !important;}"
             " .stMainBlockContainer h2, .stMainBlockContainer h3 {font-size: 2.1rem !important;}</style>",
             unsafe_allow_html=True,
+        )
+
+
+def download_row(
+    what: str, stem: str, build: Callable[[str], bytes], explanations: Sequence[str], key: str = ""
+) -> None:
+    """One button per :data:`FILE_FORMATS`, side by side; ``build(suffix)`` makes a file only when it is clicked."""
+    formats = zip(st.columns([1, 1, 2]), FILE_FORMATS, explanations, strict=False)
+    for column, (name, suffix, mime), explanation in formats:
+        column.download_button(
+            f"Download {what} {name}",
+            data=lambda suffix=suffix: build(suffix),
+            file_name=f"{stem}{suffix}",
+            mime=mime,
+            on_click="ignore",
+            key=f"{key}_{suffix[1:]}" if key else None,
+            help=explanation,
         )

@@ -13,7 +13,7 @@ import streamlit as st
 from plotly.subplots import make_subplots
 
 from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES, RUNGS
-from sim.results import Results, wilson_interval
+from sim.results import Results
 from sim.trace import tell_story
 from sim.webapp.compute import per_run_file, simulate_with_progress, traced_run
 from sim.webapp.state import Current, Setting
@@ -23,9 +23,13 @@ from sim.webapp.style import (
     OUTCOME_COLOURS,
     RUNG_GREYS,
     base_layout,
+    download_row,
     font_size,
     ink,
     show_chart,
+    story_markdown,
+    translucent,
+    whiskers,
     words,
 )
 
@@ -68,27 +72,24 @@ def header(current: Current) -> None:
 
 
 def outcome_table(results: Results) -> pd.DataFrame:
-    """Outcome, probability and its 95% Wilson interval, in ladder order."""
-    counts = results.outcome_counts()
-    rows = []
-    for outcome in OUTCOMES:
-        low, high = wilson_interval(counts[outcome], results.runs)
-        rows.append(
-            {
-                "outcome": words(outcome),
-                "probability": counts[outcome] / results.runs,
-                "ci95_low": low,
-                "ci95_high": high,
-                "runs": counts[outcome],
-                "meaning": OUTCOME_MEANING[outcome],
-            }
-        )
+    """Outcome, probability and its 95% Wilson interval (``Results.summary``'s), in ladder order."""
+    counts, shares = results.outcome_counts(), results.summary()["outcomes"]
+    rows = [
+        {
+            "outcome": words(outcome),
+            "probability": shares[outcome]["p"],
+            "ci95_low": shares[outcome]["ci95"][0],
+            "ci95_high": shares[outcome]["ci95"][1],
+            "runs": counts[outcome],
+            "meaning": OUTCOME_MEANING[outcome],
+        }
+        for outcome in OUTCOMES
+    ]
     return pd.DataFrame(rows)
 
 
-def outcome_figure(results: Results) -> go.Figure:
-    """Horizontal bars: probability of each outcome with its 95% Wilson interval."""
-    table = outcome_table(results)
+def outcome_figure(table: pd.DataFrame, runs: int) -> go.Figure:
+    """Horizontal bars: probability of each outcome with its 95% Wilson interval (rows of :func:`outcome_table`)."""
     # Plain lists (not numpy arrays) keep the chart's JSON readable: plotly would base64-encode arrays.
     labels = table["outcome"].tolist()
     p, low, high = (table[column].to_numpy() for column in ("probability", "ci95_low", "ci95_high"))
@@ -98,15 +99,7 @@ def outcome_figure(results: Results) -> go.Figure:
         y=labels,
         orientation="h",
         marker={"color": [OUTCOME_COLOURS[o] for o in OUTCOMES], "line": {"color": "#000000", "width": 1}},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": (high - p).tolist(),
-            "arrayminus": (p - low).tolist(),
-            "color": ink(),
-            "thickness": 2,
-            "width": 8,
-        },
+        error_x=whiskers(p, low, high, width=8),
         customdata=[
             list(row) for row in zip(low.tolist(), high.tolist(), table["runs"].tolist(), table["meaning"], strict=True)
         ],
@@ -129,7 +122,7 @@ def outcome_figure(results: Results) -> go.Figure:
     figure.update_xaxes(
         range=[0, min(1.0, float(high.max())) + 0.14],
         tickformat=".0%",
-        title_text=f"Share of {results.runs:,} simulated crises",
+        title_text=f"Share of {runs:,} simulated crises",
         gridcolor=GRID,
         zeroline=True,
         zerolinecolor=ink(),
@@ -140,8 +133,9 @@ def outcome_figure(results: Results) -> go.Figure:
 
 def outcome_section(results: Results) -> None:
     st.subheader("How the crises end")
+    table = outcome_table(results)
     show_chart(
-        outcome_figure(results),
+        outcome_figure(table, results.runs),
         "outcome_chart",
         f"each bar is the share of the {results.runs:,} simulated crises that ended this way (the shares add up "
         "to 100%). The black whiskers are 95% Wilson intervals: they show how precisely this many runs pin down "
@@ -149,7 +143,7 @@ def outcome_section(results: Results) -> None:
     )
     with st.expander("The numbers behind the chart"):
         st.dataframe(
-            outcome_table(results),
+            table,
             hide_index=True,
             column_config={
                 "probability": st.column_config.NumberColumn("probability", format="%.4f"),
@@ -213,22 +207,28 @@ def ladder_section(results: Results) -> None:
 # Paths to each outcome
 
 
+def _highest(rung: str) -> str:
+    """A node of the paths chart: the highest rung a crisis reached."""
+    return f"Highest: {words(rung).lower()}"
+
+
 def path_counts(results: Results) -> pd.DataFrame:
-    """Runs per (Russia's type, highest rung reached, outcome): the flows of the paths chart."""
-    frame = pd.DataFrame(
-        {
-            "russia": np.where(results.resolute["russia"], "Russia resolute", "Russia not resolute"),
-            "rung": [f"Highest: {words(RUNGS[i]).lower()}" for i in results.max_rung],
-            "outcome": [words(OUTCOMES[i]) for i in results.outcome],
-        }
+    """Runs per (Russia's type, highest rung reached, outcome): the flows of the paths chart.
+
+    Counted on the integer codes, then named: naming every run first costs a Python loop per run."""
+    codes = pd.DataFrame({"russia": results.resolute["russia"], "rung": results.max_rung, "outcome": results.outcome})
+    counts = codes.value_counts().rename("runs").reset_index()
+    return counts.assign(
+        russia=np.where(counts["russia"], "Russia resolute", "Russia not resolute"),
+        rung=[_highest(RUNGS[i]) for i in counts["rung"]],
+        outcome=[words(OUTCOMES[i]) for i in counts["outcome"]],
     )
-    return frame.value_counts().rename("runs").reset_index()
 
 
 def paths_figure(results: Results) -> go.Figure:
     """A Sankey diagram: Russia's private type -> the highest rung reached -> how the crisis ended."""
     paths = path_counts(results)
-    rung_labels = [f"Highest: {words(r).lower()}" for r in RUNGS if f"Highest: {words(r).lower()}" in set(paths.rung)]
+    rung_labels = [_highest(r) for r in RUNGS if _highest(r) in set(paths.rung)]
     type_labels = [label for label in ("Russia resolute", "Russia not resolute") if label in set(paths.russia)]
     outcome_labels = [words(o) for o in OUTCOMES if words(o) in set(paths.outcome)]
     labels = type_labels + rung_labels + outcome_labels
@@ -241,9 +241,8 @@ def paths_figure(results: Results) -> go.Figure:
             sources.append(index[getattr(row, left)])
             targets.append(index[getattr(row, right)])
             values.append(int(row.runs))
-            colours.append(_translucent(colour_of[row.outcome]))
-    node_colours = ["#888888"] * len(type_labels) + [RUNG_GREYS[r] for r in RUNGS if
-                                                       f"Highest: {words(r).lower()}" in index]  # fmt: skip
+            colours.append(translucent(colour_of[row.outcome], 0.45))
+    node_colours = ["#888888"] * len(type_labels) + [RUNG_GREYS[r] for r in RUNGS if _highest(r) in index]
     node_colours += [colour_of[label] for label in outcome_labels]
     figure = go.Figure(
         go.Sankey(
@@ -255,11 +254,6 @@ def paths_figure(results: Results) -> go.Figure:
         )
     )  # fmt: skip
     return base_layout(figure, height=460)
-
-
-def _translucent(hex_colour: str, alpha: float = 0.45) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
 
 
 def paths_section(results: Results) -> None:
@@ -340,27 +334,6 @@ def payoff_section(results: Results) -> None:
 # One run in words, downloads
 
 
-def story_markdown(lines: list[str]) -> str:
-    """``tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
-    out = []
-    for number, line in enumerate(lines):
-        text = line.strip().replace("$", r"\$")
-        if not text:
-            out.append("")
-        elif number == 0:
-            out.extend([f"**{text}**", ""])
-        elif line.startswith("    "):
-            out.append(f"    - {text}")
-        elif line.startswith("  "):
-            out.append(f"- {text}")
-        elif text.startswith("Round "):
-            head, _, rest = text.partition(":")
-            out.append(f"**{head}:**{rest}")
-        else:
-            out.extend([text, ""])
-    return "\n".join(out)
-
-
 def story_section(current: Current) -> None:
     title = f"One crisis told in words (seed {current.seed}); the Classroom page steps through it"
     with st.expander(title), st.container(height=520):
@@ -369,19 +342,12 @@ def story_section(current: Current) -> None:
 
 def download_section(current: Current) -> None:
     assert current.scenario is not None
-    stem = f"{current.scenario.name}_runs{current.runs}_seed{current.seed}"
-    formats = [
-        ("CSV", ".csv", "text/csv",
-         "One row per simulated crisis: outcome, rounds, rungs, each actor's type and payoff, provenance."),
-        ("Parquet", ".parquet", "application/vnd.apache.parquet",
-         "The same table as Parquet; the file's metadata holds the full scenario, its SHA-256, seed and version."),
-    ]  # fmt: skip
-    for column, (label, suffix, mime, explanation) in zip(st.columns([1, 1, 2]), formats):
-        column.download_button(
-            f"Download per-run {label}",
-            data=lambda suffix=suffix: per_run_file(current.scenario_json, current.runs, current.seed, suffix),
-            file_name=f"{stem}{suffix}",
-            mime=mime,
-            on_click="ignore",
-            help=explanation,
-        )
+    download_row(
+        "per-run",
+        f"{current.scenario.name}_runs{current.runs}_seed{current.seed}",
+        lambda suffix: per_run_file(current.scenario_json, current.runs, current.seed, suffix),
+        (
+            "One row per simulated crisis: outcome, rounds, rungs, each actor's type and payoff, provenance.",
+            "The same table as Parquet; the file's metadata holds the full scenario, its SHA-256, seed and version.",
+        ),
+    )

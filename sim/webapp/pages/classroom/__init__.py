@@ -20,6 +20,7 @@ import streamlit as st
 
 from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
 from sim.model import CrisisModel, TraceEntry
+from sim.results import Results
 from sim.scenario import ScenarioError
 from sim.webapp import state
 from sim.webapp.compute import simulate_with_progress, traced_run
@@ -44,15 +45,13 @@ from sim.webapp.pages.classroom.narration import (
     compact_round_lines,
     ending_brief,
     happened_lines,
-    markdown_safe,
     opening_card,
     opening_lines,
     opening_paragraphs,
     story_so_far,
 )
-from sim.webapp.pages.simulate import story_markdown
 from sim.webapp.state import Current, Setting
-from sim.webapp.style import presenting, show_chart, words
+from sim.webapp.style import markdown_safe, presenting, show_chart, story_markdown, words
 
 TITLE = "Classroom"
 ICON = "🎓"
@@ -240,7 +239,7 @@ def ending_section(story: Story, current: Current) -> None:
             help="What this actor realised in this crisis: the outcome's value plus the costs it paid along the "
             "way, in its own utils.",
         )
-    odds_section(story, current, ended=True)
+    odds_section(story, odds_results(story, current), ended=True)
 
 
 def story_expander(story: Story, shown: int) -> None:
@@ -264,16 +263,14 @@ def side_by_side_view(stories: list[Story], shown: int, current: Current) -> Non
         f"Both crises are played with class seed {st.session_state.get('class_seed')}: the same dice where the "
         "two scenarios draw them the same way, so what differs comes from the assumptions."
     )
-    runs = odds_runs(current)
-    scale = max(
-        max(simulate_with_progress(s.scenario_json, runs, current.seed).probabilities().values()) for s in stories
-    )
-    for column, story in zip(st.columns(2, gap="large"), stories):
+    odds = [odds_results(story, current) for story in stories]
+    scale = max(max(results.probabilities().values()) for results in odds)
+    for column, story, results in zip(st.columns(2, gap="large"), stories, odds):
         with column:
-            compact_story(story, shown, current, scale)
+            compact_story(story, shown, results, scale)
 
 
-def compact_story(story: Story, shown: int, current: Current, scale: float) -> None:
+def compact_story(story: Story, shown: int, odds: Results, scale: float) -> None:
     """One of the two crises: the ladder, the round in brief, the ending, and the odds."""
     st.subheader(story.title)
     model = story.model
@@ -291,28 +288,28 @@ def compact_story(story: Story, shown: int, current: Current, scale: float) -> N
     st.markdown(markdown_safe("\n".join(f"- {line}" for line in lines)))
     if at == story.last_round and shown > 0:
         st.markdown(markdown_safe(ending_brief(model)))
-    odds_section(story, current, ended=at == story.last_round and shown > 0, scale=scale)
+    odds_section(story, odds, ended=at == story.last_round and shown > 0, scale=scale)
     if not presenting():
         with st.expander("The story so far, in words"):
             st.markdown(story_markdown(story_so_far(model, at)))
 
 
-def odds_runs(current: Current) -> int:
-    """The sidebar's runs, capped at :data:`MAX_ODDS_RUNS` to stay quick on a shared server."""
-    return min(current.runs, MAX_ODDS_RUNS)
+def odds_results(story: Story, current: Current) -> Results:
+    """The Monte Carlo beside a story: the sidebar's seed and runs, capped at :data:`MAX_ODDS_RUNS` to stay
+    quick on a shared server."""
+    return simulate_with_progress(story.scenario_json, min(current.runs, MAX_ODDS_RUNS), current.seed)
 
 
-def odds_section(story: Story, current: Current, ended: bool, scale: float | None = None) -> None:
+def odds_section(story: Story, results: Results, ended: bool, scale: float | None = None) -> None:
     """The Monte Carlo beside the story; ``scale`` (the largest share) puts two charts on one scale."""
-    runs = odds_runs(current)
-    results = simulate_with_progress(story.scenario_json, runs, current.seed)
+    runs = results.runs
     outcome = OUTCOMES[story.model.outcome[0]] if ended else None
     st.markdown(f"**How often crises like this end each way** ({runs:,} simulated crises)")
     show_chart(
         odds_figure(results, outcome, scale),
         f"class_odds_{story.side}",
         f"each bar is the share of {runs:,} simulated crises with the same assumptions that ended this way "
-        f"(sidebar seed {current.seed}; runs capped at {MAX_ODDS_RUNS:,} on this page). The story above is one "
+        f"(sidebar seed {results.seed}; runs capped at {MAX_ODDS_RUNS:,} on this page). The story above is one "
         "of them"
         + (": its ending is outlined and marked ◀." if outcome else ", its ending is marked once it is over."),
     )

@@ -15,7 +15,7 @@ from plotly.subplots import make_subplots
 from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
 from sim.model import CrisisModel, TraceEntry
 from sim.results import Results
-from sim.webapp.pages.classroom.narration import action_label, share, type_words
+from sim.webapp.pages.classroom.narration import action_label, share
 from sim.webapp.style import (
     ACTION_COLOURS,
     ACTOR_COLOURS,
@@ -26,6 +26,7 @@ from sim.webapp.style import (
     base_layout,
     font_size,
     ink,
+    type_words,
     words,
 )
 

@@ -12,32 +12,30 @@ from sim.ladder import ACTION_MEANING, ACTIONS, ACTORS, OUTCOME_MEANING, OUTCOME
 from sim.model import CrisisModel, TraceEntry
 from sim.rules import BestResponse, DecisionRule, LogitResponse
 from sim.trace import tell_story
-from sim.webapp.style import ACTOR_SHORT, words
+from sim.webapp.style import ACTOR_SHORT, VERB, capitalised, type_words, words
 
 # ---------------------------------------------------------------------------------------------
 # Small words
 
 
-def markdown_safe(text: str) -> str:
-    """Markdown-safe text: a dollar sign would start LaTeX."""
-    return text.replace("$", r"\$")
-
-
-def type_words(resolute: bool) -> str:
-    return "resolute" if resolute else "not resolute"
-
-
 def action_label(actor: str, action: str) -> str:
     """The action's name for the class: Russia's 'deploy' is the use of force."""
-    return "Use force" if (actor, action) == ("russia", "deploy") else words(action)
+    return capitalised(_forms(actor, action)[0])
 
 
-def _verb(actor: str, action: str, form: int) -> str:
-    """0: 'deploying', 1: 'deploys'."""
-    if (actor, action) == ("russia", "deploy"):
-        return ("using force", "uses force")[form]
-    return {"deploy": ("deploying", "deploys"), "threaten": ("threatening", "threatens"),
-            "back_down": ("backing down", "backs down")}[action][form]  # fmt: skip
+def _forms(actor: str, action: str) -> tuple[str, str, str]:
+    """The action's forms in :data:`~sim.webapp.style.VERB`; Russia's 'deploy' is the use of force."""
+    return ("use force", "uses force", "using force") if (actor, action) == ("russia", "deploy") else VERB[action]
+
+
+def _does(actor: str, action: str) -> str:
+    """'deploys' (Russia: 'uses force')."""
+    return _forms(actor, action)[1]
+
+
+def _doing(actor: str, action: str) -> str:
+    """'deploying' (Russia: 'using force')."""
+    return _forms(actor, action)[2]
 
 
 def share(probability: float) -> str:
@@ -62,8 +60,7 @@ def rule_words(rule: DecisionRule) -> str:
 
 def choice_words(actor: str, action: str) -> str:
     """'**Deploys**: keep the multinational force on the ground in Ukraine.'"""
-    verb = _verb(actor, action, 1)
-    return f"**{verb[:1].upper()}{verb[1:]}**: {ACTION_MEANING[actor][action]}."
+    return f"**{capitalised(_does(actor, action))}**: {ACTION_MEANING[actor][action]}."
 
 
 def why_line(actor: str, decision: dict[str, Any], rule: DecisionRule) -> str:
@@ -72,21 +69,19 @@ def why_line(actor: str, decision: dict[str, Any], rule: DecisionRule) -> str:
     utility, probability = decision["utility"], decision["probability"]
     chosen = probability[action]
     if not rule.uses_utilities:
-        return (
-            f"It follows a fixed doctrine ({rule.describe()}), whatever the payoffs, so it {_verb(actor, action, 1)}."
-        )
+        return f"It follows a fixed doctrine ({rule.describe()}), whatever the payoffs, so it {_does(actor, action)}."
     ranked = sorted(ACTIONS, key=lambda a: utility[a], reverse=True)
     best = ranked[0]
     other = ranked[1] if action == best else action
     head = (
-        f"{_verb(actor, best, 0).capitalize()} pays best ({utility[best]:+.2f} vs {utility[other]:+.2f} for "
-        f"{_verb(actor, other, 0)})"
+        f"{capitalised(_doing(actor, best))} pays best ({utility[best]:+.2f} vs {utility[other]:+.2f} for "
+        f"{_doing(actor, other)})"
     )
     if isinstance(rule, LogitResponse):
         lam = f"λ = {rule.rationality:g}"
         if action == best:
-            return f"{head}; with {lam} it {_verb(actor, action, 1)} {share(chosen)} of the time."
-        still = f"it still {_verb(actor, action, 1)} {share(chosen)} of the time"
+            return f"{head}; with {lam} it {_does(actor, action)} {share(chosen)} of the time."
+        still = f"it still {_does(actor, action)} {share(chosen)} of the time"
         return f"{head}; but with {lam} {still}, and this time it did."
     if chosen < 1:
         return f"{head}; the best actions tie, so it picks each {share(chosen)} of the time."
@@ -173,7 +168,7 @@ def _departures(entry: TraceEntry) -> list[str]:
 def _moves(entry: TraceEntry) -> list[str]:
     """The moves in order, or why nobody moved when the force collapsed first."""
     if entry.decisions:
-        moves = " → ".join(f"{ACTOR_SHORT[d['actor']]} {_verb(d['actor'], d['action'], 1)}" for d in entry.decisions)
+        moves = " → ".join(f"{ACTOR_SHORT[d['actor']]} {_does(d['actor'], d['action'])}" for d in entry.decisions)
         return [f"The moves: **{moves}**."]
     if entry.outcome == "coalition_backs_down":
         return ["Too few troops are left: the force collapses before anyone moves, a public climb-down."]
@@ -238,7 +233,7 @@ def compact_round_lines(model: CrisisModel, entry: TraceEntry) -> list[str]:
         before, after = entry.beliefs[key], decision["belief_after"]
         lines.append(
             f"**{model.actors[key].label}** ({type_words(decision['resolute'])}) "
-            f"{_verb(key, decision['action'], 1)} ({share(decision['probability'][decision['action']])} likely); "
+            f"{_does(key, decision['action'])} ({share(decision['probability'][decision['action']])} likely); "
             f"belief it is resolute {before:.0%} → {after:.0%}."
         )
     lines.extend(line for line in happened_lines(model, entry) if not line.startswith(("The moves", "Seeing")))

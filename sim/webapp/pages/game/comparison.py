@@ -12,11 +12,11 @@ import pandas as pd
 
 from sim.game import ExtensiveFormGame
 from sim.ladder import ACTIONS, ACTORS
-from sim.webapp.pages.game.plan import Plan
+from sim.webapp.pages.game.plan import Plan, path_visits
 from sim.webapp.pages.game.simulated_agents import RoundOne
-from sim.webapp.pages.game.tree import decision_moves, likeliest, russia_type_on
-from sim.webapp.pages.game.wording import NAME, VERB, listing, percent
-from sim.webapp.style import ACTOR_SHORT, words
+from sim.webapp.pages.game.tree import decision_moves, russia_type_on
+from sim.webapp.pages.game.wording import NAME, listing, percent
+from sim.webapp.style import ACTOR_SHORT, VERB, capitalised, type_words, words
 
 AGREE = 0.95
 """Agents who play an equilibrium move at least this often in round 1 are said to agree with it."""
@@ -52,19 +52,11 @@ class Comparison:
 
 def compare(game: ExtensiveFormGame, plan: Plan, agents: RoundOne, types: Sequence[bool]) -> list[Comparison]:
     """Each decision on the plan's path, with the agents' round-1 probabilities at the same node."""
-    comparisons = []
-    node, history, moves = game.root, (), ()
-    while node.kind != "terminal":
-        mover = "chance"
-        if node.kind == "decision":
-            mover = game.players[node.player]
-            action = plan.choices[history]
-            comparisons.append(_compared(mover, moves, action, plan.optimal[history], agents, types))
-        else:
-            action = likeliest(node)
-        history, moves = (*history, action), (*moves, (mover, action))
-        node = node.children[node.actions.index(action)]
-    return comparisons
+    return [
+        _compared(game.players[visit.node.player], visit.moves, action, plan.optimal[visit.history], agents, types)
+        for visit, action in path_visits(game, plan)
+        if visit.node.kind == "decision"
+    ]
 
 
 def _compared(
@@ -198,7 +190,7 @@ def _tie_sentence(tied: Comparison) -> str:
     """A mover indifferent between equilibrium moves: any of them is equilibrium play."""
     options = listing([VERB[a][0] for a in ACTIONS if a in tied.optimal], "or")
     return (
-        f"{NAME[tied.actor][:1].upper()}{NAME[tied.actor][1:]} may {options}: every one of these is an equilibrium "
+        f"{capitalised(NAME[tied.actor])} may {options}: every one of these is an equilibrium "
         f"move (the simulated agent plays one {percent(tied.share)} of the time)."
     )
 
@@ -212,7 +204,7 @@ def _comparison_row(c: Comparison, agents: RoundOne) -> dict[str, object]:
     """Shares are of any equilibrium move at a tie, so a split between tied moves still counts as agreeing."""
     rule = agents.rules[c.actor]
     return {
-        "mover": ACTOR_SHORT[c.actor] + (" (resolute)" if c.resolute else " (not resolute)"),
+        "mover": f"{ACTOR_SHORT[c.actor]} ({type_words(c.resolute)})",
         "after": ", ".join(f"{ACTOR_SHORT[m]} {words(a).lower()}" for m, a in zip(ACTORS, c.before)) or "start",
         "equilibrium move": " or ".join(words(a) for a in ACTIONS if a in c.optimal),
         "agents play it": c.share,

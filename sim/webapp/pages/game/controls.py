@@ -15,7 +15,7 @@ from sim.ladder import ACTORS
 from sim.scenario import Scenario
 from sim.webapp.pages.game.plan import APPROX_LAMBDA
 from sim.webapp.pages.game.wording import NAME
-from sim.webapp.style import ACTOR_SHORT, words
+from sim.webapp.style import ACTOR_SHORT, type_words, words
 
 TYPE_CHOICES = ("modal", "resolute", "not_resolute")
 VIEWS = ("compact", "full")
@@ -44,7 +44,7 @@ def type_label(scenario: Scenario, actor: str, choice: str) -> str:
     if choice != "modal":
         return words(choice)
     prior = scenario.actor(actor).resolve_prior
-    return f"Modal: {'resolute' if modal_types(scenario)[actor] else 'not resolute'} (prior {prior:.2f})"
+    return f"Modal: {type_words(modal_types(scenario)[actor])} (prior {prior:.2f})"
 
 
 def read_controls(scenario: Scenario) -> Controls:

@@ -6,14 +6,16 @@ there is none, and a large-lambda logit QRE stands in for the sequential equilib
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.game import ExtensiveFormGame, GameError, Node, Solution
 from sim.game.qre import QREResult
-from sim.webapp.pages.game.tree import likeliest, visits
-from sim.webapp.pages.game.wording import NAME, VERB
+from sim.webapp.pages.game.tree import Visit, likeliest, visits
+from sim.webapp.pages.game.wording import NAME
+from sim.webapp.style import VERB, capitalised
 
 APPROX_LAMBDA = 100.0
 """With Russia's resolve private, the logit QRE at this lambda stands in for the sequential equilibrium."""
@@ -70,20 +72,25 @@ def equilibrium_plan(solution: Solution, approximation: QREResult | None) -> Pla
     return qre_plan(solution.game, approximation)
 
 
+def path_visits(game: ExtensiveFormGame, plan: Plan) -> Iterator[tuple[Visit, str]]:
+    """Each node on the plan's path, from the root, with the move taken there (at a chance node its
+    likeliest branch, the engine's convention)."""
+    visit = Visit(game.root, (), ())
+    while visit.node.kind != "terminal":
+        node = visit.node
+        if node.kind == "decision":
+            mover, action = game.players[node.player], plan.choices[visit.history]
+        else:
+            mover, action = "chance", likeliest(node)
+        yield visit, action
+        child = node.children[node.actions.index(action)]
+        visit = Visit(child, (*visit.history, action), (*visit.moves, (mover, action)))
+
+
 def plan_path(game: ExtensiveFormGame, plan: Plan) -> tuple[str, ...]:
     """The moves along the plan's path, chance nodes taking their most likely branch (written
     ``chance: <branch>``), exactly as ``SubgamePerfect.path``."""
-    path, node, history = [], game.root, ()
-    while node.kind != "terminal":
-        if node.kind == "decision":
-            action = plan.choices[history]
-            path.append(action)
-        else:
-            action = likeliest(node)
-            path.append(f"chance: {action}")
-        history = (*history, action)
-        node = node.children[node.actions.index(action)]
-    return tuple(path)
+    return tuple(a if v.node.kind == "decision" else f"chance: {a}" for v, a in path_visits(game, plan))
 
 
 def plan_payoffs(game: ExtensiveFormGame, plan: Plan) -> np.ndarray:
@@ -105,19 +112,13 @@ def path_in_words(game: ExtensiveFormGame, plan: Plan) -> str:
     """``The coalition deploys → Russia threatens → the US threatens (then: no accident)``."""
     parts: list[str] = []
     chance: list[str] = []
-    node, history = game.root, ()
-    while node.kind != "terminal":
+    for visit, action in path_visits(game, plan):
+        node = visit.node
         if node.kind == "decision":
-            action = plan.choices[history]
             parts.append(f"{NAME[game.players[node.player]]} {VERB[action][1]}")
+        elif parts:
+            chance.append(action)
         else:
-            action = likeliest(node)
-            if parts:
-                chance.append(action)
-            else:
-                parts.append(f"Nature: {action}")
-        history = (*history, action)
-        node = node.children[node.actions.index(action)]
-    text = " → ".join(parts)
-    text = text[:1].upper() + text[1:]
+            parts.append(f"Nature: {action}")
+    text = capitalised(" → ".join(parts))
     return text + (f" (chance, most likely: {', '.join(chance)})" if chance else "")

@@ -16,13 +16,12 @@ from sim.ladder import ACTIONS
 from sim.webapp.pages.game.plan import Plan
 from sim.webapp.pages.game.simulated_agents import RoundOne
 from sim.webapp.pages.game.tree import decision_moves, has_decision, infoset_label, likeliest, russia_type_on
-from sim.webapp.pages.game.tree_chart import OTHER_EDGE
+from sim.webapp.pages.game.tree_chart import OTHER_EDGE, OUTLINE
 from sim.webapp.pages.game.wording import listing
 from sim.webapp.style import ACTION_COLOURS, ACTOR_SHORT, GRID, base_layout, font_size, ink, words
 
 DASHES = {"deploy": "solid", "threaten": "dash", "back_down": "dot"}
 """A line style per move, so the lines differ by more than colour."""
-OUTLINE = {"color": "#000", "width": 1}
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.game import ExtensiveFormGame, Node
-from sim.webapp.pages.game.wording import NAME, VERB
-from sim.webapp.style import ACTOR_SHORT
+from sim.webapp.pages.game.wording import NAME
+from sim.webapp.style import ACTOR_SHORT, VERB, type_words
 
 RESOLUTE_BRANCH = "Russia resolute"
 """The name ``crisis_game`` gives Nature's branch in which Russia is resolute (private resolve)."""
@@ -66,7 +66,7 @@ def infoset_label(game: ExtensiveFormGame, key: str) -> str:
     label = ACTOR_SHORT.get(actor, actor)
     drawn = [action for mover, action in first.moves if mover == "chance"]
     if drawn and actor == "russia":
-        label += f" ({'resolute' if drawn[0] == RESOLUTE_BRANCH else 'not resolute'})"
+        label += f" ({type_words(drawn[0] == RESOLUTE_BRANCH)})"
     before = decision_moves(first.moves)
     if before:
         label += ", if " + " and ".join(f"{NAME.get(mover, mover)} {VERB[action][1]}" for mover, action in before)

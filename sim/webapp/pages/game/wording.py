@@ -1,4 +1,5 @@
-"""How the Game page names actors, moves and probabilities in sentences (shared by every section)."""
+"""How the Game page names actors, payoffs and probabilities in sentences (shared by every section; the
+verbs are :data:`sim.webapp.style.VERB`, shared with the Classroom page)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,6 @@ from collections.abc import Sequence
 from sim.ladder import ACTORS
 
 NAME = {"coalition": "the coalition", "russia": "Russia", "us": "the US"}
-VERB = {  # base form, third person, gerund
-    "deploy": ("deploy", "deploys", "deploying"),
-    "threaten": ("threaten", "threatens", "threatening"),
-    "back_down": ("back down", "backs down", "backing down"),
-}
 INITIAL = {"coalition": "C", "russia": "R", "us": "US"}
 
 

@@ -46,7 +46,15 @@ from sim.webapp.pages.sweep.figures import curve_figure, discovery_figure, heatm
 from sim.webapp.pages.sweep.parameters import DEFAULT_SOBOL, SWEEPABLE, label, phrase
 from sim.webapp.pages.sweep.plan import MAX_RUNS_PER_POINT, MAX_STEPS, SOBOL_SAMPLES, Plan, range_problems
 from sim.webapp.pages.sweep.run import Request, SweepResult, obtain_or_error
-from sim.webapp.pages.sweep.wording import box_sentence, noise_share, number, percent, share, sobol_sentences
+from sim.webapp.pages.sweep.wording import (
+    box_sentence,
+    noise_share,
+    number,
+    outcome_name,
+    percent,
+    share,
+    sobol_sentences,
+)
 from sim.webapp.state import Current, Setting
 from sim.webapp.style import show_chart, words
 
@@ -159,14 +167,14 @@ def grid_results(
             heatmap_figure(frame, metadata, outcome, x, y, (values[x], values[y])),
             "sweep_heatmap",
             f"each cell is one combination of {phrase(x)} (across) and {phrase(y)} (up), and its colour and number are "
-            f"P({words(outcome).lower()}) among the {plan.runs:,} crises simulated there: darker blue is lower, "
+            f"{outcome_name(outcome)} among the {plan.runs:,} crises simulated there: darker blue is lower, "
             "brighter yellow higher (the Cividis scale reads the same to colour-blind eyes and in greyscale). The "
             "white × marks the scenario's own values. Each cell's 95% interval is in the table below "
             f"(ci_low_{outcome}, ci_high_{outcome}).",
         )
     column = frame[f"p_{outcome}"]
     st.markdown(
-        f"Over this sweep, P({words(outcome).lower()}) goes from **{percent(column.min())}** to "
+        f"Over this sweep, {outcome_name(outcome)} goes from **{percent(column.min())}** to "
         f"**{percent(column.max())}**."
     )
     with st.expander("The numbers behind the chart"):
@@ -217,7 +225,7 @@ def sobol_results(result: SweepResult, outcome: str, plan: Plan, seed: int) -> N
     show_chart(
         sobol_figure(table, outcome),
         "sweep_sobol_chart",
-        f"for each assumption, the blue bar (S1) is the share of the variation of P({words(outcome).lower()}) across "
+        f"for each assumption, the blue bar (S1) is the share of the variation of {outcome_name(outcome)} across "
         "the sample that it explains alone; the orange bar (ST) adds what it explains together with the others. "
         "A parameter whose ST is near 0 could be fixed anywhere in its range without changing the answer; ST well "
         "above S1 means its effect depends on the other assumptions. Whiskers are 95% bootstrap intervals; "

@@ -8,17 +8,16 @@ import json
 from typing import Any
 
 import pandas as pd
-import streamlit as st
 
-FORMATS = (
-    ("CSV", ".csv", "text/csv",
-     "One row per design point: the parameters, each outcome's probability and 95% interval, mean rounds and "
-     "payoffs, and the provenance (scenario, SHA-256, design, seed, version) on every row."),
-    ("Parquet", ".parquet", "application/vnd.apache.parquet",
-     "The same table as Parquet; its schema metadata `sim.sweep` holds the full specification and scenario, "
-     "as a sweep directory's _sweep.json does."),
-)  # fmt: skip
-"""(name, suffix, MIME type, what the file holds) of each download."""
+from sim.webapp.style import download_row
+
+EXPLANATIONS = (
+    "One row per design point: the parameters, each outcome's probability and 95% interval, mean rounds and "
+    "payoffs, and the provenance (scenario, SHA-256, design, seed, version) on every row.",
+    "The same table as Parquet; its schema metadata `sim.sweep` holds the full specification and scenario, "
+    "as a sweep directory's _sweep.json does.",
+)
+"""What the CSV and the Parquet file hold (:data:`sim.webapp.style.FILE_FORMATS`)."""
 
 
 def table_with_provenance(frame: pd.DataFrame, metadata: dict[str, Any]) -> pd.DataFrame:
@@ -47,13 +46,4 @@ def table_bytes(frame: pd.DataFrame, metadata: dict[str, Any], suffix: str) -> b
 
 def download_buttons(frame: pd.DataFrame, metadata: dict[str, Any], stem: str, key: str) -> None:
     """A button per format, side by side; each file is built only when its button is pressed."""
-    for column, (name, suffix, mime, explanation) in zip(st.columns([1, 1, 2]), FORMATS):
-        column.download_button(
-            f"Download sweep {name}",
-            data=lambda suffix=suffix: table_bytes(frame, metadata, suffix),
-            file_name=f"{stem}{suffix}",
-            mime=mime,
-            on_click="ignore",
-            key=f"{key}_{suffix[1:]}",
-            help=explanation,
-        )
+    download_row("sweep", stem, lambda suffix: table_bytes(frame, metadata, suffix), EXPLANATIONS, key)

@@ -14,16 +14,21 @@ import plotly.graph_objects as go
 
 from sim.analysis import Box, curve, heatmap
 from sim.webapp.pages.sweep.parameters import label
-from sim.webapp.pages.sweep.wording import percent
-from sim.webapp.style import GRID, OKABE_ITO, OUTCOME_COLOURS, base_layout, font_size, ink, words
+from sim.webapp.pages.sweep.wording import outcome_name, percent
+from sim.webapp.style import (
+    GRID,
+    OKABE_ITO,
+    OUTCOME_COLOURS,
+    base_layout,
+    font_size,
+    ink,
+    translucent,
+    whiskers,
+    words,
+)
 
 HEATMAP_NUMBERS_UP_TO = 225
 """Cells get their percentage written in them while there are at most this many (15 x 15): legible."""
-
-
-def outcome_name(outcome: str) -> str:
-    """``P(major war)``: how the charts name an outcome's probability."""
-    return f"P({words(outcome).lower()})"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -44,7 +49,7 @@ def curve_figure(
         x=xs + xs[::-1],
         y=high + low[::-1],
         fill="toself",
-        fillcolor=_translucent(colour, 0.25),
+        fillcolor=translucent(colour, 0.25),
         line={"width": 0},
         name="95% interval",
         hoverinfo="skip",
@@ -115,11 +120,6 @@ def heatmap_figure(
     return base_layout(figure, height=520)
 
 
-def _translucent(hex_colour: str, alpha: float) -> str:
-    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({red},{green},{blue},{alpha})"
-
-
 # ---------------------------------------------------------------------------------------------
 # Sobol indices
 
@@ -181,15 +181,7 @@ def _sobol_bars(
         name=legend,
         legendgroup=index,
         marker={"color": colour, "line": {"color": "#000000", "width": 1}, "pattern": {"shape": pattern}},
-        error_x={
-            "type": "data",
-            "symmetric": False,
-            "array": (high - estimate).tolist(),
-            "arrayminus": (estimate - low).tolist(),
-            "color": ink(),
-            "thickness": 2,
-            "width": 6,
-        },
+        error_x=whiskers(estimate, low, high, width=6),
         customdata=[[label(name), lo, hi] for name, lo, hi in zip(names, low.tolist(), high.tolist(), strict=True)],
         hovertemplate=f"%{{customdata[0]}}: {index} = %{{x:.2f}} (95% interval %{{customdata[1]:.2f}} to "
         "%{customdata[2]:.2f})<extra></extra>",

@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -22,6 +20,7 @@ import streamlit as st
 
 from sim.scenario import Scenario
 from sim.sweeps import Parameter, SweepError, SweepSpec, check_points_validate, design_points, plain, run_chunk
+from sim.webapp.compute import Recent
 from sim.webapp.pages.sweep.plan import Plan
 
 AUTO_RUN_WORK = 100_000
@@ -80,24 +79,13 @@ def run_points(scenario_json: str, points_json: str, runs: int, seed: int) -> li
 
 
 @st.cache_resource(show_spinner=False)
-def _finished() -> tuple[OrderedDict[str, None], threading.Lock]:
-    """Keys of the sweeps run on this server, newest last: they show again without a button."""
-    return OrderedDict(), threading.Lock()
+def _finished() -> Recent[str, None]:
+    """Keys of the sweeps run on this server: they show again without a button."""
+    return Recent(REMEMBERED)
 
 
 def already_run(request: Request) -> bool:
-    store, lock = _finished()
-    with lock:
-        return request.key in store
-
-
-def _mark_run(request: Request) -> None:
-    store, lock = _finished()
-    with lock:
-        store[request.key] = None
-        store.move_to_end(request.key)
-        while len(store) > REMEMBERED:
-            store.popitem(last=False)
+    return request.key in _finished()
 
 
 def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
@@ -115,15 +103,16 @@ def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
         rows += run_points(request.scenario_json, json.dumps(points[start : start + size]), request.runs, request.seed)
     if slot is not None:
         slot.empty()
-    _mark_run(request)
+    _finished().put(request.key, None)
     frame = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
     return frame, metadata
 
 
 def obtain(request: Request, plan: Plan, button: str, key: str) -> SweepResult | None:
     """Run the sweep if it is small or already run on this server; otherwise wait for its button."""
-    if plan.work <= AUTO_RUN_WORK or already_run(request):
-        return run_sweep(request, show_progress=not already_run(request))
+    run_before = already_run(request)
+    if plan.work <= AUTO_RUN_WORK or run_before:
+        return run_sweep(request, show_progress=not run_before)
     slot = st.empty()
     with slot.container():
         st.info(

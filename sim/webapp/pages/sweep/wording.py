@@ -10,7 +10,12 @@ import pandas as pd
 
 from sim.analysis import Box
 from sim.webapp.pages.sweep.parameters import phrase
-from sim.webapp.style import words
+from sim.webapp.style import capitalised, words
+
+
+def outcome_name(outcome: str) -> str:
+    """``P(major war)``: how the page names an outcome's probability."""
+    return f"P({words(outcome).lower()})"
 
 
 def percent(share: float) -> str:
@@ -26,10 +31,6 @@ def share(fraction: float) -> str:
 
 def number(value: float) -> str:
     return f"{value:.4g}"
-
-
-def capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ def sobol_sentences(table: pd.DataFrame, outcome: str) -> list[str]:
 def _driver(first: pd.DataFrame, total: pd.DataFrame, top: str, outcome: str) -> str:
     """The parameter with the largest total index, and how much it explains alone and in all."""
     return (
-        f"**{capitalised(phrase(top))} drives P({words(outcome).lower()}) most**: alone it explains about "
+        f"**{capitalised(phrase(top))} drives {outcome_name(outcome)} most**: alone it explains about "
         f"{share(max(0.0, first.loc[top, 'estimate']))} of its variation across the sample (first-order index S1), "
         f"and {share(max(0.0, total.loc[top, 'estimate']))} counting its interactions with the others (total index "
         "ST)."
