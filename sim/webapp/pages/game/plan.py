@@ -51,7 +51,7 @@ def qre_plan(game: ExtensiveFormGame, qre: QREResult) -> Plan:
     """The most likely move of a large-lambda QRE at every node; moves played at least ``MIXING``
     of the time count as equilibrium moves too."""
     behaviour = qre.behaviour()
-    infoset_of = {id(node): (infoset.player, infoset.key) for infoset in game.infosets() for node in infoset.nodes}
+    infoset_of = game.node_infosets()
     choices, optimal = {}, {}
     for visit in visits(game):
         if visit.node.kind == "decision":
