@@ -7,6 +7,7 @@ it has realised. The model passes in the subset of worlds still in crisis (``idx
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import mesa
@@ -22,10 +23,14 @@ if TYPE_CHECKING:
 
 def sample(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
     """Inverse-CDF draw of one action per row of ``probabilities`` (rows sum to one)."""
-    columns = [probabilities[:, k] for k in range(probabilities.shape[-1])]
+    return _sample_columns([probabilities[:, k] for k in range(probabilities.shape[-1])], uniforms)
+
+
+def _sample_columns(columns: Sequence[np.ndarray], uniforms: np.ndarray) -> np.ndarray:
+    """:func:`sample` given each action's probabilities as a separate array, as the engine gathers them."""
     threshold = uniforms * sum(columns)  # rows sum to one up to rounding
-    cumulative = np.zeros(len(probabilities))
-    choice = np.zeros(len(probabilities), dtype=np.intp)
+    cumulative = np.zeros(len(uniforms))
+    choice = np.zeros(len(uniforms), dtype=np.intp)
     for column in columns[:-1]:
         cumulative += column
         choice += cumulative < threshold
@@ -68,19 +73,18 @@ class CrisisActor(mesa.Agent):
     def own_type(self, idx: np.ndarray) -> np.ndarray:
         return self.resolute[idx].astype(np.intp)
 
-    def act(self, idx: np.ndarray, policy_by_type: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    def act(
+        self, idx: np.ndarray, policy: np.ndarray, node: tuple[np.ndarray, ...], uniforms: np.ndarray
+    ) -> np.ndarray:
         """Choose in each world by the policy of the actor's true type; the others learn from it.
 
-        ``policy_by_type`` has shape (worlds, 2, 3): index 1 is the resolute type's policy.
+        World ``idx[i]`` decides at ``policy[node[0][i], node[1][i], ...]``, both types' choice
+        probabilities, of shape (2, 3) with index 1 the resolute type's. Only the numbers used are
+        read: gathering every world's (2, 3) block first would cost more than the choice itself.
         """
-        k = policy_by_type.shape[-1]
-        flat = policy_by_type.reshape(-1)  # world i: entries 2ik..2ik+k-1 (not resolute), then resolute
-        not_resolute_start = 2 * k * np.arange(idx.size)
-        own_start = not_resolute_start + k * self.own_type(idx)
-        action = sample(flat[own_start[:, None] + np.arange(k)], uniforms)
-        self.belief[idx] = bayes_update(
-            self.belief[idx], flat[not_resolute_start + k + action], flat[not_resolute_start + action]
-        )
+        own = self.own_type(idx)
+        action = _sample_columns([policy[..., k][(*node, own)] for k in range(policy.shape[-1])], uniforms)
+        self.belief[idx] = bayes_update(self.belief[idx], policy[(*node, 1, action)], policy[(*node, 0, action)])
         backs_down = action == BACK_DOWN
         self.payoff[idx] -= self._action_costs[action] + np.where(backs_down, self.audience_cost(idx), 0.0)
         self.commitments[idx] = np.where(backs_down, 0, self.commitments[idx] + 1)
@@ -108,10 +112,10 @@ class MemberState(mesa.Agent):
         """The chance that this member stays if it is not resolute, per world: its rule weighs the risk of
         a strike on the force (times its war cost) against the cost of walking out. Public so that the
         app's Game page computes the same number as the engine."""
-        stay_or_leave = np.stack(
-            [-strike_risk * self.config.war_cost, np.full(np.shape(strike_risk), -self.config.exit_cost)], axis=-1
-        )
-        return self.rule.probabilities(stay_or_leave)[..., 0]
+        stay = -strike_risk * self.config.war_cost
+        leave = np.full(np.shape(strike_risk), -self.config.exit_cost)
+        # Indexed action-last, stored action-first: the rules' column passes run faster (model._action_last_array).
+        return self.rule.probabilities(np.moveaxis(np.stack([stay, leave]), 0, -1))[..., 0]
 
     def decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """Update commitment in the given worlds; returns which of them this member just left."""

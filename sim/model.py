@@ -130,12 +130,13 @@ class CrisisModel(mesa.Model):
         self.us_committed_at_end = np.zeros(n, dtype=bool)
         self.force_collapsed = np.zeros(n, dtype=bool)
         self.troops_deployed = np.zeros(n, dtype=bool)  # the coalition's posture in its latest move
-        self._last_moves = np.full((n, 3), -1, dtype=np.int8)
+        self._us_committed = np.zeros(n, dtype=bool)  # the US's, in its latest move (its backstop)
         self._outcome_values = self._outcome_value_table()
         self._accident_by_rung = np.zeros(len(RUNGS))
         for rung, chance in scenario.accident.by_rung().items():
             self._accident_by_rung[RUNGS.index(rung)] = chance
         self.trace: list[TraceEntry] | None = [] if trace else None
+        self._held: dict[int, np.ndarray] = {}  # see _play_round
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -186,6 +187,10 @@ class CrisisModel(mesa.Model):
         entry = self._open_trace_entry(idx)
         self.rounds_played[idx] += 1
         policies = self.round_policies(idx, after_incident)
+        # Keep the round's last large array until this group's next round. Each round frees all it
+        # allocated, and glibc returns a freed heap top to the OS, so without this the next round
+        # page-faults that memory back in (up to a third of the run time; docs/performance.md).
+        self._held[after_incident] = policies.coalition
         uniforms = self.rng.random((idx.size, 5 + len(self.members)))
 
         alive = self._members_decide(idx, policies.russia_expected[:, 0, DEPLOY], uniforms[:, 5:], entry)
@@ -196,8 +201,9 @@ class CrisisModel(mesa.Model):
 
         # ``at`` holds positions into this round's policy arrays of the worlds still playing.
         at = np.flatnonzero(alive)
+        # Each actor's node is indexed with the type axis moved next to the action axis (see act).
         worlds = idx[at]
-        c = coalition.act(worlds, policies.coalition[at], uniforms[at, 0])
+        c = coalition.act(worlds, policies.coalition, (at,), uniforms[at, 0])
         if entry is not None:
             self._log_decision(entry, worlds, coalition, policies.coalition_utility[at], policies.coalition[at], c)
         self._climb(worlds, np.where(c == DEPLOY, DEPLOYED, DECLARED_INTENT))
@@ -205,18 +211,18 @@ class CrisisModel(mesa.Model):
         at, c = self._end_where(c == BACK_DOWN, COALITION_BACKS_DOWN, idx, at, c)
 
         worlds = idx[at]
-        russia_policy = policies.russia[at, :, c]
-        r = russia.act(worlds, russia_policy, uniforms[at, 1])
+        r = russia.act(worlds, np.moveaxis(policies.russia, 1, -2), (at, c), uniforms[at, 1])
         if entry is not None:
-            self._log_decision(entry, worlds, russia, policies.russia_utility[at, :, c], russia_policy, r)
+            utility, policy = policies.russia_utility[at, :, c], policies.russia[at, :, c]
+            self._log_decision(entry, worlds, russia, utility, policy, r)
         at, c, r = self._end_where(r == BACK_DOWN, RUSSIA_BACKS_DOWN, idx, at, c, r)
 
         worlds, us_rows = idx[at], policies.us_row[at]
-        us_policy = policies.us[us_rows, :, c, r]
-        u = us.act(worlds, us_policy, uniforms[at, 2])
+        u = us.act(worlds, np.moveaxis(policies.us, 1, -2), (us_rows, c, r), uniforms[at, 2])
         if entry is not None:
-            self._log_decision(entry, worlds, us, policies.us_utility[us_rows, :, c, r], us_policy, u)
-        self._last_moves[worlds] = np.stack([c, r, u], axis=1)
+            utility, policy = policies.us_utility[us_rows, :, c, r], policies.us[us_rows, :, c, r]
+            self._log_decision(entry, worlds, us, utility, policy, u)
+        self._us_committed[worlds] = u == DEPLOY
         self._move_ladder(worlds, c, r, u, after_incident, uniforms[at, 3:5], entry)
 
     def _climb(self, worlds: np.ndarray, rung: np.ndarray) -> None:
@@ -301,19 +307,20 @@ class CrisisModel(mesa.Model):
         accident = ~strike & (uniforms[:, 0] < accident_chance)
         clash = strike | (accident & bool(after_incident))
         self._set_rung(idx, np.where(accident, INCIDENT, reached))
-        self._clash(idx[clash], c[clash], u[clash], uniforms[clash, 1])
+        self._clash(idx[clash], c[clash] == DEPLOY, u[clash] == DEPLOY, uniforms[clash, 1])
         if entry is not None and idx.size and idx[0] == 0:
             entry.accident = bool(accident[0])
             if clash[0]:
                 entry.escalation = escalation_probability(self.scenario, c[0] == DEPLOY, u[0] == DEPLOY)
 
-    def _clash(self, idx, c, u, uniforms) -> None:
+    def _clash(
+        self, idx: np.ndarray, troops_deployed: np.ndarray, us_committed: np.ndarray, uniforms: np.ndarray
+    ) -> None:
         """Force is used: a limited clash, or a major war with the escalation probability."""
         esc = self.scenario.escalation
-        q = np.clip(esc.base + esc.tripwire * (c == DEPLOY) + esc.backstop * (u == DEPLOY), 0.0, 1.0)
+        q = np.clip(esc.base + esc.tripwire * troops_deployed + esc.backstop * us_committed, 0.0, 1.0)
         major = uniforms < q
         self._set_rung(idx, np.where(major, MAJOR_WAR, LIMITED_WAR))
-        us_committed = u == DEPLOY
         self._end(idx[major], MAJOR_WAR_OUTCOME, us_committed[major])
         self._end(idx[~major], LIMITED_CLASH, us_committed[~major])
 
@@ -323,10 +330,11 @@ class CrisisModel(mesa.Model):
         at_incident = self.rung[idx] == INCIDENT
         draws = self.rng.random((idx.size, 2))
         spirals = at_incident & (draws[:, 0] < self.scenario.accident.incident)
-        last = self._last_moves[idx[spirals]]
-        self._clash(idx[spirals], last[:, 0], last[:, 2], draws[spirals, 1])
+        # Every world still in crisis played the whole last round, so its latest moves are that round's.
+        spiralling = idx[spirals]
+        self._clash(spiralling, self.troops_deployed[spiralling], self._us_committed[spiralling], draws[spirals, 1])
         calm = idx[~spirals]
-        self._end(calm, HOLDS, us_committed=self._last_moves[calm, 2] == DEPLOY)
+        self._end(calm, HOLDS, us_committed=self._us_committed[calm])
         troops_in_place = calm[self.troops_deployed[calm]]
         for actor in self.actors.values():
             actor.payoff[troops_in_place] += actor.config.force_in_place
