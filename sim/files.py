@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,16 +13,16 @@ def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None])
 
     The temporary file sits in the same folder (so the rename is atomic) and ends in the target's
     suffix (so writers that choose a format by suffix, like matplotlib, still do). The result
-    keeps the old file's permissions, or gets the usual ones (mkstemp alone would make it private).
+    keeps the old file's permissions, or gets the usual ones.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=f".tmp{path.suffix}")
-    os.close(handle)
+    old_mode = path.stat().st_mode & 0o777 if path.exists() else None
+    temporary = _create_temporary(path)
     try:
         write(temporary)
-        os.chmod(temporary, mode)
+        if old_mode is not None:
+            os.chmod(temporary, old_mode)
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
@@ -39,7 +39,17 @@ def is_temporary(path: Path) -> bool:
     return path.name.startswith(".") and ".tmp" in path.name
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temporary(path: Path) -> str:
+    """A new empty file beside ``path`` with the usual permissions (0o666 less the umask).
+
+    Like ``tempfile.mkstemp``, but mkstemp's files are private, and reading the umask to widen them
+    means setting it, which is not thread-safe (the app writes files from several threads).
+    """
+    for _ in range(100):
+        candidate = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp{path.suffix}"
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return str(candidate)
+    raise FileExistsError(f"no free temporary file name beside {path}")
