@@ -38,7 +38,7 @@ def run_monte_carlo(
     runs: int = 10_000,
     seed: int | None = None,
     *,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
     **overrides: Any,
 ) -> Results:
     """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``)."""
@@ -54,7 +54,7 @@ def batched_models(
     scenario: Scenario,
     runs: int,
     seed_sequence: np.random.SeedSequence,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[float, int], None] | None = None,
 ) -> Iterator[CrisisModel]:
     """Finished models of at most BATCH_WORLDS worlds each; batch k uses child k of the seed.
 
