@@ -1,8 +1,9 @@
 """The actors as Mesa agents. Each agent holds its state in every simulated world at once.
 
 An agent's attributes are numpy arrays over worlds: its private type (resolute or not), the
-others' public belief about that type, how many times it has committed itself, and the utility
-it has realised. The model passes in the subset of worlds still in crisis (``idx``).
+others' public belief about that type, its last move and the utility it has realised. The model
+(:mod:`sim.model`) passes in the subset of worlds still in crisis (``idx``); what each type does
+comes from the solved equilibrium (:mod:`sim.equilibrium`), never from the agent itself.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.ladder import BACK_DOWN
-from sim.rules import BestResponse, rule_for
-from sim.scenario import Actor, CoalitionActor, Member
+from sim.equilibrium import bayes
+from sim.rules import rule_for
+from sim.scenario import Actor, Member
 
 if TYPE_CHECKING:
     from sim.model import CrisisModel
@@ -27,7 +28,7 @@ def sample(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
 
 
 def _sample_columns(columns: Sequence[np.ndarray], uniforms: np.ndarray) -> np.ndarray:
-    """:func:`sample` given each action's probabilities as a separate array, as the engine gathers them."""
+    """:func:`sample` given each action's probabilities as a separate array."""
     threshold = uniforms * sum(columns)  # rows sum to one up to rounding
     cumulative = np.zeros(len(uniforms))
     choice = np.zeros(len(uniforms), dtype=np.intp)
@@ -39,8 +40,7 @@ def _sample_columns(columns: Sequence[np.ndarray], uniforms: np.ndarray) -> np.n
 
 def bayes_update(prior: np.ndarray, likelihood_resolute: np.ndarray, likelihood_not: np.ndarray) -> np.ndarray:
     """Posterior P(resolute | action) by Bayes' rule; an action neither type would take changes nothing."""
-    evidence = prior * likelihood_resolute + (1.0 - prior) * likelihood_not
-    return np.divide(prior * likelihood_resolute, evidence, out=prior.copy(), where=evidence > 0)
+    return bayes(prior, likelihood_resolute, likelihood_not)
 
 
 class CrisisActor(mesa.Agent):
@@ -54,73 +54,40 @@ class CrisisActor(mesa.Agent):
         n = model.n_worlds
         self.resolute = model.rng.random(n) < config.resolve_prior
         self.belief = np.full(n, config.initial_belief)
-        self.commitments = np.zeros(n, dtype=np.int32)
         self.payoff = np.zeros(n)
         self.last_action = np.full(n, -1, dtype=np.int8)
-        self._action_costs = np.array(config.action_costs())
 
     @property
     def label(self) -> str:
         return self.config.name or self.key
 
-    def audience_cost(self, idx: np.ndarray) -> np.ndarray:
-        """Fearon's audience cost of backing down now: proportional to the commitments made so far."""
-        return self.config.audience_cost * self.commitments[idx]
-
-    def policy(self, utilities: np.ndarray, observed: np.ndarray | None = None) -> np.ndarray:
-        return self.rule.probabilities(utilities, observed)
-
     def own_type(self, idx: np.ndarray) -> np.ndarray:
         return self.resolute[idx].astype(np.intp)
 
-    def act(
-        self, idx: np.ndarray, policy: np.ndarray, node: tuple[np.ndarray, ...], uniforms: np.ndarray
-    ) -> np.ndarray:
-        """Choose in each world by the policy of the actor's true type; the others learn from it.
+    def act(self, idx: np.ndarray, policy: np.ndarray, uniforms: np.ndarray, *, learn: bool = True) -> np.ndarray:
+        """Choose in worlds ``idx`` by the policy of the actor's true type; the others learn from it.
 
-        World ``idx[i]`` decides at ``policy[node[0][i], node[1][i], ...]``, both types' choice
-        probabilities, of shape (2, 3) with index 1 the resolute type's. Only the numbers used are
-        read: gathering every world's (2, 3) block first would cost more than the choice itself.
+        ``policy`` is (len(idx), type, k): both types' choice probabilities at each world's node.
+        Returns the actions; the public belief moves by Bayes' rule on the chosen action.
         """
         own = self.own_type(idx)
-        action = _sample_columns([policy[..., k][(*node, own)] for k in range(policy.shape[-1])], uniforms)
-        self.belief[idx] = bayes_update(self.belief[idx], policy[(*node, 1, action)], policy[(*node, 0, action)])
-        backs_down = action == BACK_DOWN
-        self.payoff[idx] -= self._action_costs[action] + np.where(backs_down, self.audience_cost(idx), 0.0)
-        self.commitments[idx] = np.where(backs_down, 0, self.commitments[idx] + 1)
-        self.last_action[idx] = action
+        rows = np.arange(len(idx))
+        chosen = policy[rows, own]
+        action = _sample_columns([chosen[:, k] for k in range(policy.shape[-1])], uniforms)
+        if learn:
+            self.belief[idx] = bayes(self.belief[idx], policy[rows, 1, action], policy[rows, 0, action])
         return action
 
 
 class MemberState(mesa.Agent):
-    """A coalition member: stays while its resolve, or the cost of leaving, outweighs the risk.
+    """A coalition member: each round it keeps its troops in, or steps back, in the cohesion game.
 
-    Resolute members always stay. The others weigh the risk of a strike on the force against
-    the cost of walking out, with the coalition's decision rule (best response under a doctrine).
+    Its chance of staying in a round is the equilibrium's (``RoundGame.cohesion``): resolute
+    this round with ``resolve_prior``, otherwise it weighs the mission's value against its share
+    of the strike risk and its exit cost, expecting what the others will do.
     """
 
-    def __init__(self, model: CrisisModel, config: Member, coalition: CoalitionActor):
+    def __init__(self, model: CrisisModel, config: Member):
         super().__init__(model)
         self.config = config
-        n = model.n_worlds
-        self.resolute = model.rng.random(n) < config.resolve_prior
-        self.committed = np.ones(n, dtype=bool)
-        coalition_rule = rule_for(coalition)
-        self.rule = coalition_rule if coalition_rule.uses_utilities else BestResponse()
-
-    def stay_probability(self, strike_risk: np.ndarray) -> np.ndarray:
-        """The chance that this member stays if it is not resolute, per world: its rule weighs the risk of
-        a strike on the force (times its war cost) against the cost of walking out. Public so that the
-        app's Game page computes the same number as the engine."""
-        stay = -strike_risk * self.config.war_cost
-        leave = np.full(np.shape(strike_risk), -self.config.exit_cost)
-        # Indexed action-last, stored action-first: the rules' column passes run faster (model._action_last_array).
-        return self.rule.probabilities(np.moveaxis(np.stack([stay, leave]), 0, -1))[..., 0]
-
-    def decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-        """Update commitment in the given worlds; returns which of them this member just left."""
-        stay_probability = self.stay_probability(strike_risk)
-        was_in = self.committed[idx]
-        stays = self.resolute[idx] | (uniforms < stay_probability)
-        self.committed[idx] = was_in & stays
-        return was_in & ~stays
+        self.committed = np.ones(model.n_worlds, dtype=bool)

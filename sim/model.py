@@ -4,16 +4,19 @@ Every piece of state is a numpy array over worlds, so one call to :meth:`CrisisM
 plays one round in all worlds still in crisis, with no Python loop over worlds. ``n_worlds=1``
 is the single run a classroom watches (with ``trace=True`` it records every decision).
 
-A round (docs/model.md):
-1. each actor's policy is found by backward induction over the round, for both of its types:
-   the US answers every (coalition, Russia) pair, Russia every coalition move (expecting the
-   US's answer under its belief about the US's type), the coalition anticipates both;
-2. coalition members weigh the risk of a strike and may leave; the force collapses below the
-   troop threshold;
-3. the coalition, Russia and the US move in turn, each by its true type's policy; the others
-   update their beliefs about it by Bayes' rule;
-4. the ladder moves: a back-down or a strike ends the crisis; otherwise an accident may cause an
-   incident, and a second accident right after an incident a clash.
+The model is solved before it is simulated: :func:`sim.equilibrium.equilibrium_for` solves the
+whole multi-round crisis once per scenario (agent logit QRE over public beliefs), and each round
+every world looks its policies up at its own state (round, public beliefs, incident and pledge
+flags). A round (docs/model.md, section 5):
+
+1. members decide whether to keep their troops in (the cohesion game); below ``min_troops`` the
+   force collapses and the coalition backs down;
+2. the coalition deploys, threatens or backs down; Russia strikes, threatens or backs down;
+3. after a strike the coalition resists or concedes, and if it resists the US joins or stays
+   out; the clash is limited or becomes a major war;
+4. otherwise the US pledges its backstop, offers political support or distances itself, the
+   status quo pays its flow, and an accident may cause an incident (or, right after one, a clash);
+5. after every move the others update their belief about the mover by Bayes' rule.
 """
 
 from __future__ import annotations
@@ -25,6 +28,16 @@ import mesa
 import numpy as np
 
 from sim.agents import CrisisActor, MemberState, sample
+from sim.equilibrium import (
+    CONCEDE,
+    JOIN,
+    RESPONSES,
+    CrisisEquilibrium,
+    RoundSolution,
+    States,
+    equilibrium_for,
+    policies_at,
+)
 from sim.ladder import (
     ACTIONS,
     ACTORS,
@@ -45,31 +58,11 @@ from sim.ladder import (
     THREATEN,
     continuing_rung,
 )
-from sim.payoffs import escalation_probability, outcome_values, round_payoffs
+from sim.payoffs import PayoffTables
 from sim.scenario import Scenario
 
 ONGOING = -1
-_C_AXIS = np.array([DEPLOY, THREATEN])  # the coalition moves other players must answer
-
-
-@dataclass
-class RoundPolicies:
-    """Every actor's policy in one round, for both of its types (index 1 = resolute).
-
-    Shapes, for n worlds: ``russia`` (n, 2, c, 3) over c in (deploy, threaten); ``coalition``
-    (n, 2, 3). The US's policy is stored once per distinct commitment count, ``us`` (k, 2, c, r, 3),
-    and world i uses row ``us_row[i]``. The ``*_utility`` arrays hold the expected utilities the
-    policies were computed from, for the trace.
-    """
-
-    coalition: np.ndarray
-    russia: np.ndarray
-    us: np.ndarray
-    us_row: np.ndarray
-    coalition_utility: np.ndarray
-    russia_utility: np.ndarray
-    us_utility: np.ndarray
-    russia_expected: np.ndarray  # (n, c, 3): Russia's answer to each coalition move, as others expect it
+N_DRAWS = 8  # uniforms per world and round besides the members': 7 moves and chance events, 1 spare
 
 
 @dataclass
@@ -98,8 +91,13 @@ class CrisisModel(mesa.Model):
         trace: bool = False,
         *,
         rng: int | np.random.SeedSequence | None = None,
+        equilibrium: CrisisEquilibrium | None = None,
     ):
-        """``rng`` is accepted as another name for ``seed``, the name Mesa >= 3.4 uses (batch_run)."""
+        """``rng`` is accepted as another name for ``seed``, the name Mesa >= 3.4 uses (batch_run).
+
+        ``equilibrium`` may be given to reuse a solution; by default the scenario's is looked up
+        (solved on first use, then cached by the scenario's hash).
+        """
         if rng is not None:
             if seed is not None:
                 raise ValueError("give seed or rng, not both")
@@ -111,14 +109,11 @@ class CrisisModel(mesa.Model):
         self.scenario = scenario
         self.n_worlds = int(n_worlds)
         self.seed = seed
-        self.tensors = round_payoffs(scenario)
-        # Russia's and the coalition's payoffs where the US still moves, stacked for one matrix product.
-        self._russia_and_coalition_tables = [
-            np.concatenate([self.tensors["russia"][:, flag, :2, :2, :], self.tensors["coalition"][:, flag, :2, :2, :]])
-            for flag in (0, 1)
-        ]
+        self.equilibrium = equilibrium or equilibrium_for(scenario)
+        self.tables: PayoffTables = self.equilibrium.game.tables
+        self.discount = scenario.discount
         self.actors = {key: CrisisActor(self, key, scenario.actor(key)) for key in ACTORS}
-        self.members = [MemberState(self, member, scenario.coalition) for member in scenario.coalition.members]
+        self.members = [MemberState(self, member) for member in scenario.coalition.members]
         self.troops = np.array([member.troops for member in scenario.coalition.members])
 
         n = self.n_worlds
@@ -130,13 +125,9 @@ class CrisisModel(mesa.Model):
         self.us_committed_at_end = np.zeros(n, dtype=bool)
         self.force_collapsed = np.zeros(n, dtype=bool)
         self.troops_deployed = np.zeros(n, dtype=bool)  # the coalition's posture in its latest move
-        self._us_committed = np.zeros(n, dtype=bool)  # the US's, in its latest move (its backstop)
-        self._outcome_values = self._outcome_value_table()
-        self._accident_by_rung = np.zeros(len(RUNGS))
-        for rung, chance in scenario.accident.by_rung().items():
-            self._accident_by_rung[RUNGS.index(rung)] = chance
+        self.incident = np.full(n, scenario.start_rung == "incident")
+        self.pledged = np.zeros(n, dtype=bool)  # the US's latest posture was a pledged backstop
         self.trace: list[TraceEntry] | None = [] if trace else None
-        self._held: dict[int, np.ndarray] = {}  # see _play_round
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -156,24 +147,27 @@ class CrisisModel(mesa.Model):
             reporters[f"ended:{outcome}"] = lambda m, code=code: float(np.mean(m.outcome == code))
         return reporters
 
-    def _outcome_value_table(self) -> dict[str, np.ndarray]:
-        """Payoff of each outcome by [type, US committed, outcome], per actor."""
-        table = {}
-        for key, actor in self.actors.items():
-            table[key] = np.array(
-                [[outcome_values(key, actor.config, bool(t), bool(us)) for us in (0, 1)] for t in (0, 1)]
-            )
-        return table
+    def states(self, idx: np.ndarray) -> States:
+        """The public state of these worlds: beliefs (ACTORS order), incident and pledge flags."""
+        beliefs = np.stack([self.actors[key].belief[idx] for key in ACTORS], axis=1)
+        return States(beliefs, self.incident[idx].astype(np.int8), self.pledged[idx].astype(np.int8))
+
+    def policies(self, round_number: int, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """This round's policies in these worlds: read off the grid, or solved exactly for a trace."""
+        if self.trace is None:
+            return policies_at(self.equilibrium, round_number, self.states(idx))
+        solution = self.equilibrium.solve_at(round_number, self.states(idx))
+        self._solution = solution
+        return {
+            key: getattr(solution, key) for key in ("coalition", "russia", "us", "resist", "join", "stay", "collapse")
+        }
 
     # ---------------------------------------------------------------- the round
 
     def step(self) -> None:
         idx = np.flatnonzero(self.active)
-        after_incident = self.rung[idx] == INCIDENT
-        for flag in (False, True):
-            group = idx[after_incident == flag]
-            if group.size:
-                self._play_round(group, int(flag))
+        if idx.size:
+            self._play_round(idx)
         if self.steps >= self.scenario.rounds:
             self._reach_horizon()
         if self.trace and self.trace[-1].round == self.steps:
@@ -181,49 +175,112 @@ class CrisisModel(mesa.Model):
         self.running = bool(self.active.any())
         self.datacollector.collect(self)
 
-    def _play_round(self, idx: np.ndarray, after_incident: int) -> None:
-        """One round in the worlds ``idx``, which all share the same incident flag."""
+    def _pay(self, idx: np.ndarray, key: str, amount: np.ndarray | float, round_number: int) -> None:
+        """Add an amount valued at round ``t`` to an actor's realised payoff, discounted to the start."""
+        self.actors[key].payoff[idx] += self.discount ** (round_number - 1) * amount
+
+    def _play_round(self, idx: np.ndarray) -> None:
+        t = self.steps  # Mesa counts this round already
         coalition, russia, us = (self.actors[key] for key in ACTORS)
+        tables = self.tables
+        audience = tables.audience(t)
         entry = self._open_trace_entry(idx)
         self.rounds_played[idx] += 1
-        policies = self.round_policies(idx, after_incident)
-        # Keep the round's last large array until this group's next round. Each round frees all it
-        # allocated, and glibc returns a freed heap top to the OS, so without this the next round
-        # page-faults that memory back in (up to a third of the run time; docs/performance.md).
-        self._held[after_incident] = policies.coalition
-        uniforms = self.rng.random((idx.size, 5 + len(self.members)))
+        policy = self.policies(t, idx)
+        uniforms = self.rng.random((idx.size, N_DRAWS + len(self.members)))
 
-        alive = self._members_decide(idx, policies.russia_expected[:, 0, DEPLOY], uniforms[:, 5:], entry)
-        collapsed = idx[~alive]
-        self.force_collapsed[collapsed] = True
-        coalition.payoff[collapsed] -= coalition.audience_cost(collapsed)  # a split is a public climb-down
-        self._end(collapsed, COALITION_BACKS_DOWN, us_committed=np.zeros(collapsed.size, bool))
+        # 1. Members: each keeps its troops in with its equilibrium chance this round.
+        alive = np.ones(idx.size, dtype=bool)
+        if self.members:
+            stays = uniforms[:, N_DRAWS:] < policy["stay"]
+            for k, member in enumerate(self.members):
+                member.committed[idx] = stays[:, k]
+                if entry is not None and not stays[0, k]:
+                    entry.members_left.append(member.config.name)
+            alive = stays @ self.troops >= self.scenario.coalition.min_troops
+            collapsed = idx[~alive]
+            self.force_collapsed[collapsed] = True
+            self._pay(collapsed, "coalition", -audience[0], t)  # a split is a public climb-down
+            self._end(collapsed, COALITION_BACKS_DOWN, np.zeros(collapsed.size, bool), t)
+        at = np.flatnonzero(alive)  # positions into this round's arrays of the worlds still playing
 
-        # ``at`` holds positions into this round's policy arrays of the worlds still playing.
-        at = np.flatnonzero(alive)
-        # Each actor's node is indexed with the type axis moved next to the action axis (see act).
+        # 2. The coalition moves.
         worlds = idx[at]
-        c = coalition.act(worlds, policies.coalition, (at,), uniforms[at, 0])
-        if entry is not None:
-            self._log_decision(entry, worlds, coalition, policies.coalition_utility[at], policies.coalition[at], c)
+        c = coalition.act(worlds, policy["coalition"][at], uniforms[at, 0])
+        self._log(entry, "coalition", worlds, c, at, "coalition")
+        coalition.last_action[worlds] = c
+        self._pay(worlds, "coalition", -tables.cost[0, c] - np.where(c == BACK_DOWN, audience[0], 0.0), t)
         self._climb(worlds, np.where(c == DEPLOY, DEPLOYED, DECLARED_INTENT))
         self.troops_deployed[worlds] = c == DEPLOY
-        at, c = self._end_where(c == BACK_DOWN, COALITION_BACKS_DOWN, idx, at, c)
+        ends = c == BACK_DOWN
+        self._end(worlds[ends], COALITION_BACKS_DOWN, np.zeros(int(ends.sum()), bool), t)
+        at, c = at[~ends], c[~ends]
 
+        # 3. Russia answers the coalition's move.
         worlds = idx[at]
-        r = russia.act(worlds, np.moveaxis(policies.russia, 1, -2), (at, c), uniforms[at, 1])
-        if entry is not None:
-            utility, policy = policies.russia_utility[at, :, c], policies.russia[at, :, c]
-            self._log_decision(entry, worlds, russia, utility, policy, r)
-        at, c, r = self._end_where(r == BACK_DOWN, RUSSIA_BACKS_DOWN, idx, at, c, r)
+        rows = np.arange(at.size)
+        r = russia.act(worlds, policy["russia"][at, c], uniforms[at, 1])
+        self._log(entry, "russia", worlds, r, at, "russia", c)
+        russia.last_action[worlds] = r
+        self._pay(worlds, "russia", -tables.cost[1, r] - np.where(r == BACK_DOWN, audience[1], 0.0), t)
+        ends = r == BACK_DOWN
+        self._end(worlds[ends], RUSSIA_BACKS_DOWN, np.zeros(int(ends.sum()), bool), t)
+        strike = r == DEPLOY
+        self._strike(idx, at[strike], c[strike], policy, uniforms, entry, t)
+        going_on = r == THREATEN
+        at, c = at[going_on], c[going_on]
+        del rows
 
-        worlds, us_rows = idx[at], policies.us_row[at]
-        u = us.act(worlds, np.moveaxis(policies.us, 1, -2), (us_rows, c, r), uniforms[at, 2])
-        if entry is not None:
-            utility, policy = policies.us_utility[us_rows, :, c, r], policies.us[us_rows, :, c, r]
-            self._log_decision(entry, worlds, us, utility, policy, u)
-        self._us_committed[worlds] = u == DEPLOY
-        self._move_ladder(worlds, c, r, u, after_incident, uniforms[at, 3:5], entry)
+        # 4. The US sets its posture; the status quo pays its flow; accidents may happen.
+        worlds = idx[at]
+        u = us.act(worlds, policy["us"][at, c], uniforms[at, 2])
+        self._log(entry, "us", worlds, u, at, "us", c)
+        us.last_action[worlds] = u
+        us_cost = tables.cost[2, u] + np.where(u == BACK_DOWN, audience[2] * self.pledged[worlds], 0.0)
+        self._pay(worlds, "us", -us_cost, t)
+        self.pledged[worlds] = u == DEPLOY
+        for i, key in enumerate(ACTORS):
+            self._pay(worlds, key, (1 - self.discount) * tables.H[i, c], t)
+        game = self.equilibrium.game
+        spiralling = self.incident[worlds]
+        first = np.clip(game.a1[c] + game.a_backstop * (u == DEPLOY), 0.0, 1.0)
+        chance = np.where(spiralling, game.a2, first)
+        accident = uniforms[at, 5] < chance
+        clash = accident & spiralling
+        reached = continuing_rung(c)
+        self._set_rung(worlds, np.where(accident & ~spiralling, INCIDENT, reached))
+        self.incident[worlds] = accident & ~spiralling
+        if entry is not None and worlds.size and worlds[0] == 0:
+            entry.accident = bool(accident[0])
+        self._clash(worlds[clash], c[clash], (u == DEPLOY)[clash], uniforms[at[clash], 6], entry, t)
+
+    def _strike(self, idx, at, c, policy, uniforms, entry, t: int) -> None:
+        """Russia has used force: the coalition resists or concedes; if it resists, the US joins or not."""
+        coalition, us = self.actors["coalition"], self.actors["us"]
+        audience = self.tables.audience(t)
+        worlds = idx[at]
+        self._set_rung(worlds, np.full(worlds.size, LIMITED_WAR))
+        answer = coalition.act(worlds, policy["resist"][at, c], uniforms[at, 3], learn=False)
+        self._log(entry, "resist", worlds, answer, at, "coalition", c)
+        concede = answer == CONCEDE
+        self._pay(worlds[concede], "coalition", -audience[0], t)
+        self._end(worlds[concede], COALITION_BACKS_DOWN, np.zeros(int(concede.sum()), bool), t)
+        at, c, worlds = at[~concede], c[~concede], worlds[~concede]
+        join = us.act(worlds, policy["join"][at, c], uniforms[at, 4], learn=False)
+        self._log(entry, "join", worlds, join, at, "us", c)
+        stays_out = join != JOIN
+        self._pay(worlds[stays_out], "us", -audience[2] * self.pledged[worlds[stays_out]], t)
+        self._clash(worlds, c, join == JOIN, uniforms[at, 6], entry, t)
+
+    def _clash(self, worlds, c, joined, uniforms, entry, t: int) -> None:
+        """Force is used: a limited clash, or a major war with the escalation probability."""
+        q = self.tables.q[c, joined.astype(np.intp)]
+        major = uniforms < q
+        self._set_rung(worlds, np.where(major, MAJOR_WAR, LIMITED_WAR))
+        self._end(worlds[major], MAJOR_WAR_OUTCOME, joined[major], t)
+        self._end(worlds[~major], LIMITED_CLASH, joined[~major], t)
+        if entry is not None and worlds.size and worlds[0] == 0:
+            entry.escalation = float(q[0])
 
     def _climb(self, worlds: np.ndarray, rung: np.ndarray) -> None:
         """Move these worlds up the ladder to at least ``rung``."""
@@ -234,119 +291,31 @@ class CrisisModel(mesa.Model):
         self.rung[worlds] = rung
         self.max_rung[worlds] = np.maximum(self.max_rung[worlds], rung)
 
-    def _end_where(self, ends: np.ndarray, outcome: int, idx: np.ndarray, at: np.ndarray, *moves: np.ndarray):
-        """End the worlds where a back-down happened; return the positions and moves of the rest."""
-        self._end(idx[at[ends]], outcome, us_committed=np.zeros(int(ends.sum()), bool))
-        return (at[~ends], *(move[~ends] for move in moves))
-
-    def round_policies(self, idx: np.ndarray, after_incident: int) -> RoundPolicies:
-        """Backward induction over the round, for both types of every actor, in worlds ``idx``."""
-        coalition, russia, us = (self.actors[key] for key in ACTORS)
-        tables = {key: tensor[:, after_incident] for key, tensor in self.tensors.items()}  # (type, c, r, u)
-        n = idx.size
-
-        # The US's utilities differ between worlds only by its audience cost, a function of its
-        # commitment count: solve once per distinct count, then look the answer up per world.
-        counts, us_row = np.unique(us.commitments[idx], return_inverse=True)
-        us_utility = np.broadcast_to(tables["us"][:, :2, :2, :], (counts.size, 2, 2, 2, 3)).copy()
-        us_utility[..., BACK_DOWN] -= us.config.audience_cost * counts[:, None, None, None]
-        us_policy = us.policy(us_utility, observed=_C_AXIS[None, None, None, :])
-        resolute_minus_not = us_policy[:, 1] - us_policy[:, 0]
-        us_expected = resolute_minus_not[us_row]  # (n, c, r, u): the others' forecast of the US
-        us_expected *= us.belief[idx, None, None, None]
-        us_expected += us_policy[us_row, 0]
-
-        # Russia's and the coalition's values of each reply, given the US's expected answer.
-        reply_values = _expected_value(us_expected, self._russia_and_coalition_tables[after_incident])
-        russia_utility = _action_last_array((n, 2, 2, 3))
-        russia_utility[..., :2] = reply_values[:, :2]
-        russia_utility[..., BACK_DOWN] = (
-            tables["russia"][None, :, :2, BACK_DOWN, 0] - russia.audience_cost(idx)[:, None, None]
-        )
-        russia_policy = russia.policy(russia_utility, observed=_C_AXIS[None, None, :])
-        russia_expected = _expect(russia_policy, russia.belief[idx])  # (n, c, r)
-
-        value_of_reply = _action_last_array((n, 2, 2, 3))
-        value_of_reply[..., :2] = reply_values[:, 2:]
-        value_of_reply[..., BACK_DOWN] = tables["coalition"][None, :, :2, BACK_DOWN, 0]
-        coalition_utility = _action_last_array((n, 2, 3))
-        coalition_utility[..., :2] = _expected_value(russia_expected, value_of_reply)
-        coalition_utility[..., BACK_DOWN] = (
-            tables["coalition"][None, :, BACK_DOWN, 0, 0] - coalition.audience_cost(idx)[:, None]
-        )
-        observed = russia.last_action[idx].astype(np.intp)[:, None]
-        coalition_policy = coalition.policy(coalition_utility, observed=observed)
-        return RoundPolicies(
-            coalition_policy,
-            russia_policy,
-            us_policy,
-            us_row,
-            coalition_utility,
-            russia_utility,
-            us_utility,
-            russia_expected,
-        )
-
-    def _members_decide(self, idx: np.ndarray, strike_risk: np.ndarray, uniforms: np.ndarray, entry) -> np.ndarray:
-        """Members reconsider under the risk of a strike; returns where the force still stands."""
-        if not self.members:
-            return np.ones(idx.size, dtype=bool)
-        committed_troops = np.zeros(idx.size)
-        for k, member in enumerate(self.members):
-            left = member.decide(idx, strike_risk, uniforms[:, k])
-            committed_troops += member.committed[idx] * self.troops[k]
-            if entry is not None and idx[0] == 0 and left[0]:
-                entry.members_left.append(member.config.name)
-        return committed_troops >= self.scenario.coalition.min_troops
-
-    def _move_ladder(self, idx, c, r, u, after_incident: int, uniforms: np.ndarray, entry) -> None:
-        """Strikes end in a clash; otherwise accidents may turn a standoff into an incident or a clash."""
-        strike = r == DEPLOY
-        reached = continuing_rung(c)
-        accident_chance = self._accident_by_rung[INCIDENT if after_incident else reached]
-        accident = ~strike & (uniforms[:, 0] < accident_chance)
-        clash = strike | (accident & bool(after_incident))
-        self._set_rung(idx, np.where(accident, INCIDENT, reached))
-        self._clash(idx[clash], c[clash] == DEPLOY, u[clash] == DEPLOY, uniforms[clash, 1])
-        if entry is not None and idx.size and idx[0] == 0:
-            entry.accident = bool(accident[0])
-            if clash[0]:
-                entry.escalation = escalation_probability(self.scenario, c[0] == DEPLOY, u[0] == DEPLOY)
-
-    def _clash(
-        self, idx: np.ndarray, troops_deployed: np.ndarray, us_committed: np.ndarray, uniforms: np.ndarray
-    ) -> None:
-        """Force is used: a limited clash, or a major war with the escalation probability."""
-        esc = self.scenario.escalation
-        q = np.clip(esc.base + esc.tripwire * troops_deployed + esc.backstop * us_committed, 0.0, 1.0)
-        major = uniforms < q
-        self._set_rung(idx, np.where(major, MAJOR_WAR, LIMITED_WAR))
-        self._end(idx[major], MAJOR_WAR_OUTCOME, us_committed[major])
-        self._end(idx[~major], LIMITED_CLASH, us_committed[~major])
-
     def _reach_horizon(self) -> None:
-        """At the last round an open incident resolves: a clash with the incident's accident chance."""
+        """After the last round an open incident may still spiral; otherwise deterrence holds."""
         idx = np.flatnonzero(self.active)
-        at_incident = self.rung[idx] == INCIDENT
+        horizon = self.scenario.rounds + 1
         draws = self.rng.random((idx.size, 2))
-        spirals = at_incident & (draws[:, 0] < self.scenario.accident.incident)
-        # Every world still in crisis played the whole last round, so its latest moves are that round's.
+        spirals = self.incident[idx] & (draws[:, 0] < self.scenario.accident.incident)
         spiralling = idx[spirals]
-        self._clash(spiralling, self.troops_deployed[spiralling], self._us_committed[spiralling], draws[spirals, 1])
+        c = np.where(self.troops_deployed[spiralling], DEPLOY, THREATEN)
+        self._clash(spiralling, c, self.pledged[spiralling], draws[spirals, 1], None, horizon)
         calm = idx[~spirals]
-        self._end(calm, HOLDS, us_committed=self._us_committed[calm])
-        troops_in_place = calm[self.troops_deployed[calm]]
-        for actor in self.actors.values():
-            actor.payoff[troops_in_place] += actor.config.force_in_place
+        self._end(calm, HOLDS, self.pledged[calm], horizon)
 
-    def _end(self, idx: np.ndarray, outcome: int, us_committed: np.ndarray) -> None:
-        """Close these worlds with an outcome and pay every actor its outcome payoff."""
+    def _end(self, idx: np.ndarray, outcome: int, joined: np.ndarray, t: int) -> None:
+        """Close these worlds with an outcome and pay every actor its outcome payoff (valued at round t)."""
         if not idx.size:
             return
         self.outcome[idx] = outcome
-        self.us_committed_at_end[idx] = us_committed
-        for key, actor in self.actors.items():
-            actor.payoff[idx] += self._outcome_values[key][actor.own_type(idx), us_committed.astype(np.intp), outcome]
+        self.us_committed_at_end[idx] = joined
+        tables = self.tables
+        for i, (key, actor) in enumerate(self.actors.items()):
+            if outcome == HOLDS:
+                value = tables.H[i, np.where(self.troops_deployed[idx], DEPLOY, THREATEN)]
+            else:
+                value = tables.outcome[i, actor.own_type(idx), joined.astype(np.intp), outcome]
+            self._pay(idx, key, value, t)
         if self.trace is not None and idx[0] == 0 and self.trace:
             self.trace[-1].outcome = OUTCOMES[outcome]
 
@@ -360,19 +329,41 @@ class CrisisModel(mesa.Model):
         self.trace.append(entry)
         return entry
 
-    def _log_decision(self, entry: TraceEntry, idx, actor: CrisisActor, utility, policy, action) -> None:
-        if not idx.size or idx[0] != 0:
+    def _log(self, entry, node: str, worlds, action, at, actor_key: str, c=None) -> None:
+        """Record world 0's decision: each action's expected utility now and later, and the choice."""
+        if entry is None or not worlds.size or worlds[0] != 0:
             return
+        solution: RoundSolution = self._solution
+        actor = self.actors[actor_key]
         own = int(actor.resolute[0])
+        position = int(at[0])
+        if node == "coalition":
+            utility, later, policy = solution.coalition_utility, solution.coalition_later, solution.coalition
+            utility, later, policy = utility[position, own], later[position, own], policy[position, own]
+            names: tuple[str, ...] = ACTIONS
+        elif node in ("russia", "us"):
+            cc = int(c[0])
+            utility = getattr(solution, f"{node}_utility")[position, cc, own]
+            later = getattr(solution, f"{node}_later")[position, cc, own]
+            policy = getattr(solution, node)[position, cc, own]
+            names = ACTIONS
+        else:
+            cc = int(c[0])
+            utility = getattr(solution, f"{node}_utility")[position, cc, own]
+            later = np.zeros_like(utility)
+            policy = getattr(solution, node)[position, cc, own]
+            names = RESPONSES[actor_key]
         entry.decisions.append(
             {
                 "actor": actor.key,
+                "stage": "move" if node in ACTORS else "after a strike",
                 "resolute": bool(own),
-                "utility": dict(zip(ACTIONS, utility[0, own].tolist())),
-                "probability": dict(zip(ACTIONS, policy[0, own].tolist())),
-                "action": ACTIONS[action[0]],
+                "utility": dict(zip(names, utility.tolist())),
+                "later": dict(zip(names, later.tolist())),
+                "probability": dict(zip(names, policy.tolist())),
+                "action": names[int(action[0])],
                 "belief_after": float(actor.belief[0]),
-                "rule": actor.rule.describe(),
+                "rule": actor.rule.describe() + ("" if actor.config.foresight == "forward" else "; myopic"),
             }
         )
 
@@ -388,48 +379,6 @@ class CrisisModel(mesa.Model):
         """Let a finished model be freed. Mesa 3.3 keeps a class-level registry keyed by model
         (``Agent._ids``) that would hold every model ever made; drop this one's entry."""
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
-
-
-def _action_last_array(shape: tuple[int, ...]) -> np.ndarray:
-    """An empty array indexed with the action last but stored action-first.
-
-    Rules work column by column (``utilities[..., k]``); storing each column contiguously makes
-    those passes, and the arrays numpy derives from them, several times faster.
-    """
-    return np.moveaxis(np.empty((shape[-1], *shape[:-1])), 0, -1)
-
-
-def _expected_value(probabilities: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum over the last axis of probabilities (n, ..., k) times values -> (n, type, ...).
-
-    ``values`` is either a constant table (type, ..., k), contracted as one batched matrix
-    product (much faster than einsum here), or one table per world (n, type, ..., k).
-    """
-    if values.ndim == probabilities.ndim:
-        n, middle, k, types = (
-            probabilities.shape[0],
-            probabilities.shape[1:-1],
-            probabilities.shape[-1],
-            values.shape[0],
-        )
-        m = int(np.prod(middle))
-        product = np.matmul(
-            probabilities.reshape(n, m, k).transpose(1, 0, 2), values.reshape(types, m, k).transpose(1, 2, 0)
-        )
-        return product.transpose(1, 2, 0).reshape((n, types, *middle))
-    total = 0.0
-    for k in range(probabilities.shape[-1]):
-        total = total + probabilities[:, None, ..., k] * values[..., k]
-    return total
-
-
-def _expect(policy_by_type: np.ndarray, belief: np.ndarray) -> np.ndarray:
-    """An observer's forecast of a policy: the two types' policies weighted by its belief."""
-    not_resolute = policy_by_type[:, 0]
-    forecast = policy_by_type[:, 1] - not_resolute
-    forecast *= belief.reshape((-1,) + (1,) * (forecast.ndim - 1))
-    forecast += not_resolute
-    return forecast
 
 
 __all__ = ["CrisisModel", "TraceEntry", "sample"]

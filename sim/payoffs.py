@@ -1,129 +1,112 @@
-"""The one-round crisis game: what each actor gets from each joint action.
+"""The pieces every actor's payoff is built from: outcomes, the status quo, the clash lottery.
 
-Within a round the coalition moves, then Russia, then the United States. For every joint action
-``(c, r, u)`` this module gives each actor's expected utility, as a tensor indexed
-``[actor type, incident flag, c, r, u]`` (type 1 = resolute; the incident flag says whether the
-round started just after an incident). The engine adds only the world-specific audience costs.
+These are the building blocks the equilibrium solver (:mod:`sim.equilibrium`), the engine
+(:mod:`sim.model`) and the exported game tree (:mod:`sim.game.crisis`) share, so the three can
+never disagree about what an outcome is worth (docs/model.md, section 6):
 
-The values are exact for the last round and a documented one-step look-ahead before it
-(docs/model.md, "Expected utility"):
-
-* coalition backs down        -> ``CB``
-* Russia backs down           -> ``RB``
-* Russia uses force           -> clash lottery ``K(c, u) = q MW + (1 - q) LC``
-* Russia threatens            -> status quo ``H`` (plus ``force_in_place`` if c = deploy) unless
-                                 an accident turns it into an incident, and an incident into a clash:
-                                 ``V = (1 - a1) H + a1 ((1 - a2) H + a2 K)``; after an incident,
-                                 ``V = (1 - a2) H + a2 K``
-plus each actor's own cost of the action it took.
+* outcome payoffs are present values at the round the outcome happens, discounted by
+  ``discount ** (round - 1)`` to the start of the crisis;
+* every round that goes on pays each actor the flow ``(1 - discount) * H_i(c)`` of the status quo
+  with the coalition's posture ``c``, so a status quo that lasts for ever is worth ``H_i(c)``;
+* a clash is a lottery between a limited clash and a major war, ``K_i(c, j)``, whose escalation
+  probability depends on the tripwire (troops deployed, ``c``) and the US joining (``j``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.ladder import (
-    ACTORS,
-    BACK_DOWN,
-    COALITION_BACKS_DOWN,
-    DEPLOY,
-    LIMITED_CLASH,
-    MAJOR_WAR_OUTCOME,
-    RUNGS,
-    RUSSIA_BACKS_DOWN,
-    continuing_rung,
-)
+from sim.ladder import ACTORS, DEPLOY, LIMITED_CLASH, MAJOR_WAR_OUTCOME
 from sim.scenario import Actor, Scenario
 
-N_ACTIONS = 3
 
-
-def escalation_probability(scenario: Scenario, troops_deployed: bool, us_committed: bool) -> float:
+def escalation_probability(scenario: Scenario, troops_deployed: bool, us_joined: bool) -> float:
     """P(a clash becomes a major war): tripwire troops and a US backstop each shift the base."""
     esc = scenario.escalation
-    q = esc.base + esc.tripwire * troops_deployed + esc.backstop * us_committed
+    q = esc.base + esc.tripwire * troops_deployed + esc.backstop * us_joined
     return float(min(1.0, max(0.0, q)))
 
 
-def outcome_values(key: str, actor: Actor, resolute: bool, us_committed: bool) -> np.ndarray:
+def outcome_values(key: str, actor: Actor, resolute: bool, us_joined: bool) -> np.ndarray:
     """An actor's payoff for each outcome (ladder.OUTCOMES order), given its type and the US.
 
     A resolute type minds a war it fights in less (``war_bonus``). Russia and the coalition are
-    in every clash; the US fights only if it has committed its backstop.
+    in every clash; the US fights only if it has joined.
     """
     values = np.array(actor.payoffs.as_tuple(), dtype=float)
     war = [LIMITED_CLASH, MAJOR_WAR_OUTCOME]
-    fights = us_committed if key == "us" else True
-    values[war] += actor.war_bonus * (resolute and fights) + actor.backstop_effect * us_committed
+    fights = us_joined if key == "us" else True
+    values[war] += actor.war_bonus * (resolute and fights) + actor.backstop_effect * us_joined
     return values
 
 
 def status_quo_value(actor: Actor, troops_deployed: bool) -> float:
-    """Deterrence holds: with the force on the ground its presence shifts every actor's payoff."""
+    """``H_i(c)``: the status quo, shifted by the force's presence when troops are deployed."""
     return actor.payoffs.deterrence_holds + actor.force_in_place * troops_deployed
 
 
-def continuation_value(
-    hold: float, clash: float, first_accident: float, incident_accident: float, after_incident: bool
-) -> float:
-    """Status quo unless accidents intervene: one accident makes an incident, the next a clash."""
-    if after_incident:
-        return (1 - incident_accident) * hold + incident_accident * clash
-    reached_incident = (1 - incident_accident) * hold + incident_accident * clash
-    return (1 - first_accident) * hold + first_accident * reached_incident
-
-
-def round_payoffs(scenario: Scenario) -> dict[str, np.ndarray]:
-    """Each actor's value of every joint action: arrays of shape (2, 2, 3, 3, 3)."""
-    accident = scenario.accident.by_rung()
-    tensors = {}
-    for key in ACTORS:
-        actor = scenario.actor(key)
-        own_position = ACTORS.index(key)
-        costs = actor.action_costs()
-        table = np.zeros((2, 2, N_ACTIONS, N_ACTIONS, N_ACTIONS))
-        for resolute, after_incident, c, r, u in np.ndindex(table.shape):
-            moves = _moves_made(c, r, u)
-            own_cost = costs[moves[own_position]] if moves[own_position] is not None else 0.0
-            if c == BACK_DOWN:
-                value = outcome_values(key, actor, bool(resolute), False)[COALITION_BACKS_DOWN]
-            elif r == BACK_DOWN:
-                value = outcome_values(key, actor, bool(resolute), False)[RUSSIA_BACKS_DOWN]
-            else:
-                clash = clash_value(scenario, key, bool(resolute), c, u)
-                if r == DEPLOY:
-                    value = clash
-                else:
-                    hold = status_quo_value(actor, troops_deployed=c == DEPLOY)
-                    first_accident = accident[RUNGS[int(continuing_rung(c))]]
-                    value = continuation_value(hold, clash, first_accident, accident["incident"], bool(after_incident))
-            table[resolute, after_incident, c, r, u] = value - own_cost
-        tensors[key] = table
-    return tensors
-
-
-def clash_value(scenario: Scenario, key: str, resolute: bool, c: int, u: int) -> float:
-    """Expected payoff of a clash: limited, or major war with the escalation probability."""
-    us_committed = u == DEPLOY
-    q = escalation_probability(scenario, c == DEPLOY, us_committed)
-    values = outcome_values(key, scenario.actor(key), resolute, us_committed)
+def clash_value(scenario: Scenario, key: str, resolute: bool, troops_deployed: bool, us_joined: bool) -> float:
+    """``K_i(c, j)``: a limited clash, or a major war with the escalation probability."""
+    q = escalation_probability(scenario, troops_deployed, us_joined)
+    values = outcome_values(key, scenario.actor(key), resolute, us_joined)
     return q * values[MAJOR_WAR_OUTCOME] + (1 - q) * values[LIMITED_CLASH]
 
 
-def _moves_made(c: int, r: int, u: int) -> tuple[int | None, int | None, int | None]:
-    """Who actually moves: a back-down ends the round before the later movers act."""
-    if c == BACK_DOWN:
-        return (c, None, None)
-    if r == BACK_DOWN:
-        return (c, r, None)
-    return (c, r, u)
+def commitment(actor: Actor, round_number: int) -> float:
+    """``n_i(t)``: public commitment at the start of round ``t`` (1-based).
+
+    The scenario's ``commitment`` is what was staked before the crisis (a declaration, a red line
+    stated "more than once"); every round an actor stands firm in public adds one.
+    """
+    return actor.commitment + (round_number - 1)
+
+
+def audience_cost(actor: Actor, round_number: int) -> float:
+    """Fearon's (1994) audience cost of backing down in round ``t``: ``A_i * n_i(t)``."""
+    return actor.audience_cost * commitment(actor, round_number)
+
+
+class PayoffTables:
+    """Every number the solver and the engine read, as arrays indexed by actor (``ACTORS`` order).
+
+    ``H[i, c]`` status quo by coalition posture (c: 0 deploy, 1 threaten); ``K[i, type, c, j]``
+    clash lottery (j: 1 if the US joins); ``outcome[i, type, j, o]`` outcome payoffs;
+    ``cost[i, a]`` action costs; ``q[c, j]`` escalation probabilities.
+    """
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        n = len(ACTORS)
+        self.H = np.zeros((n, 2))
+        self.K = np.zeros((n, 2, 2, 2))
+        self.outcome = np.zeros((n, 2, 2, 5))
+        self.cost = np.zeros((n, 3))
+        self.q = np.zeros((2, 2))
+        for c in (0, 1):
+            for j in (0, 1):
+                self.q[c, j] = escalation_probability(scenario, c == DEPLOY, bool(j))
+        for i, key in enumerate(ACTORS):
+            actor = scenario.actor(key)
+            self.cost[i] = actor.action_costs()
+            for c in (0, 1):
+                self.H[i, c] = status_quo_value(actor, c == DEPLOY)
+            for theta in (0, 1):
+                for j in (0, 1):
+                    self.outcome[i, theta, j] = outcome_values(key, actor, bool(theta), bool(j))
+                    for c in (0, 1):
+                        self.K[i, theta, c, j] = clash_value(scenario, key, bool(theta), c == DEPLOY, bool(j))
+
+    def audience(self, round_number: int) -> np.ndarray:
+        """Each actor's audience cost of backing down in this round."""
+        return np.array([audience_cost(self.scenario.actor(key), round_number) for key in ACTORS])
 
 
 __all__ = [
+    "PayoffTables",
+    "audience_cost",
     "clash_value",
-    "continuation_value",
+    "commitment",
     "escalation_probability",
     "outcome_values",
-    "round_payoffs",
     "status_quo_value",
 ]

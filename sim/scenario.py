@@ -25,6 +25,9 @@ Payoff = Annotated[float, Field(ge=-1e6, le=1e6)]
 Cost = Annotated[float, Field(ge=0.0, le=1e6)]
 Action = Literal["deploy", "threaten", "back_down"]
 RuleName = Literal["logit", "best_response", "doctrine"]
+Foresight = Literal["forward", "myopic"]
+MAX_MEMBERS = 16
+"""Member states a coalition may list: the solver sums over every subset of them (2**16 at most)."""
 StartRung = Literal[START_RUNGS]  # type: ignore[valid-type]
 
 
@@ -104,6 +107,8 @@ class Actor(_Strict):
     deploy_cost: Cost = 0.0
     threaten_cost: Cost = 0.0
     back_down_cost: Cost = 0.0
+    commitment: Annotated[float, Field(ge=0.0, le=1e3)] = 0.0
+    foresight: Foresight = "forward"
     doctrine: Doctrine | None = None
 
     @model_validator(mode="after")
@@ -129,10 +134,11 @@ class Member(_Strict):
     resolve_prior: Probability = 0.5
     war_cost: Cost = 0.0
     exit_cost: Cost = 0.0
+    mission_value: Payoff = 0.0
 
 
 class CoalitionActor(Actor):
-    members: list[Member] = Field(default_factory=list)
+    members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
     min_troops: Annotated[float, Field(ge=0.0, le=1e5)] = 0.0
 
     @model_validator(mode="after")
@@ -159,6 +165,7 @@ class Accident(_Strict):
     declared_intent: Probability = 0.005
     standoff: Probability = 0.03
     incident: Probability = 0.2
+    backstop: Probability = 0.0
 
     def by_rung(self) -> dict[str, float]:
         return {rung: getattr(self, rung) for rung in ACCIDENT_RUNGS}
@@ -171,6 +178,7 @@ class Scenario(_Strict):
     title: str = ""
     description: str = ""
     rounds: Annotated[int, Field(ge=1, le=1000)] = 20
+    discount: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
     start_rung: StartRung = "declared_intent"
     escalation: Escalation = Field(default_factory=Escalation)
     accident: Accident = Field(default_factory=Accident)

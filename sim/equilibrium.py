@@ -1,0 +1,837 @@
+"""The whole multi-round crisis solved as an agent logit quantal response equilibrium.
+
+The crisis is a finite dynamic game of incomplete information: each actor knows its own type
+(resolute or not), every move is public, and everyone shares one public belief about each
+actor's type, updated by Bayes' rule. Because types are independent and strategies depend only
+on an actor's own type and the public history, the public beliefs ``b = (b_c, b_r, b_u)`` with
+the incident flag ``iota`` and the US's pledge flag ``kappa`` summarise the history (the state).
+
+**Method** (docs/model.md, section 7). Backward induction over rounds ``t = T, ..., 1`` on a grid
+of public beliefs: for every grid state the round is solved as a fixed point, because a move
+changes the beliefs the rest of the crisis starts from (the posterior depends on both types'
+policies) and those beliefs change what the rest of the crisis is worth (the continuation
+values, read from round ``t + 1``'s solution by trilinear interpolation at the posterior). Each
+round's fixed point is found on the principal branch: the rationality of every actor is raised
+from a small fraction of its value to its full value, each step started from the last (a
+homotopy in lambda, as McKelvey and Palfrey 1998 and Turocy 2005 follow the branch from
+lambda = 0), with damped fixed-point iteration at every step. The large-lambda limit of the agent
+QRE approaches a sequential equilibrium; ``best_response`` is that limit, taken at
+``BEST_RESPONSE_LAMBDA``.
+
+**Numerical error.** Two sources: the fixed-point residual (reported in
+:attr:`CrisisEquilibrium.residual`) and the interpolation between grid points. Exported to
+Gambit's format (``sim solve --export-efg``), the same game solved exactly over its history
+tree agrees with the simulated outcomes to within 0.01 (tests/test_equilibrium.py); refining the
+grid changes the outcome shares by less than that (docs/performance.md gives figures).
+
+References: McKelvey and Palfrey (1998), *Experimental Economics* 1:9-41 (agent QRE); Fudenberg
+and Tirole (1991), *Game Theory*, ch. 8 (public-belief states of multi-stage games with
+observed actions); Fearon (1994), APSR 88(3) (audience costs); Schelling (1966) (the threat
+that leaves something to chance).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numba
+import numpy as np
+
+from sim.ladder import ACTIONS, ACTORS, BACK_DOWN, DEPLOY, THREATEN
+from sim.payoffs import PayoffTables
+from sim.scenario import Actor, Scenario
+
+GRID_POINTS = 9
+"""Grid points per public belief (0, 1/8, ..., 1); 9**3 belief points per flag pair and round."""
+
+BEST_RESPONSE_LAMBDA = 200.0
+"""The rationality at which ``rule = "best_response"`` is solved: the sequential-equilibrium limit."""
+
+HOMOTOPY_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
+"""Fractions of every actor's lambda along which a round's equilibrium is followed from near 0."""
+
+DAMPED_ITERATIONS = 40
+NEWTON_ITERATIONS = 12
+DAMPING = 0.5
+TOLERANCE = 1e-8
+COALITION, RUSSIA, US = 0, 1, 2
+RESIST, CONCEDE = 0, 1
+JOIN, STAY_OUT = 0, 1
+RESPONSES = {"coalition": ("resist", "concede"), "us": ("join", "stay_out")}
+"""The two choices after a strike: the coalition fights or withdraws, then the US joins or not."""
+
+
+def rationality(actor: Actor) -> float:
+    """The lambda the solver uses for an actor: its own, or the best-response limit."""
+    return BEST_RESPONSE_LAMBDA if actor.rule == "best_response" else float(actor.rationality)
+
+
+def bayes(prior: np.ndarray, resolute: np.ndarray, not_resolute: np.ndarray) -> np.ndarray:
+    """P(resolute | the action) by Bayes' rule; an action neither type takes leaves the prior."""
+    evidence = prior * resolute + (1.0 - prior) * not_resolute
+    safe = np.where(evidence > 0, evidence, 1.0)
+    return np.where(evidence > 0, prior * resolute / safe, prior)
+
+
+def _log_logit(lam: float, utilities: np.ndarray) -> np.ndarray:
+    """Log-probabilities of the logit choice: exact where the probabilities themselves underflow."""
+    weights = lam * (utilities - _column_max(utilities)[..., None])
+    return weights - np.log(_column_sum(np.exp(weights)))[..., None]
+
+
+def _column_max(values: np.ndarray) -> np.ndarray:
+    """Max over a short last axis, column by column: far faster than a numpy reduction there."""
+    result = values[..., 0]
+    for k in range(1, values.shape[-1]):
+        result = np.maximum(result, values[..., k])
+    return result
+
+
+def _column_sum(values: np.ndarray) -> np.ndarray:
+    result = values[..., 0].copy()
+    for k in range(1, values.shape[-1]):
+        result += values[..., k]
+    return result
+
+
+def log_bayes(prior: np.ndarray, log_resolute: np.ndarray, log_not: np.ndarray) -> np.ndarray:
+    """Bayes' rule from log-probabilities: ``logit(posterior) = logit(prior) + log-likelihood ratio``.
+
+    Well conditioned for actions both types almost never take, where the plain ratio of two tiny
+    probabilities is not.
+    """
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_odds = np.log(prior) - np.log1p(-prior) + (log_resolute - log_not)
+    inner = (prior > 0) & (prior < 1) & np.isfinite(log_odds)
+    return np.where(inner, 1.0 / (1.0 + np.exp(-np.where(inner, log_odds, 0.0))), np.clip(prior, 0.0, 1.0))
+
+
+def _logit(lam: float, utilities: np.ndarray) -> np.ndarray:
+    """Logit choice probabilities over the last axis (McKelvey and Palfrey 1995)."""
+    weights = lam * (utilities - _column_max(utilities)[..., None])
+    np.exp(weights, out=weights)
+    weights /= _column_sum(weights)[..., None]
+    return weights
+
+
+@dataclass
+class States:
+    """A batch of public states: beliefs (S, 3) in ACTORS order, incident and pledge flags (S,)."""
+
+    beliefs: np.ndarray
+    incident: np.ndarray
+    pledged: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.incident)
+
+
+@dataclass
+class RoundSolution:
+    """One round's equilibrium at a batch of states (the arrays' first axis).
+
+    ``coalition`` (S, type, 3); ``russia`` and ``us`` (S, c, type, 3) for c in (deploy,
+    threaten); ``resist`` and ``join`` (S, c, type, 2) after a strike; ``stay`` (S, members) each
+    member's chance of keeping its troops in; ``collapse`` (S,); ``values`` (S, actor, type) the
+    value of the state; the ``*_utility`` arrays are the expected utilities the policies answer,
+    and the ``*_later`` arrays (same shapes) the part of each utility that is the rest of the
+    crisis after this round (discounted): the "now and later" of the explanations.
+    """
+
+    coalition: np.ndarray
+    russia: np.ndarray
+    us: np.ndarray
+    resist: np.ndarray
+    join: np.ndarray
+    stay: np.ndarray
+    collapse: np.ndarray
+    values: np.ndarray
+    coalition_utility: np.ndarray
+    russia_utility: np.ndarray
+    us_utility: np.ndarray
+    resist_utility: np.ndarray
+    join_utility: np.ndarray
+    coalition_later: np.ndarray
+    russia_later: np.ndarray
+    us_later: np.ndarray
+    residual: float
+    posteriors: list[np.ndarray]
+    state_residual: np.ndarray
+
+
+class RoundGame:
+    """The constants of one round of one scenario, and the round's equilibrium at given states."""
+
+    def __init__(self, scenario: Scenario, tables: PayoffTables | None = None):
+        self.scenario = scenario
+        self.tables = tables or PayoffTables(scenario)
+        self.delta = scenario.discount
+        self.actors = [scenario.actor(key) for key in ACTORS]
+        self.lam = np.array([rationality(actor) for actor in self.actors])
+        self.myopic = [actor.foresight == "myopic" for actor in self.actors]
+        self.doctrine = [actor.rule == "doctrine" for actor in self.actors]
+        t = self.tables
+        self.p_cb = t.outcome[:, 0, 0, 1]  # coalition_backs_down, the same for both types
+        self.p_rb = t.outcome[:, 0, 0, 2]  # russia_backs_down
+        acc = scenario.accident
+        self.a1 = np.array([acc.standoff, acc.declared_intent])  # by coalition posture (deploy, threaten)
+        self.a_backstop = acc.backstop
+        self.a2 = acc.incident
+        members = scenario.coalition.members
+        self.member_troops = np.array([m.troops for m in members])
+        self.member_resolve = np.array([m.resolve_prior for m in members])
+        self.member_war_cost = np.array([m.war_cost for m in members])
+        self.member_exit_cost = np.array([m.exit_cost for m in members])
+        self.member_value = np.array([m.mission_value for m in members])
+        self.min_troops = scenario.coalition.min_troops
+        if members:
+            subsets = np.array(list(itertools.product((0, 1), repeat=len(members))), dtype=float)
+            self._subsets = subsets
+            self._viable = subsets @ self.member_troops >= self.min_troops
+        # Horizon values: the status quo for ever, or an open incident that may spiral (c, u, iota', actor, type).
+        self.horizon = np.zeros((2, 3, 2, 3, 2))
+        for c in (0, 1):
+            for u in range(3):
+                joined = int(u == DEPLOY)
+                for i in range(3):
+                    for theta in (0, 1):
+                        hold = t.H[i, c]
+                        self.horizon[c, u, 0, i, theta] = hold
+                        self.horizon[c, u, 1, i, theta] = (1 - self.a2) * hold + self.a2 * t.K[i, theta, c, joined]
+
+    # ------------------------------------------------------------------ doctrines
+
+    def _scripted(self, key: str, observed: str | None) -> int:
+        doctrine = self.scenario.actor(key).doctrine
+        assert doctrine is not None
+        return ACTIONS.index(doctrine.action_for(observed))
+
+    def _doctrine_policies(self, round_number: int, size: int) -> dict[str, np.ndarray]:
+        """One-hot policies of the actors that follow a doctrine (both types alike)."""
+        eye3, eye2 = np.eye(3), np.eye(2)
+        fixed: dict[str, np.ndarray] = {}
+        if self.doctrine[COALITION]:
+            move = self._scripted("coalition", None if round_number == 1 else "threaten")
+            fixed["coalition"] = np.broadcast_to(eye3[move], (size, 2, 3)).copy()
+            answer = self._scripted("coalition", "deploy")
+            fixed["resist"] = np.broadcast_to(eye2[int(answer == BACK_DOWN)], (size, 2, 2, 2)).copy()
+        if self.doctrine[RUSSIA]:
+            rows = np.stack([eye3[self._scripted("russia", ACTIONS[c])] for c in (0, 1)])
+            fixed["russia"] = np.broadcast_to(rows[:, None, :], (size, 2, 2, 3)).copy()
+        if self.doctrine[US]:
+            move = self._scripted("us", "threaten")
+            fixed["us"] = np.broadcast_to(eye3[move], (size, 2, 2, 3)).copy()
+            answer = self._scripted("us", "deploy")
+            fixed["join"] = np.broadcast_to(eye2[int(answer != DEPLOY)], (size, 2, 2, 2)).copy()
+        return fixed
+
+    # ------------------------------------------------------------------ the round
+
+    def solve(
+        self,
+        round_number: int,
+        states: States,
+        continuation: ContinuationTable | None,
+        warm: list[np.ndarray] | None = None,
+    ) -> RoundSolution:
+        """The round's agent QRE at every state, given the next round's values (None: last round).
+
+        ``warm`` holds posteriors to start the fixed point from (the next round's, in the solver).
+        """
+        t = self.tables
+        n = states.size
+        bc, br, bu = (states.beliefs[:, k] for k in range(3))
+        iota = states.incident.astype(bool)
+        kappa = states.pledged.astype(float)
+        audience = t.audience(round_number)
+        us_audience = audience[US] * kappa  # (S,): only a pledged backstop engages the US's reputation
+        fixed = self._doctrine_policies(round_number, n)
+
+        # Accident chance of each continuing path (S, c, u).
+        joined_by_u = np.array([1.0, 0.0, 0.0])
+        acc = np.clip(self.a1[None, :, None] + self.a_backstop * joined_by_u[None, None, :], 0.0, 1.0)
+        acc = np.where(iota[:, None, None], self.a2, np.broadcast_to(acc, (n, 2, 3)))
+
+        # ---- after a strike: the US's answer depends only on its type; the coalition's on b_u.
+        join_u = np.empty((n, 2, 2, 2))
+        join_u[..., JOIN] = t.K[US][None, :, :, 1].transpose(0, 2, 1)
+        join_u[..., STAY_OUT] = t.K[US][None, :, :, 0].transpose(0, 2, 1) - us_audience[:, None, None]
+        join = fixed.get("join")
+        if join is None:
+            join = _logit(self.lam[US], join_u)
+        join_bar = bu[:, None] * join[:, :, 1, JOIN] + (1 - bu[:, None]) * join[:, :, 0, JOIN]  # (S, c)
+        resist_u = self._resist_utility(join_bar, audience)
+        resist = fixed.get("resist")
+        if resist is None:
+            resist = _logit(self.lam[COALITION], resist_u)
+        strike_u = (join * join_u).sum(-1)  # (S, c, type)
+
+        # ---- the fixed point: the posteriors each move creates. Given them, one backward pass
+        # (US posture, then Russia, then the coalition) gives every policy; the policies give
+        # new posteriors. Damped iteration on the posteriors, states that have converged frozen.
+        per_state = {
+            "beliefs": states.beliefs,
+            "incident": iota,
+            "pledged": kappa,
+            "acc": acc,
+            "resist": resist,
+            "resist_u": resist_u,
+            "join_bar": join_bar,
+            **{f"fixed_{key}": value for key, value in fixed.items()},
+        }
+        posteriors = _initial_posteriors(states.beliefs) if warm is None else [p.copy() for p in warm]
+        previous = np.zeros(n)
+        for step in self._steps(warm is not None, continuation is not None):
+            previous = self._fixed_point(round_number, per_state, continuation, posteriors, self.lam * step, audience)
+        residual = float(previous.max()) if n else 0.0
+        ev = self._backward(round_number, per_state, continuation, posteriors, self.lam, audience)
+        sigma_c, sigma_r, sigma_u = ev["coalition"], ev["russia"], ev["us"]
+
+        # ---- values of the state for each actor and type.
+        sc_bar = bc[:, None] * sigma_c[:, 1] + (1 - bc[:, None]) * sigma_c[:, 0]  # (S, 3)
+        sr_bar = br[:, None, None] * sigma_r[:, :, 1] + (1 - br[:, None, None]) * sigma_r[:, :, 0]  # (S, c, 3)
+        values = np.empty((n, 3, 2))
+        values[:, COALITION] = (sigma_c * ev["coalition_utility"]).sum(-1)
+        russia_given_c = (sigma_r * ev["russia_utility"]).sum(-1)  # (S, c, type)
+        values[:, RUSSIA] = sc_bar[:, BACK_DOWN, None] * self.p_cb[RUSSIA] + (sc_bar[:, :2, None] * russia_given_c).sum(
+            1
+        )
+        us_posture = (sigma_u * ev["us_utility"]).sum(-1)  # (S, c, type)
+        strike_u_expected = (1 - ev["resist_bar"])[:, :, None] * self.p_cb[US] + ev["resist_bar"][:, :, None] * strike_u
+        us_given_c = (
+            sr_bar[:, :, BACK_DOWN, None] * self.p_rb[US]
+            + sr_bar[:, :, DEPLOY, None] * strike_u_expected
+            + sr_bar[:, :, THREATEN, None] * us_posture
+        )
+        values[:, US] = sc_bar[:, BACK_DOWN, None] * self.p_cb[US] + (sc_bar[:, :2, None] * us_given_c).sum(1)
+
+        # ---- member states: a cohesion game under the risk of a strike on the force.
+        strike_risk = sr_bar[:, DEPLOY, DEPLOY]
+        stay, collapse = self.cohesion(strike_risk)
+        ended = self.p_cb.copy()
+        ended[COALITION] -= audience[COALITION]
+        values = collapse[:, None, None] * ended[None, :, None] + (1 - collapse[:, None, None]) * values
+
+        return RoundSolution(
+            coalition=sigma_c,
+            russia=sigma_r,
+            us=sigma_u,
+            resist=resist,
+            join=join,
+            stay=stay,
+            collapse=collapse,
+            values=values,
+            coalition_utility=ev["coalition_utility"],
+            russia_utility=ev["russia_utility"],
+            us_utility=ev["us_utility"],
+            resist_utility=resist_u,
+            join_utility=join_u,
+            coalition_later=ev["coalition_later"],
+            russia_later=ev["russia_later"],
+            us_later=ev["us_later"],
+            residual=residual,
+            posteriors=posteriors,
+            state_residual=previous,
+        )
+
+    def _scale(self) -> float:
+        """A typical payoff difference, to judge whether a lambda is large enough to need the homotopy."""
+        spread = float(np.ptp(self.tables.outcome)) if self.tables.outcome.size else 1.0
+        return max(spread / 4.0, 1e-9)
+
+    def _fixed_point(
+        self,
+        round_number: int,
+        per_state: dict[str, np.ndarray],
+        continuation: ContinuationTable | None,
+        posteriors: list[np.ndarray],
+        lam: np.ndarray,
+        audience: np.ndarray,
+    ) -> np.ndarray:
+        """Solve ``x = F(x)`` for the posteriors ``x`` (10 per state) in place; returns each state's
+        remaining residual ``max |F(x) - x|``.
+
+        Damped iteration first, for every state at once; states it leaves unsolved (where a move's
+        value swings hard with the belief it creates, so the iteration overshoots) then get
+        Levenberg-Marquardt steps on ``F(x) - x`` with a finite-difference Jacobian (More 1978,
+        *Lecture Notes in Mathematics* 630:105-116), batched over those few states.
+        """
+        n = len(per_state["incident"])
+        shapes = [p.shape[1:] for p in posteriors]
+        cuts = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]
+        x = np.concatenate([p.reshape(n, -1) for p in posteriors], axis=1)
+
+        def mapped(states: np.ndarray, points: np.ndarray) -> np.ndarray:
+            sub = {key: value[states] for key, value in per_state.items()}
+            parts = [part.reshape(-1, *shape) for part, shape in zip(np.split(points, cuts, axis=1), shapes)]
+            ev = self._backward(round_number, sub, continuation, parts, lam, audience)
+            return np.concatenate([p.reshape(len(states), -1) for p in ev["posteriors"]], axis=1)
+
+        residual = np.full(n, np.inf)
+        damping = np.ones(n)
+        active = np.arange(n)
+        for _ in range(DAMPED_ITERATIONS):
+            g = mapped(active, x[active]) - x[active]
+            size = np.abs(g).max(1)
+            # Plain iteration where it contracts; a state whose step grew is overshooting: damp it.
+            damping[active[size > residual[active]]] = np.maximum(damping[active[size > residual[active]]] * 0.5, 0.125)
+            residual[active] = size
+            x[active] += damping[active, None] * g
+            active = active[size >= TOLERANCE]
+            if not active.size:
+                break
+        mu = np.full(n, 1e-3)
+        for _ in range(NEWTON_ITERATIONS):
+            if not active.size:
+                break
+            current = x[active]
+            g = mapped(active, current) - current
+            residual[active] = np.abs(g).max(1)
+            keep = residual[active] >= TOLERANCE
+            active, current, g = active[keep], current[keep], g[keep]
+            if not active.size:
+                break
+            d = current.shape[1]
+            h = 1e-6
+            # All d probes of all states in one batched pass: (state, probe) rows.
+            probes = np.repeat(current[:, None, :], d, axis=1) + h * np.eye(d)[None]
+            images = mapped(np.repeat(active, d), probes.reshape(-1, d)).reshape(active.size, d, d)
+            jacobian = np.transpose((images - probes - g[:, None, :]) / h, (0, 2, 1))
+            jt = np.transpose(jacobian, (0, 2, 1))
+            normal = jt @ jacobian + mu[active, None, None] * np.eye(d)
+            step = -np.linalg.solve(normal, (jt @ g[..., None]))[..., 0]
+            trial = np.clip(current + step, 0.0, 1.0)
+            trial_g = mapped(active, trial) - trial
+            better = np.abs(trial_g).max(1) < np.abs(g).max(1)
+            x[active[better]] = trial[better]
+            residual[active[better]] = np.abs(trial_g[better]).max(1)
+            mu[active[better]] *= 0.3
+            mu[active[~better]] *= 10.0
+        for k, part in enumerate(np.split(x, cuts, axis=1)):
+            posteriors[k][...] = part.reshape(-1, *shapes[k])
+        return residual
+
+    def _steps(self, warm: bool, coupled: bool = True) -> tuple[float, ...]:
+        """Fractions of lambda to follow: all at once from a warm start, a small lambda, or when
+        nothing depends on the posteriors (the last round: a single backward pass is exact)."""
+        if warm or not coupled or self.lam.max() * self._scale() <= 2.0:
+            return (1.0,)
+        return HOMOTOPY_STEPS
+
+    def _backward(
+        self,
+        round_number: int,
+        sub: dict[str, np.ndarray],
+        continuation: ContinuationTable | None,
+        posteriors: list[np.ndarray],
+        lam: np.ndarray,
+        audience: np.ndarray,
+    ) -> dict[str, np.ndarray]:
+        """Every decision's expected utilities and policies given the posteriors, and the posteriors
+        those policies imply (one pass of the fixed point)."""
+        t = self.tables
+        n = len(sub["incident"])
+        bc, br, bu = (sub["beliefs"][:, k] for k in range(3))
+        iota = sub["incident"]
+        kappa = sub["pledged"]
+        acc, resist, resist_u, join_bar = sub["acc"], sub["resist"], sub["resist_u"], sub["join_bar"]
+        delta = self.delta
+        post_c, post_r, post_u = posteriors
+
+        # The next round's value of each continuing path (S, c, u, iota', actor, type).
+        if continuation is None:
+            later = np.broadcast_to(self.horizon, (n, 2, 3, 2, 3, 2))
+        else:
+            later = continuation.values_at(post_c, post_r, post_u)
+            if any(self.myopic):
+                later = later.copy()
+                for i, myopic in enumerate(self.myopic):
+                    if myopic:
+                        later[..., i, :] = self.horizon[None, ..., i, :]
+        # A continuing round: the status quo's flow now, then the rest of the crisis (discounted).
+        flow = (1 - delta) * t.H  # (actor, c)
+        clash_now = t.K[None, :, :, :, :].transpose(0, 3, 1, 2, 4)  # (1, c, actor, type, j)
+        clash_by_u = np.stack(
+            [clash_now[..., 1], clash_now[..., 0], clash_now[..., 0]], axis=2
+        )  # (1, c, u, actor, type)
+        a = acc[..., None, None]
+        calm = delta * ((1 - a) * later[:, :, :, 0] + a * later[:, :, :, 1])
+        spiral = (1 - self.a2) * delta * later[:, :, :, 0] + self.a2 * clash_by_u
+        rest = np.where(iota[:, None, None, None, None], spiral, calm)  # (S, c, u, actor, type)
+        # The part of ``rest`` that is the rest of the crisis itself (not a clash this round).
+        future = np.where(iota[:, None, None, None, None], (1 - self.a2) * delta * later[:, :, :, 0], calm)
+        cont = flow.T[None, :, None, :, None] + rest
+
+        # US posture (S, c, type, u).
+        us_utility = cont[:, :, :, US, :].transpose(0, 1, 3, 2) - t.cost[US][None, None, None, :]
+        us_utility[..., BACK_DOWN] -= (audience[US] * kappa)[:, None, None]
+        sigma_u = sub["fixed_us"] if "fixed_us" in sub else _logit(lam[US], us_utility)
+        su_bar = bu[:, None, None] * sigma_u[:, :, 1] + (1 - bu[:, None, None]) * sigma_u[:, :, 0]  # (S, c, u)
+
+        # Russia (S, c, type, r).
+        resist_bar = post_c * resist[:, :, 1, RESIST] + (1 - post_c) * resist[:, :, 0, RESIST]  # (S, c)
+        k_r = t.K[RUSSIA]  # (type, c, j)
+        war_r = join_bar[:, :, None] * k_r[None, :, :, 1].transpose(0, 2, 1) + (1 - join_bar[:, :, None]) * k_r[
+            None, :, :, 0
+        ].transpose(0, 2, 1)  # (S, c, type)
+        russia_utility = np.empty((n, 2, 2, 3))
+        russia_utility[..., DEPLOY] = (
+            (1 - resist_bar[:, :, None]) * self.p_cb[RUSSIA] + resist_bar[:, :, None] * war_r - t.cost[RUSSIA, DEPLOY]
+        )
+        russia_utility[..., THREATEN] = (su_bar[:, :, :, None] * cont[:, :, :, RUSSIA, :]).sum(2) - t.cost[
+            RUSSIA, THREATEN
+        ]
+        russia_utility[..., BACK_DOWN] = self.p_rb[RUSSIA] - t.cost[RUSSIA, BACK_DOWN] - audience[RUSSIA]
+        sigma_r = sub["fixed_russia"] if "fixed_russia" in sub else _logit(lam[RUSSIA], russia_utility)
+        sr_bar = br[:, None, None] * sigma_r[:, :, 1] + (1 - br[:, None, None]) * sigma_r[:, :, 0]  # (S, c, r)
+
+        # Coalition (S, type, c).
+        resist_value = (resist * resist_u).sum(-1)  # (S, c, type)
+        going_on = (su_bar[:, :, :, None] * cont[:, :, :, COALITION, :]).sum(2)  # (S, c, type)
+        by_move = (
+            sr_bar[:, :, BACK_DOWN, None] * self.p_rb[COALITION]
+            + sr_bar[:, :, DEPLOY, None] * resist_value
+            + sr_bar[:, :, THREATEN, None] * going_on
+        )  # (S, c, type)
+        coalition_utility = np.empty((n, 2, 3))
+        coalition_utility[..., :2] = by_move.transpose(0, 2, 1) - t.cost[COALITION, :2]
+        coalition_utility[..., BACK_DOWN] = self.p_cb[COALITION] - t.cost[COALITION, BACK_DOWN] - audience[COALITION]
+        sigma_c = sub["fixed_coalition"] if "fixed_coalition" in sub else _logit(lam[COALITION], coalition_utility)
+
+        with np.errstate(divide="ignore"):  # a doctrine's one-hot policy has log 0 = -inf: Bayes keeps the prior
+            lc = np.log(sigma_c) if "fixed_coalition" in sub else _log_logit(lam[COALITION], coalition_utility)
+            lr = np.log(sigma_r) if "fixed_russia" in sub else _log_logit(lam[RUSSIA], russia_utility)
+            lu = np.log(sigma_u) if "fixed_us" in sub else _log_logit(lam[US], us_utility)
+        new_posteriors = [
+            log_bayes(bc[:, None], lc[:, 1, :2], lc[:, 0, :2]),  # (S, c)
+            log_bayes(br[:, None], lr[:, :, 1, THREATEN], lr[:, :, 0, THREATEN]),  # (S, c)
+            log_bayes(bu[:, None, None], lu[:, :, 1], lu[:, :, 0]),  # (S, c, u)
+        ]
+
+        return {
+            "coalition": sigma_c,
+            "russia": sigma_r,
+            "us": sigma_u,
+            "posteriors": new_posteriors,
+            "us_utility": us_utility,
+            "russia_utility": russia_utility,
+            "coalition_utility": coalition_utility,
+            "resist_bar": resist_bar,
+            "us_later": future[:, :, :, US, :].transpose(0, 1, 3, 2),
+            "russia_later": _later_by_move(future[:, :, :, RUSSIA, :], su_bar, THREATEN, 3),
+            "coalition_later": _coalition_later(future[:, :, :, COALITION, :], su_bar, sr_bar),
+        }
+
+    def _resist_utility(self, join_bar: np.ndarray, audience: np.ndarray) -> np.ndarray:
+        t = self.tables
+        k_c = t.K[COALITION]
+        out = np.empty((len(join_bar), 2, 2, 2))
+        out[..., RESIST] = join_bar[:, :, None] * k_c[None, :, :, 1].transpose(0, 2, 1) + (
+            1 - join_bar[:, :, None]
+        ) * k_c[None, :, :, 0].transpose(0, 2, 1)
+        out[..., CONCEDE] = self.p_cb[COALITION] - audience[COALITION]
+        return out
+
+    # ------------------------------------------------------------------ members
+
+    def cohesion(self, strike_risk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each member's chance of keeping its troops in, and the chance the force collapses.
+
+        A member that is not resolute this round weighs the mission's value to it against its
+        share of the risk (``war_cost`` times the strike risk, diluted by the troops the others
+        are expected to keep in) and its cost of walking out; it answers by the coalition's logit
+        rule. Resolute members stay. The stay chances are a fixed point (each depends on what the
+        others are expected to do): a cohesion game solved by damped iteration from "all stay".
+        """
+        n = len(strike_risk)
+        m = len(self.member_troops)
+        if m == 0:
+            return np.ones((n, 0)), np.zeros(n)
+        lam = self.lam[COALITION]
+        troops = self.member_troops
+        total = troops.sum()
+        pi = np.ones((n, m))
+        for _ in range(200):
+            expected_others = (pi * troops).sum(1, keepdims=True) - pi * troops
+            dilution = total / (troops + expected_others)
+            stay_value = self.member_value - strike_risk[:, None] * self.member_war_cost * dilution
+            leave_value = -self.member_exit_cost
+            choice = np.stack([stay_value, np.broadcast_to(leave_value, stay_value.shape)], axis=-1)
+            stays = _logit(lam, choice)[..., 0]
+            new_pi = self.member_resolve + (1 - self.member_resolve) * stays
+            if np.abs(new_pi - pi).max() < 1e-12:
+                pi = new_pi
+                break
+            pi = pi + 0.5 * (new_pi - pi)
+        # P(the troops kept in fall below the threshold), over every subset of members.
+        probability = np.ones((n, len(self._subsets)))
+        for k in range(m):
+            inside = self._subsets[:, k]
+            probability *= np.where(inside[None, :] == 1, pi[:, k : k + 1], 1 - pi[:, k : k + 1])
+        collapse = probability[:, ~self._viable].sum(1)
+        return pi, collapse
+
+
+@dataclass
+class ContinuationTable:
+    """Values at the start of a round on the belief grid, read at any beliefs by trilinear interpolation.
+
+    ``values`` has shape (iota, kappa, G, G, G, actor, type).
+    """
+
+    values: np.ndarray
+    grid_points: int
+
+    def values_at(self, post_c: np.ndarray, post_r: np.ndarray, post_u: np.ndarray) -> np.ndarray:
+        """Values after each continuing path (S, c, u, iota', actor, type); kappa' = [u = deploy]."""
+        g = self.grid_points
+        flat = np.ascontiguousarray(self.values.reshape(2 * 2 * g**3, 6))
+        out = _interpolate(
+            flat, g, np.ascontiguousarray(post_c), np.ascontiguousarray(post_r), np.ascontiguousarray(post_u)
+        )
+        return out.reshape(len(post_c), 2, 3, 2, 3, 2)
+
+
+@numba.njit(cache=True)
+def _interpolate(flat: np.ndarray, g: int, post_c: np.ndarray, post_r: np.ndarray, post_u: np.ndarray) -> np.ndarray:
+    """Trilinear interpolation of the (iota, kappa, b_c, b_r, b_u) value table at each path's posteriors.
+
+    Compiled: a gather of 8 corners for 12 paths per state is the solver's innermost loop.
+    """
+    n = post_c.shape[0]
+    out = np.zeros((n, 2, 3, 2, 6))
+    block = g * g * g
+    for s in range(n):
+        for c in range(2):
+            xs = (min(max(post_c[s, c], 0.0), 1.0) * (g - 1), min(max(post_r[s, c], 0.0), 1.0) * (g - 1))
+            ic = min(int(xs[0]), g - 2)
+            ir = min(int(xs[1]), g - 2)
+            wc = xs[0] - ic
+            wr = xs[1] - ir
+            for u in range(3):
+                kappa = 1 if u == 0 else 0
+                zu = min(max(post_u[s, c, u], 0.0), 1.0) * (g - 1)
+                iu = min(int(zu), g - 2)
+                wu = zu - iu
+                for dc in range(2):
+                    w1 = wc if dc else 1.0 - wc
+                    for dr in range(2):
+                        w2 = w1 * (wr if dr else 1.0 - wr)
+                        for du in range(2):
+                            w = w2 * (wu if du else 1.0 - wu)
+                            if w == 0.0:
+                                continue
+                            corner = ((ic + dc) * g + (ir + dr)) * g + (iu + du)
+                            for iota in range(2):
+                                row = (iota * 2 + kappa) * block + corner
+                                for v in range(6):
+                                    out[s, c, u, iota, v] += w * flat[row, v]
+    return out
+
+
+def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
+    """Russia's expected rest-of-crisis value of each move (S, c, type, r): only threatening goes on."""
+    out = np.zeros((*future.shape[:2], future.shape[-1], n_moves))
+    out[..., move] = (su_bar[:, :, :, None] * future).sum(2)
+    return out
+
+
+def _coalition_later(future: np.ndarray, su_bar: np.ndarray, sr_bar: np.ndarray) -> np.ndarray:
+    """The coalition's expected rest-of-crisis value of each move (S, type, c)."""
+    going_on = (su_bar[:, :, :, None] * future).sum(2) * sr_bar[:, :, THREATEN, None]  # (S, c, type)
+    out = np.zeros((future.shape[0], future.shape[-1], 3))
+    out[..., :2] = going_on.transpose(0, 2, 1)
+    return out
+
+
+@numba.njit(cache=True)
+def _interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Rows of a grid table (flag block, b_c, b_r, b_u) read at each world's state, trilinearly."""
+    n = beliefs.shape[0]
+    width = table.shape[1]
+    out = np.zeros((n, width))
+    block = g * g * g
+    for s in range(n):
+        index = [0, 0, 0]
+        weight = [0.0, 0.0, 0.0]
+        for k in range(3):
+            x = min(max(beliefs[s, k], 0.0), 1.0) * (g - 1)
+            i = min(int(x), g - 2)
+            index[k] = i
+            weight[k] = x - i
+        for dc in range(2):
+            w1 = weight[0] if dc else 1.0 - weight[0]
+            for dr in range(2):
+                w2 = w1 * (weight[1] if dr else 1.0 - weight[1])
+                for du in range(2):
+                    w = w2 * (weight[2] if du else 1.0 - weight[2])
+                    if w == 0.0:
+                        continue
+                    row = flags[s] * block + ((index[0] + dc) * g + (index[1] + dr)) * g + (index[2] + du)
+                    for v in range(width):
+                        out[s, v] += w * table[row, v]
+    return out
+
+
+def _initial_posteriors(beliefs: np.ndarray) -> list[np.ndarray]:
+    """Posteriors equal to the priors: the fixed point's start (nobody learns anything yet)."""
+    n = len(beliefs)
+    return [
+        np.repeat(beliefs[:, 0:1], 2, axis=1),
+        np.repeat(beliefs[:, 1:2], 2, axis=1),
+        np.broadcast_to(beliefs[:, 2, None, None], (n, 2, 3)).copy(),
+    ]
+
+
+def grid_states(grid_points: int) -> States:
+    """Every grid state, in the order (iota, kappa, b_c, b_r, b_u)."""
+    axis = np.linspace(0.0, 1.0, grid_points)
+    iota, kappa, bc, br, bu = np.meshgrid((0, 1), (0, 1), axis, axis, axis, indexing="ij")
+    beliefs = np.stack([bc.ravel(), br.ravel(), bu.ravel()], axis=1)
+    return States(beliefs, iota.ravel().astype(np.int8), kappa.ravel().astype(np.int8))
+
+
+@dataclass
+class CrisisEquilibrium:
+    """The solved crisis: every round's policies on the belief grid, and how to read them anywhere.
+
+    ``rounds[t - 1]`` is round ``t``'s :class:`RoundSolution` at :func:`grid_states`.
+    """
+
+    scenario: Scenario
+    grid_points: int
+    rounds: list[RoundSolution]
+    game: RoundGame
+    residual: float = 0.0
+    _features: list[np.ndarray] = field(default_factory=list, repr=False)
+
+    @property
+    def horizon(self) -> int:
+        return len(self.rounds)
+
+    def continuation(self, round_number: int) -> ContinuationTable | None:
+        """The values the decisions of round ``t`` look forward to (None in the last round)."""
+        if round_number >= self.horizon:
+            return None
+        g = self.grid_points
+        return ContinuationTable(self.rounds[round_number].values.reshape(2, 2, g, g, g, 3, 2), g)
+
+    def solve_at(self, round_number: int, states: States) -> RoundSolution:
+        """The round's equilibrium solved afresh at exact states (the trace and the Game page)."""
+        return self.game.solve(round_number, states, self.continuation(round_number))
+
+    def initial_state(self) -> States:
+        s = self.scenario
+        beliefs = np.array([[s.actor(key).initial_belief for key in ACTORS]])
+        return States(beliefs, np.array([int(s.start_rung == "incident")], np.int8), np.zeros(1, np.int8))
+
+    def value(self) -> np.ndarray:
+        """Each actor's expected value of the whole crisis at the start (actor, type)."""
+        return self.solve_at(1, self.initial_state()).values[0]
+
+    def features(self, round_number: int) -> np.ndarray:
+        """Round ``t``'s policies as one row per grid state, for interpolation by the engine.
+
+        Columns: coalition (type, 3), russia (c, type, 3), us (c, type, 3), resist (c, type, 2),
+        join (c, type, 2), member stay chances, collapse.
+        """
+        if not self._features:
+            for solution in self.rounds:
+                n = len(solution.collapse)
+                self._features.append(
+                    np.concatenate(
+                        [
+                            solution.coalition.reshape(n, -1),
+                            solution.russia.reshape(n, -1),
+                            solution.us.reshape(n, -1),
+                            solution.resist.reshape(n, -1),
+                            solution.join.reshape(n, -1),
+                            solution.stay,
+                            solution.collapse[:, None],
+                        ],
+                        axis=1,
+                    )
+                )
+        return self._features[round_number - 1]
+
+
+def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> dict[str, np.ndarray]:
+    """Round ``t``'s policies at any states, interpolated from the grid (the engine's lookup).
+
+    Returns ``coalition`` (n, type, 3), ``russia`` and ``us`` (n, c, type, 3), ``resist`` and
+    ``join`` (n, c, type, 2), ``stay`` (n, members) and ``collapse`` (n,).
+    """
+    table = equilibrium.features(round_number)
+    flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
+    rows = _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
+    n = len(rows)
+    m = table.shape[1] - 47
+    return {
+        "coalition": rows[:, FEATURE_SLICES["coalition"]].reshape(n, 2, 3),
+        "russia": rows[:, FEATURE_SLICES["russia"]].reshape(n, 2, 2, 3),
+        "us": rows[:, FEATURE_SLICES["us"]].reshape(n, 2, 2, 3),
+        "resist": rows[:, FEATURE_SLICES["resist"]].reshape(n, 2, 2, 2),
+        "join": rows[:, FEATURE_SLICES["join"]].reshape(n, 2, 2, 2),
+        "stay": rows[:, 46 : 46 + m],
+        "collapse": rows[:, -1],
+    }
+
+
+_CACHE: dict[tuple[str, int], CrisisEquilibrium] = {}
+_CACHE_SIZE = 8
+
+
+def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
+    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash)."""
+    key = (scenario.sha256(), grid_points)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = solve_crisis(scenario, grid_points)
+    return _CACHE[key]
+
+
+FEATURE_SLICES = {
+    "coalition": slice(0, 6),
+    "russia": slice(6, 18),
+    "us": slice(18, 30),
+    "resist": slice(30, 38),
+    "join": slice(38, 46),
+}
+
+
+def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
+    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring)."""
+    if grid_points < 2:
+        raise ValueError("grid_points must be at least 2")
+    game = RoundGame(scenario)
+    states = grid_states(grid_points)
+    solutions: list[RoundSolution] = []
+    continuation: ContinuationTable | None = None
+    g = grid_points
+    warm: list[np.ndarray] | None = None
+    for round_number in range(scenario.rounds, 0, -1):
+        solution = game.solve(round_number, states, continuation, warm)
+        warm = solution.posteriors
+        solutions.append(solution)
+        continuation = ContinuationTable(solution.values.reshape(2, 2, g, g, g, 3, 2), g)
+    solutions.reverse()
+    residual = max(solution.residual for solution in solutions)
+    return CrisisEquilibrium(scenario, grid_points, solutions, game, residual)
+
+
+__all__ = [
+    "BEST_RESPONSE_LAMBDA",
+    "GRID_POINTS",
+    "CrisisEquilibrium",
+    "RoundGame",
+    "RoundSolution",
+    "States",
+    "bayes",
+    "equilibrium_for",
+    "grid_states",
+    "policies_at",
+    "solve_crisis",
+]
