@@ -458,7 +458,9 @@ class RoundGame:
         )  # (1, c, u, actor, type)
         a = acc[..., None, None]
         calm = delta * ((1 - a) * later[:, :, :, 0] + a * later[:, :, :, 1])
-        spiral = (1 - self.a2) * delta * later[:, :, :, 0] + self.a2 * clash_by_u
+        # An incident that spirals ends the round in a clash, valued from the next round on (this
+        # round's flow was the status quo's), like the open incident at the horizon.
+        spiral = delta * ((1 - self.a2) * later[:, :, :, 0] + self.a2 * clash_by_u)
         rest = np.where(iota[:, None, None, None, None], spiral, calm)  # (S, c, u, actor, type)
         # The part of ``rest`` that is the rest of the crisis itself (not a clash this round).
         future = np.where(iota[:, None, None, None, None], (1 - self.a2) * delta * later[:, :, :, 0], calm)
@@ -532,6 +534,7 @@ class RoundGame:
             1 - join_bar[:, :, None]
         ) * k_c[None, :, :, 0].transpose(0, 2, 1)
         out[..., CONCEDE] = self.p_cb[COALITION] - audience[COALITION]
+        out[:, DEPLOY, :, CONCEDE] -= self.scenario.coalition.tripwire_cost  # troops killed: hands tied
         return out
 
     # ------------------------------------------------------------------ members
@@ -719,8 +722,14 @@ class CrisisEquilibrium:
         return ContinuationTable(self.rounds[round_number].values.reshape(2, 2, g, g, g, 3, 2), g)
 
     def solve_at(self, round_number: int, states: States) -> RoundSolution:
-        """The round's equilibrium solved afresh at exact states (the trace and the Game page)."""
-        return self.game.solve(round_number, states, self.continuation(round_number))
+        """The round's equilibrium solved afresh at exact states (early rounds, the trace, the Game page).
+
+        The fixed point starts from the posteriors interpolated off the grid solution, so it needs
+        no homotopy of its own.
+        """
+        grid = policies_at(self, round_number, states)["posteriors"]
+        warm = [grid[:, :2].copy(), grid[:, 2:4].copy(), grid[:, 4:].reshape(-1, 2, 3).copy()]
+        return self.game.solve(round_number, states, self.continuation(round_number), warm)
 
     def initial_state(self) -> States:
         s = self.scenario
@@ -750,6 +759,7 @@ class CrisisEquilibrium:
                             solution.join.reshape(n, -1),
                             solution.stay,
                             solution.collapse[:, None],
+                            *(p.reshape(n, -1) for p in solution.posteriors),
                         ],
                         axis=1,
                     )
@@ -767,7 +777,7 @@ def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: State
     flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
     rows = _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
     n = len(rows)
-    m = table.shape[1] - 47
+    m = table.shape[1] - 47 - POSTERIOR_WIDTH
     return {
         "coalition": rows[:, FEATURE_SLICES["coalition"]].reshape(n, 2, 3),
         "russia": rows[:, FEATURE_SLICES["russia"]].reshape(n, 2, 2, 3),
@@ -775,7 +785,8 @@ def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: State
         "resist": rows[:, FEATURE_SLICES["resist"]].reshape(n, 2, 2, 2),
         "join": rows[:, FEATURE_SLICES["join"]].reshape(n, 2, 2, 2),
         "stay": rows[:, 46 : 46 + m],
-        "collapse": rows[:, -1],
+        "collapse": rows[:, 46 + m],
+        "posteriors": rows[:, 47 + m :],
     }
 
 
@@ -792,6 +803,9 @@ def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> Crisi
         _CACHE[key] = solve_crisis(scenario, grid_points)
     return _CACHE[key]
 
+
+POSTERIOR_WIDTH = 10
+"""Posteriors stored per grid state after the policies: after c (2), after Russia's threat (2), after u (6)."""
 
 FEATURE_SLICES = {
     "coalition": slice(0, 6),

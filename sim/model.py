@@ -62,6 +62,8 @@ from sim.payoffs import PayoffTables
 from sim.scenario import Scenario
 
 ONGOING = -1
+EXACT_STATES = 256
+"""At most this many distinct public states in a round are solved exactly; beyond, the grid is read."""
 N_DRAWS = 8  # uniforms per world and round besides the members': 7 moves and chance events, 1 spare
 
 
@@ -153,13 +155,26 @@ class CrisisModel(mesa.Model):
         return States(beliefs, self.incident[idx].astype(np.int8), self.pledged[idx].astype(np.int8))
 
     def policies(self, round_number: int, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """This round's policies in these worlds: read off the grid, or solved exactly for a trace."""
-        if self.trace is None:
-            return policies_at(self.equilibrium, round_number, self.states(idx))
-        solution = self.equilibrium.solve_at(round_number, self.states(idx))
-        self._solution = solution
+        """This round's policies in these worlds.
+
+        Worlds share few public states in the early rounds (one in round 1): while there are at
+        most ``EXACT_STATES`` distinct ones, the round is solved exactly at each of them (the
+        continuation still read from the grid); later the policies are interpolated from the grid.
+        A traced world is always solved exactly, so its story shows the utilities it acted on.
+        """
+        states = self.states(idx)
+        keys = np.concatenate([states.beliefs, states.incident[:, None], states.pledged[:, None]], axis=1)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        if self.trace is None and len(unique) > EXACT_STATES:
+            return policies_at(self.equilibrium, round_number, states)
+        distinct = States(unique[:, :3], unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
+        solution = self.equilibrium.solve_at(round_number, distinct)
+        inverse = inverse.ravel()
+        if self.trace is not None:
+            self._solution = _take(solution, inverse)
         return {
-            key: getattr(solution, key) for key in ("coalition", "russia", "us", "resist", "join", "stay", "collapse")
+            key: getattr(solution, key)[inverse]
+            for key in ("coalition", "russia", "us", "resist", "join", "stay", "collapse")
         }
 
     # ---------------------------------------------------------------- the round
@@ -252,7 +267,8 @@ class CrisisModel(mesa.Model):
         self.incident[worlds] = accident & ~spiralling
         if entry is not None and worlds.size and worlds[0] == 0:
             entry.accident = bool(accident[0])
-        self._clash(worlds[clash], c[clash], (u == DEPLOY)[clash], uniforms[at[clash], 6], entry, t)
+        # A spiralling incident ends the round in a clash, valued from the next round (this round's flow was paid).
+        self._clash(worlds[clash], c[clash], (u == DEPLOY)[clash], uniforms[at[clash], 6], entry, t + 1)
 
     def _strike(self, idx, at, c, policy, uniforms, entry, t: int) -> None:
         """Russia has used force: the coalition resists or concedes; if it resists, the US joins or not."""
@@ -263,7 +279,8 @@ class CrisisModel(mesa.Model):
         answer = coalition.act(worlds, policy["resist"][at, c], uniforms[at, 3], learn=False)
         self._log(entry, "resist", worlds, answer, at, "coalition", c)
         concede = answer == CONCEDE
-        self._pay(worlds[concede], "coalition", -audience[0], t)
+        tied = self.scenario.coalition.tripwire_cost * (c[concede] == DEPLOY)  # conceding with troops killed
+        self._pay(worlds[concede], "coalition", -audience[0] - tied, t)
         self._end(worlds[concede], COALITION_BACKS_DOWN, np.zeros(int(concede.sum()), bool), t)
         at, c, worlds = at[~concede], c[~concede], worlds[~concede]
         join = us.act(worlds, policy["join"][at, c], uniforms[at, 4], learn=False)
@@ -379,6 +396,14 @@ class CrisisModel(mesa.Model):
         """Let a finished model be freed. Mesa 3.3 keeps a class-level registry keyed by model
         (``Agent._ids``) that would hold every model ever made; drop this one's entry."""
         getattr(mesa.Agent, "_ids", {}).pop(self, None)
+
+
+def _take(solution: RoundSolution, rows: np.ndarray) -> RoundSolution:
+    """A round solution's arrays at the given rows (per world, from per distinct state)."""
+    fields = {}
+    for name, value in vars(solution).items():
+        fields[name] = value[rows] if isinstance(value, np.ndarray) and value.ndim and len(value) > 0 else value
+    return RoundSolution(**fields)
 
 
 __all__ = ["CrisisModel", "TraceEntry", "sample"]

@@ -138,6 +138,7 @@ class Member(_Strict):
 
 
 class CoalitionActor(Actor):
+    tripwire_cost: Cost = 0.0
     members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
     min_troops: Annotated[float, Field(ge=0.0, le=1e5)] = 0.0
 

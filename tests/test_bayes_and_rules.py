@@ -60,19 +60,19 @@ def test_model_updates_beliefs_with_each_types_policy():
     scenario = bare_scenario(**{"russia.war_bonus": 10, "coalition.war_bonus": 8, "us.war_bonus": 6})
     model = CrisisModel(scenario, n_worlds=4_000, seed=3)
     idx = np.arange(model.n_worlds)
-    policies = model.round_policies(idx, after_incident=0)
+    policies = model.policies(1, idx)  # what the first step will play
     priors = {key: actor.belief.copy() for key, actor in model.actors.items()}
     model.step()
     coalition, russia = model.actors["coalition"], model.actors["russia"]
     c = coalition.last_action
-    like = policies.coalition[idx, :, c]
+    like = policies["coalition"][idx, :, c]
     hand = (
         priors["coalition"] * like[:, 1] / (priors["coalition"] * like[:, 1] + (1 - priors["coalition"]) * like[:, 0])
     )
     assert np.allclose(coalition.belief, hand)
     moved = c != BACK_DOWN
     r = russia.last_action[moved]
-    like = policies.russia[idx[moved], :, c[moved], r]
+    like = policies["russia"][idx[moved], c[moved], :, r]
     prior = priors["russia"][moved]
     hand = prior * like[:, 1] / (prior * like[:, 1] + (1 - prior) * like[:, 0])
     assert np.allclose(russia.belief[moved], hand)

@@ -76,9 +76,11 @@ def scaled(scenario: Scenario, factor: float) -> Scenario:
                       "threaten_cost", "back_down_cost"):  # fmt: skip
             actor[field] *= factor
         actor["payoffs"] = {outcome: value * factor for outcome, value in actor["payoffs"].items()}
+    raw["coalition"]["tripwire_cost"] *= factor
     for member in raw["coalition"]["members"]:
         member["war_cost"] *= factor
         member["exit_cost"] *= factor
+        member["mission_value"] *= factor
     return scenario_from_dict(raw, "scaled")
 
 
@@ -95,11 +97,15 @@ def test_outcome_probabilities_form_a_distribution(scenario, seed):
 @SETTINGS
 @given(scenarios())
 def test_every_policy_is_a_probability_distribution(scenario):
-    model = CrisisModel(scenario, n_worlds=4, seed=0)
-    for flag in (0, 1):
-        policies = model.round_policies(np.arange(4), after_incident=flag)
-        for policy in (policies.coalition, policies.russia, policies.us):
-            assert np.all(policy >= 0) and np.allclose(policy.sum(axis=-1), 1.0)
+    from sim.equilibrium import equilibrium_for, grid_states
+
+    equilibrium = equilibrium_for(scenario, grid_points=3)
+    states = grid_states(3)
+    for round_number in range(1, scenario.rounds + 1):
+        solution = equilibrium.solve_at(round_number, states)
+        for policy in (solution.coalition, solution.russia, solution.us, solution.resist, solution.join):
+            assert np.all(policy >= -1e-12) and np.allclose(policy.sum(axis=-1), 1.0)
+        assert np.all((solution.collapse >= 0) & (solution.collapse <= 1 + 1e-12))
 
 
 @SETTINGS
@@ -128,7 +134,8 @@ def test_adding_a_constant_to_an_actors_outcome_payoffs_leaves_its_choices_alone
     raw = scenario.model_dump(mode="json", by_alias=True)
     raw[key]["payoffs"] = {outcome: value + shift for outcome, value in raw[key]["payoffs"].items()}
     shifted = scenario_from_dict(raw, "shifted")
-    before = CrisisModel(scenario, n_worlds=3, seed=0).round_policies(np.arange(3), after_incident=0)
-    after = CrisisModel(shifted, n_worlds=3, seed=0).round_policies(np.arange(3), after_incident=0)
-    for name in ("coalition", "russia", "us"):
-        assert np.allclose(getattr(before, name), getattr(after, name), atol=1e-9)
+    before = CrisisModel(scenario, n_worlds=3, seed=0)
+    after = CrisisModel(shifted, n_worlds=3, seed=0)
+    first, second = before.policies(1, np.arange(3)), after.policies(1, np.arange(3))
+    for name in ("coalition", "russia", "us", "resist", "join"):
+        assert np.allclose(first[name], second[name], atol=1e-6), name
