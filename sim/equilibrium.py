@@ -286,7 +286,7 @@ class RoundGame:
         for step in self._steps(warm is not None, continuation is not None):
             previous = self._fixed_point(round_number, per_state, continuation, posteriors, self.lam * step, audience)
         residual = float(previous.max()) if n else 0.0
-        ev = self._backward(round_number, per_state, continuation, posteriors, self.lam, audience)
+        ev = self._backward(round_number, per_state, continuation, posteriors, self.lam, audience, final=True)
         sigma_c, sigma_r, sigma_u = ev["coalition"], ev["russia"], ev["us"]
 
         # ---- values of the state for each actor and type.
@@ -428,9 +428,10 @@ class RoundGame:
         posteriors: list[np.ndarray],
         lam: np.ndarray,
         audience: np.ndarray,
+        final: bool = False,
     ) -> dict[str, np.ndarray]:
         """Every decision's expected utilities and policies given the posteriors, and the posteriors
-        those policies imply (one pass of the fixed point)."""
+        those policies imply (one pass of the fixed point; ``final`` adds the "later" parts)."""
         t = self.tables
         n = len(sub["incident"])
         bc, br, bu = (sub["beliefs"][:, k] for k in range(3))
@@ -463,7 +464,9 @@ class RoundGame:
         spiral = delta * ((1 - self.a2) * later[:, :, :, 0] + self.a2 * clash_by_u)
         rest = np.where(iota[:, None, None, None, None], spiral, calm)  # (S, c, u, actor, type)
         # The part of ``rest`` that is the rest of the crisis itself (not a clash this round).
-        future = np.where(iota[:, None, None, None, None], (1 - self.a2) * delta * later[:, :, :, 0], calm)
+        future = None
+        if final:
+            future = np.where(iota[:, None, None, None, None], (1 - self.a2) * delta * later[:, :, :, 0], calm)
         cont = flow.T[None, :, None, :, None] + rest
 
         # US posture (S, c, type, u).
@@ -512,7 +515,7 @@ class RoundGame:
             log_bayes(bu[:, None, None], lu[:, :, 1], lu[:, :, 0]),  # (S, c, u)
         ]
 
-        return {
+        result = {
             "coalition": sigma_c,
             "russia": sigma_r,
             "us": sigma_u,
@@ -521,10 +524,12 @@ class RoundGame:
             "russia_utility": russia_utility,
             "coalition_utility": coalition_utility,
             "resist_bar": resist_bar,
-            "us_later": future[:, :, :, US, :].transpose(0, 1, 3, 2),
-            "russia_later": _later_by_move(future[:, :, :, RUSSIA, :], su_bar, THREATEN, 3),
-            "coalition_later": _coalition_later(future[:, :, :, COALITION, :], su_bar, sr_bar),
         }
+        if future is not None:
+            result["us_later"] = future[:, :, :, US, :].transpose(0, 1, 3, 2)
+            result["russia_later"] = _later_by_move(future[:, :, :, RUSSIA, :], su_bar, THREATEN, 3)
+            result["coalition_later"] = _coalition_later(future[:, :, :, COALITION, :], su_bar, sr_bar)
+        return result
 
     def _resist_utility(self, join_bar: np.ndarray, audience: np.ndarray) -> np.ndarray:
         t = self.tables

@@ -30,6 +30,7 @@ class Static:
     theory: str
     source: str
     scenario: str = "coalition_2026"
+    base: tuple[tuple[str, Any], ...] = ()  # fixed overrides that isolate the mechanism
 
 
 MEASURES = {
@@ -77,27 +78,19 @@ STATICS: tuple[Static, ...] = (
         "Powell 1990",
     ),
     Static(
-        "us.resolve_prior",
-        0.0,
-        0.9,
-        "deterrence_holds",
-        +1,
-        "a patron likely to join makes extended deterrence reliable",
-        "Quackenbush 2006",
-    ),
-    Static(
         "russia.backstop_effect",
         0.0,
         -8.0,
         "force_used",
         -1,
-        "the costlier a clash with a committed US, the less Russia strikes",
+        "the costlier a clash with a US that joins, the less Russia strikes",
         "Quackenbush 2006",
+        "us_backstop",
     ),
     Static(
         "coalition.tripwire_cost",
         0.0,
-        6.0,
+        10.0,
         "war",
         -1,
         "a tripwire ties hands: conceding with troops killed is costlier, so a strike is resisted and deterred",
@@ -112,6 +105,7 @@ STATICS: tuple[Static, ...] = (
         "troops on the ground make a strike riskier for the striker: a tripwire deters",
         "Schelling 1966; Reiter and Poast 2021",
         "korea_1953_tripwire",
+        (("us.resolve_prior", 0.0),),
     ),
     Static(
         "us.resolve_prior",
@@ -119,18 +113,19 @@ STATICS: tuple[Static, ...] = (
         0.7,
         "force_used",
         -1,
-        "a backstop the challenger believes deters it",
+        "a backstop the challenger believes likely deters it",
         "Quackenbush 2006",
         "korea_1953_tripwire",
+        (("escalation.tripwire", 0.0),),
     ),
     Static(
         "accident.standoff",
         0.0,
         0.1,
         "deterrence_holds",
-        -1,
-        "the threat that leaves something to chance: more accident risk, fewer crises that stay calm",
-        "Schelling 1960",
+        0,
+        "risk left to chance both deters (the threat that leaves something to chance) and starts wars",
+        "Schelling 1960, 1966",
     ),
     Static(
         "discount",
@@ -178,7 +173,7 @@ def scenario_for(static: Static) -> Scenario:
     """The scenario a static is measured on, at the tested horizon :data:`STATICS_ROUNDS`."""
     from sim.scenario import load_scenario
 
-    return load_scenario(static.scenario, {"rounds": STATICS_ROUNDS})
+    return load_scenario(static.scenario, {"rounds": STATICS_ROUNDS, **dict(static.base)})
 
 
 def table(runs: int = 20_000, seed: int = 1) -> list[dict[str, Any]]:
@@ -201,14 +196,13 @@ def markdown(rows: list[dict[str, Any]]) -> str:
     for row in rows:
         s: Static = row["static"]
         arrow = {1: "up", -1: "down", 0: "ambiguous"}[s.direction]
+        fixed = "".join(f" ({key} = {value:g})" for key, value in s.base)
         cells = [f"{r['low']:.3f} → {r['high']:.3f}" for r in (row["default"], row["high_lambda"])]
         lines.append(
-            f"| {s.scenario} | `{s.lever}` | {s.low:g} → {s.high:g} | {MEASURES[s.measure]} | {arrow}: {s.theory} "
-            f"| {cells[0]} | {cells[1]} | {s.source} |"
+            f"| {s.scenario}{fixed} | `{s.lever}` | {s.low:g} → {s.high:g} | {MEASURES[s.measure]} "
+            f"| {arrow}: {s.theory} | {cells[0]} | {cells[1]} | {s.source} |"
         )
     return "\n".join(lines)
-
-
 
 
 if __name__ == "__main__":  # pragma: no cover - regenerates the table in docs/model.md
