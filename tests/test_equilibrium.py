@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -43,7 +45,7 @@ def test_refining_the_grid_converges():
     for points in (5, 9, 17):
         equilibrium = solve_crisis(scenario, points)
         starts.append(equilibrium.solve_at(1, equilibrium.initial_state()))
-    for a, b in zip(starts, starts[1:]):
+    for a, b in itertools.pairwise(starts):
         for name in ("coalition", "russia", "us"):
             assert np.abs(getattr(a, name) - getattr(b, name)).max() < 0.1, name
     coarse = np.abs(starts[0].values - starts[1].values).max()

@@ -17,7 +17,8 @@ RUNS = 20_000
 
 def _check(static: Static, result: dict[str, float]) -> None:
     margin = 4 * result["se"]
-    message = f"{static.lever} {static.low} -> {static.high}: {static.measure} {result['low']:.4f} -> {result['high']:.4f}"
+    change = f"{result['low']:.4f} -> {result['high']:.4f}"
+    message = f"{static.lever} {static.low} -> {static.high}: {static.measure} {change}"
     if static.direction == 0:
         assert abs(result["difference"]) > margin, "flat: " + message
     else:
