@@ -91,9 +91,9 @@ STATICS: tuple[Static, ...] = (
         "coalition.tripwire_cost",
         0.0,
         10.0,
-        "war",
+        "force_used",
         -1,
-        "a tripwire ties hands: conceding with troops killed is costlier, so a strike is resisted and deterred",
+        "a tripwire ties hands: conceding with troops killed costs more, so Russia, expecting resistance, strikes less",
         "Fearon 1997",
     ),
     Static(
