@@ -12,6 +12,7 @@ import sys
 import threading
 import time
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,8 @@ from sim.scenario import load_scenario
 from sim.sweeps import Parameter, SweepError, design_points, read_sweep, sweep
 
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
+SHORT = str(Path(__file__).parent / "data" / "short_crisis.toml")
+"""coalition_2026 with three rounds: each design point solves its own equilibrium."""
 
 # Dask tests start worker processes that import the package (seconds each on a cold machine, with
 # 2 shared cores): every wait is bounded but generous, and a hung test ends the whole run with the
@@ -125,9 +128,9 @@ def test_categorical_parameters_in_random_designs_take_their_listed_values():
 
 def test_same_numbers_whatever_the_chunking_or_executor():
     kwargs = dict(params=PARAMS, design="lhs", samples=6, runs=800, seed=7)
-    inline = sweep("coalition_2026", executor="inline", chunk_size=1, **kwargs)
-    chunked = sweep("coalition_2026", executor="inline", chunk_size=4, **kwargs)
-    processes = sweep("coalition_2026", executor="processes", workers=2, **kwargs)
+    inline = sweep(SHORT, executor="inline", chunk_size=1, **kwargs)
+    chunked = sweep(SHORT, executor="inline", chunk_size=4, **kwargs)
+    processes = sweep(SHORT, executor="processes", workers=2, **kwargs)
     pd.testing.assert_frame_equal(inline, chunked)
     pd.testing.assert_frame_equal(inline, processes)
     assert inline["point"].tolist() == list(range(6))
@@ -138,49 +141,49 @@ def test_same_numbers_whatever_the_chunking_or_executor():
 def test_dask_local_cluster_gives_the_same_numbers():
     pytest.importorskip("dask.distributed")
     kwargs = dict(params=PARAMS, design="sobol", samples=4, runs=500, seed=3)
-    inline = sweep("coalition_2026", executor="inline", **kwargs)
-    on_dask = sweep("coalition_2026", executor="dask", workers=2, **kwargs)
+    inline = sweep(SHORT, executor="inline", **kwargs)
+    on_dask = sweep(SHORT, executor="dask", workers=2, **kwargs)
     pd.testing.assert_frame_equal(inline, on_dask)
 
 
 def test_a_point_matches_the_same_monte_carlo_run_on_its_own():
-    frame = sweep("classroom_chicken", {"russia.resolve_prior": [0.0, 1.0]}, runs=300, seed=1, executor="inline")
-    assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]
+    frame = sweep("classroom_chicken", {"coalition.audience_cost": [5.0, 0.0]}, runs=300, seed=1, executor="inline")
+    assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]  # docs/teaching.md's worked answer
     assert frame["p_coalition_backs_down"].tolist() == [0.0, 1.0]
 
 
 def test_streamed_sweep_carries_its_provenance(tmp_path):
     out = tmp_path / "s.parquet"
-    frame = sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=300, seed=2, out=out, executor="inline")
+    frame = sweep(SHORT, PARAMS, design="lhs", samples=4, runs=300, seed=2, out=out, executor="inline")
     again, metadata = read_sweep(out)
     pd.testing.assert_frame_equal(frame, again)
-    assert metadata["scenario"] == "coalition_2026" and metadata["seed"] == 2 and metadata["design"] == "lhs"
-    assert metadata["scenario_sha256"] == load_scenario("coalition_2026").sha256() and metadata["n_points"] == 4
+    assert metadata["scenario"] == "short_crisis" and metadata["seed"] == 2 and metadata["design"] == "lhs"
+    assert metadata["scenario_sha256"] == load_scenario(SHORT).sha256() and metadata["n_points"] == 4
     assert "version" in metadata
 
 
 def test_an_existing_sweep_is_never_overwritten_and_resume_must_match(tmp_path):
     out = tmp_path / "s.parquet"
-    sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
     with pytest.raises(SweepError, match="--resume"):
-        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+        sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
     with pytest.raises(SweepError, match="seed"):
-        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=3, out=out, resume=True)
+        sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=3, out=out, resume=True)
 
 
 def test_a_sweep_started_by_another_version_is_not_resumed(tmp_path):
     out = tmp_path / "s.parquet"
-    sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
     metadata_file = out / "_sweep.json"
     metadata = json.loads(metadata_file.read_text())
     metadata["version"] = "0.0.1"
     metadata_file.write_text(json.dumps(metadata))
     with pytest.raises(SweepError, match=r"started by deterrence-sim 0\.0\.1"):
-        sweep("coalition_2026", PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, resume=True)
+        sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, resume=True)
 
 
 SLOW_SWEEP = [
-    "sweep", "coalition_2026", "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "25000",
+    "sweep", SHORT, "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "25000",
     "--seed", "5", "--executor", "inline", "--chunk-size", "1",
 ]  # fmt: skip
 
@@ -215,7 +218,7 @@ def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
     frame, _ = read_sweep(out)
     assert frame["point"].tolist() == list(range(10)), "every point exactly once"
     uninterrupted = sweep(
-        "coalition_2026", {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=25000, seed=5, executor="inline"
+        SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=25000, seed=5, executor="inline"
     )
     pd.testing.assert_frame_equal(frame, uninterrupted, check_dtype=False)
 
@@ -223,7 +226,7 @@ def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
 def test_peak_memory_does_not_grow_with_runs(monkeypatch):
     """A sweep point keeps aggregates only: 8x the runs must not need 8x the memory."""
     monkeypatch.setattr(montecarlo, "BATCH_WORLDS", 2_000)
-    scenario = load_scenario("coalition_2026")
+    scenario = load_scenario(SHORT)
 
     def peak(runs: int) -> int:
         tracemalloc.start()
@@ -238,19 +241,19 @@ def test_peak_memory_does_not_grow_with_runs(monkeypatch):
 
 def test_invalid_values_are_refused_before_any_work(tmp_path):
     with pytest.raises(SweepError, match=r"russia\.resolve_prior"):
-        sweep("coalition_2026", {"russia.resolve_prior": (0.5, 1.5)}, runs=100, out=tmp_path / "never")
+        sweep(SHORT, {"russia.resolve_prior": (0.5, 1.5)}, runs=100, out=tmp_path / "never")
     assert not (tmp_path / "never").exists()
     with pytest.raises(SweepError, match="unknown field"):
-        sweep("coalition_2026", {"russia.resolv": (0.1, 0.2)}, runs=100)
+        sweep(SHORT, {"russia.resolv": (0.1, 0.2)}, runs=100)
 
 
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["sweep", "coalition_2026", "--param", "russia.resolve_prior=0.9:0.1"], "LOW <= HIGH"),
-        (["sweep", "coalition_2026", "--param", "x=1:2", "--resume"], "--resume needs --out"),
-        (["sweep", "coalition_2026", "--param", "russia.resolve_prior=0:1", "--design", "lhs"], "--samples"),
-        (["sweep", "coalition_2026"], "--param"),
+        (["sweep", SHORT, "--param", "russia.resolve_prior=0.9:0.1"], "LOW <= HIGH"),
+        (["sweep", SHORT, "--param", "x=1:2", "--resume"], "--resume needs --out"),
+        (["sweep", SHORT, "--param", "russia.resolve_prior=0:1", "--design", "lhs"], "--samples"),
+        (["sweep", SHORT], "--param"),
     ],
 )
 def test_sweep_command_errors_exit_2(args, words):
@@ -271,7 +274,7 @@ def test_sweep_command_writes_the_dataset(tmp_path):
 def test_python_api_is_sim_sweep():
     import sim
 
-    frame = sim.sweep("classroom_chicken", {"russia.resolve_prior": [0.0, 1.0]}, runs=50, seed=1, workers=1)
+    frame = sim.sweep("classroom_chicken", {"coalition.audience_cost": [5.0, 0.0]}, runs=50, seed=1, workers=1)
     assert frame["p_deterrence_holds"].tolist() == [1.0, 0.0]
     assert callable(sim.read_sweep)
 
@@ -306,9 +309,9 @@ def test_a_chunk_on_a_dying_dask_worker_is_retried(tmp_path):
     kwargs = dict(params=PARAMS, design="lhs", samples=6, runs=300, seed=11)
     with warm_dask_cluster(2) as (cluster, client):
         pids = client.run(_die_once_then_work, str(flag))
-        on_dask = sweep("coalition_2026", scheduler=cluster.scheduler_address, chunk_size=1, **kwargs)
+        on_dask = sweep(SHORT, scheduler=cluster.scheduler_address, chunk_size=1, **kwargs)
     assert int(flag.read_text()) in pids.values(), "a worker really died"
-    pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
+    pd.testing.assert_frame_equal(on_dask, sweep(SHORT, executor="inline", **kwargs))
 
 
 def test_ctrl_c_stops_local_worker_processes_at_once(tmp_path):
@@ -334,7 +337,7 @@ def test_chunks_on_a_remote_scheduler_are_sized_for_its_workers():
 def test_two_sweeps_on_one_dask_scheduler_keep_their_own_results():
     def run(seed: int, scheduler: str | None = None) -> pd.DataFrame:
         options = {"scheduler": scheduler} if scheduler else {"executor": "inline"}
-        return sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=300, seed=seed, **options)
+        return sweep(SHORT, PARAMS, design="lhs", samples=4, runs=300, seed=seed, **options)
 
     with warm_dask_cluster(2) as (cluster, _):
         address = cluster.scheduler_address
@@ -357,15 +360,15 @@ def test_a_dask_sweep_waits_on_its_own_client_not_the_default_one():
         closer = threading.Timer(0.3, other.close)
         closer.start()
         try:
-            (on_dask,) = run_in_threads(lambda: context.run(sweep, "coalition_2026", scheduler=address, **kwargs))
+            (on_dask,) = run_in_threads(lambda: context.run(sweep, SHORT, scheduler=address, **kwargs))
         finally:
             closer.cancel()
-    pd.testing.assert_frame_equal(on_dask, sweep("coalition_2026", executor="inline", **kwargs))
+    pd.testing.assert_frame_equal(on_dask, sweep(SHORT, executor="inline", **kwargs))
 
 
 def test_an_invalid_combination_of_values_is_refused_before_any_work(tmp_path):
     """Each value is fine alone; together some design points ask for more troops than exist."""
     params = {"coalition.min_troops": (5.0, 20.0, 4)}  # the members have 15 thousand troops in all
     with pytest.raises(SweepError, match="min_troops"):
-        sweep("coalition_2026", params, runs=100, out=tmp_path / "never", executor="processes", workers=2)
+        sweep(SHORT, params, runs=100, out=tmp_path / "never", executor="processes", workers=2)
     assert not (tmp_path / "never").exists()
