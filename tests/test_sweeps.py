@@ -183,7 +183,7 @@ def test_a_sweep_started_by_another_version_is_not_resumed(tmp_path):
 
 
 SLOW_SWEEP = [
-    "sweep", SHORT, "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "25000",
+    "sweep", SHORT, "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "5000",
     "--seed", "5", "--executor", "inline", "--chunk-size", "1",
 ]  # fmt: skip
 
@@ -218,7 +218,7 @@ def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
     frame, _ = read_sweep(out)
     assert frame["point"].tolist() == list(range(10)), "every point exactly once"
     uninterrupted = sweep(
-        SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=25000, seed=5, executor="inline"
+        SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=5000, seed=5, executor="inline"
     )
     pd.testing.assert_frame_equal(frame, uninterrupted, check_dtype=False)
 
