@@ -159,7 +159,8 @@ def test_simulated_payoffs_average_to_the_equilibrium_value(name):
     """The engine plays the solved equilibrium: each actor's mean realised payoff (flows, costs,
     audience costs, discounted outcomes) matches the value the solver assigns to the start of the
     crisis, averaged over its type. Checked over 8 rounds, within 4 standard errors plus the
-    grid's interpolation error (0.05 utils)."""
+    grid's interpolation error (0.3 utils: values move by 0.26 between 9- and 13-point grids,
+    docs/model.md section 7)."""
     from sim.ladder import ACTORS
 
     scenario = with_overrides(load_scenario(name), {"rounds": 8})
@@ -170,7 +171,7 @@ def test_simulated_payoffs_average_to_the_equilibrium_value(name):
         prior = scenario.actor(key).resolve_prior
         expected = prior * value[i, 1] + (1 - prior) * value[i, 0]
         realised = model.actors[key].payoff
-        error = 4 * realised.std() / np.sqrt(realised.size) + 0.05
+        error = 4 * realised.std() / np.sqrt(realised.size) + 0.3
         assert realised.mean() == pytest.approx(expected, abs=error), key
 
 
