@@ -1,6 +1,11 @@
 """One crisis told as a story: each round, what each actor believed, weighed and chose.
 
-This is what an instructor shows a class: ``sim trace coalition_2026 --seed 7``.
+This is what an instructor shows a class: ``sim trace coalition_2026 --seed 7``. Every decision
+is told with what each option is worth to the actor's true type, split into **now** (this round:
+costs, the status quo's flow, a clash or a climb-down happening now) and **later** (the
+discounted rest of the crisis the option leads to): ``now = utility - later``, from the solved
+equilibrium (:class:`sim.equilibrium.RoundSolution`). The Classroom page tells decisions in the
+same words (:func:`worth`).
 """
 
 from __future__ import annotations
@@ -8,9 +13,38 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from sim.ladder import ACTION_MEANING, ACTIONS, OUTCOME_MEANING, OUTCOMES
+from sim.ladder import ACTION_MEANING, OUTCOME_MEANING, OUTCOMES
 from sim.model import CrisisModel, TraceEntry
 from sim.scenario import Scenario
+
+AFTER_A_STRIKE = "after a strike"
+"""The ``stage`` of a decision taken after Russia has used force (``sim.model.CrisisModel._log``)."""
+
+RESPONSE_MEANING: dict[str, dict[str, str]] = {
+    "coalition": {
+        "resist": "fight back, so the clash goes on",
+        "concede": "withdraw the force rather than fight",
+    },
+    "us": {
+        "join": "join the fighting with its air and intelligence backstop",
+        "stay_out": "stay out of the fighting",
+    },
+}
+"""What the answers after a strike mean (their names are ``sim.equilibrium.RESPONSES``)."""
+
+GERUND = {
+    "deploy": "deploying",
+    "threaten": "threatening",
+    "back_down": "backing down",
+    "resist": "resisting",
+    "concede": "conceding",
+    "join": "joining",
+    "stay_out": "staying out",
+}
+_STRIKE_QUESTION = {
+    "coalition": "Russia has used force: {who} weighs its answer",
+    "us": "The coalition fights back: {who} weighs whether to join",
+}
 
 
 def trace_run(scenario: Scenario, seed: int | None = None) -> CrisisModel:
@@ -33,8 +67,58 @@ def trace_records(model: CrisisModel) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Words shared with the Classroom page
+
+
 def _words(name: str) -> str:
     return name.replace("_", " ")
+
+
+def gerund(actor: str, action: str) -> str:
+    """``threatening``; Russia's 'deploy' is ``using force``."""
+    if (actor, action) == ("russia", "deploy"):
+        return "using force"
+    return GERUND.get(action, _words(action))
+
+
+def meaning(actor: str, action: str) -> str:
+    """What a move or an answer after a strike means, in words."""
+    return {**ACTION_MEANING.get(actor, {}), **RESPONSE_MEANING.get(actor, {})}.get(action, _words(action))
+
+
+def now_and_later(decision: dict[str, Any], action: str) -> tuple[float, float]:
+    """What an action is worth this round and for the (discounted) rest of the crisis."""
+    later = float(decision.get("later", {}).get(action, 0.0))
+    return float(decision["utility"][action]) - later, later
+
+
+def worth(decision: dict[str, Any], action: str, name: str | None = None) -> str:
+    """``threatening is worth -1.33 this round and -2.38 for the rest of the crisis (-3.71 in all)``.
+
+    An action with nothing later (it ends the crisis) is worth its utility now: ``backing down is
+    worth -4.80, all of it this round``; after a strike, when the crisis ends this round whatever
+    the answer, simply ``resisting is worth +0.77``. ``name`` replaces the gerund (the Classroom
+    page has its own).
+    """
+    now, later = now_and_later(decision, action)
+    name = name or gerund(decision["actor"], action)
+    if later == 0:
+        ends = "" if decision.get("stage") == AFTER_A_STRIKE else ", all of it this round"
+        return f"{name} is worth {now:+.2f}{ends}"
+    return (
+        f"{name} is worth {now:+.2f} this round and {later:+.2f} for the rest of the crisis "
+        f"({decision['utility'][action]:+.2f} in all)"
+    )
+
+
+def follows_doctrine(decision: dict[str, Any]) -> bool:
+    """Whether the decision was scripted (its ``rule`` says so), not weighed."""
+    return str(decision["rule"]).startswith("doctrine")
+
+
+# ---------------------------------------------------------------------------------------------
+# The story
 
 
 def tell_story(model: CrisisModel) -> list[str]:
@@ -65,23 +149,10 @@ def _tell_round(model: CrisisModel, entry: TraceEntry) -> list[str]:
     lines.append(f"  Public beliefs that each actor is resolute: {beliefs}.")
     if entry.members_left:
         lines.append(f"  Weighing the risk of a strike, {', '.join(entry.members_left)} left the coalition.")
+    believed = dict(entry.beliefs)
     for decision in entry.decisions:
-        actor = actors[decision["actor"]]
-        kind = "resolute" if decision["resolute"] else "not resolute"
-        utilities = ", ".join(f"{_words(a)} {decision['utility'][a]:+.2f}" for a in ACTIONS)
-        action = decision["action"]
-        verb = "expects" if actor.rule.uses_utilities else "follows its doctrine, whatever it expects"
-        lines.append(f"  {actor.label} ({kind}; {decision['rule']}) {verb}: {utilities}.")
-        lines.append(
-            f"    It chose to {_words(action)} (probability {decision['probability'][action]:.2f}): "
-            f"{ACTION_MEANING[actor.key][action]}."
-        )
-        before = entry.beliefs[actor.key]
-        after = decision["belief_after"]
-        if f"{after:.2f}" != f"{before:.2f}":
-            lines.append(
-                f"    Seeing this, the others now think it resolute with probability {after:.2f} (was {before:.2f})."
-            )
+        lines.extend(_tell_decision(model, decision, believed[decision["actor"]]))
+        believed[decision["actor"]] = decision["belief_after"]
     if entry.accident:
         lines.append("  An unintended incident happened (the risk that leaves something to chance).")
     if entry.escalation is not None:
@@ -91,3 +162,33 @@ def _tell_round(model: CrisisModel, entry: TraceEntry) -> list[str]:
         ending += f" The crisis is over: {_words(entry.outcome)}."
     lines.append(ending)
     return lines
+
+
+def _tell_decision(model: CrisisModel, decision: dict[str, Any], before: float) -> list[str]:
+    """A decision: what each option is worth now and later, the choice, and what the others learnt."""
+    key = decision["actor"]
+    kind = "resolute" if decision["resolute"] else "not resolute"
+    who = f"{model.actors[key].label} ({kind}; {decision['rule']})"
+    action = decision["action"]
+    if decision.get("stage", "move") == AFTER_A_STRIKE:
+        question = _STRIKE_QUESTION.get(key, "After the strike, {who} answers").format(who=who)
+        head = f"  {question}; the crisis ends this round either way:"
+    else:
+        head = f"  {who} weighs its moves:"
+    if follows_doctrine(decision):
+        head = head.replace("weighs", "follows its doctrine, whatever the worth of", 1)
+    lines = [head]
+    lines.extend(f"    {_capitalised(worth(decision, option))}." for option in decision["utility"])
+    lines.append(
+        f"    It chose to {_words(action)} (probability {decision['probability'][action]:.2f}): {meaning(key, action)}."
+    )
+    after = decision["belief_after"]
+    if f"{after:.2f}" != f"{before:.2f}":
+        lines.append(
+            f"    Seeing this, the others now think it resolute with probability {after:.2f} (was {before:.2f})."
+        )
+    return lines
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]

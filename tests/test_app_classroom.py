@@ -7,27 +7,53 @@ played directly (``traced_run`` with the same scenario and seed). The pure helpe
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from apptest import chart, new_app, rendered
 from streamlit.testing.v1 import AppTest
 
 import sim
-from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.model import TraceEntry
-from sim.rules import BestResponse, FixedDoctrine, LogitResponse
-from sim.scenario import Doctrine, load_scenario, with_overrides
-from sim.trace import tell_story, trace_run
+from sim.scenario import load_scenario, with_overrides
+from sim.trace import tell_story, trace_run, worth
 from sim.webapp.pages import classroom
 from sim.webapp.pages.classroom import controls, figures, narration
 from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS, words
 
 DEFAULT = "coalition_2026"
 SMALL_RUNS = "2000"
-COLLAPSE_SEED = 6
-"""coalition_2026, seed 6: members leave and the force collapses in round 8, before anyone moves."""
-RUSSIA_BACKS_DOWN_SEED = 34
-"""coalition_2026, seed 34: Russia backs down in round 2, so the US never moves that round."""
+SEARCHED = 200
+"""Stories with a given ending are looked up among the first seeds of coalition_2026 (they are common)."""
+
+
+def ends_in_collapse(model) -> bool:
+    """Members leave and the force collapses before anyone moves in the last round."""
+    return not model.trace[-1].decisions
+
+
+def ends_in_concession(model) -> bool:
+    """Russia strikes and the coalition concedes, so the US never moves in the last round."""
+    return [(d["actor"], d["action"]) for d in model.trace[-1].decisions][1:] == [
+        ("russia", "deploy"),
+        ("coalition", "concede"),
+    ]
+
+
+def ends_in_a_fight(model) -> bool:
+    """Russia strikes in a later round, the coalition resists and the US answers."""
+    answers = [(d["actor"], d["stage"]) for d in model.trace[-1].decisions if d["stage"] == "after a strike"]
+    return len(model.trace) > 1 and answers == [("coalition", "after a strike"), ("us", "after a strike")]
+
+
+@functools.cache
+def seed_where(story) -> int:
+    """The first class seed of coalition_2026 whose crisis tells this story (found once per test run)."""
+    seed = next((seed for seed in range(SEARCHED) if story(model_for(seed))), None)
+    assert seed is not None, f"no seed below {SEARCHED} {story.__doc__}"
+    return seed
 
 
 # ---------------------------------------------------------------------------------------------
@@ -73,14 +99,18 @@ def assert_shows_round(at: AppTest, seed: int, number: int, scenario: str = DEFA
     bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
     for decision in entry.decisions:
         key = decision["actor"]
-        assert bars[key]["x"] == pytest.approx([decision["utility"][a] for a in ACTIONS])
-        chosen = [label for label in bars[key]["y"] if "✔" in label]
+        bar = bars[figures.row_name(key, decision)]
+        actions = list(decision["utility"])
+        assert bar["x"] == pytest.approx([decision["utility"][a] for a in actions])
+        assert [row[2] for row in bar["customdata"]] == pytest.approx([decision["later"][a] for a in actions])
+        chosen = [label for label in bar["y"] if "✔" in label]
         assert chosen == [f"<b>✔ {narration.action_label(key, decision['action'])}</b>"]
-        for action in ACTIONS:
-            assert narration.share(decision["probability"][action]) in " ".join(bars[key]["text"])
-        assert f"{entry.beliefs[key]:.0%} → {decision['belief_after']:.0%}" in page
+        for action in actions:
+            assert narration.share(decision["probability"][action]) in " ".join(bar["text"])
+        last = [d for d in entry.decisions if d["actor"] == key][-1]
+        assert f"{entry.beliefs[key]:.0%} → {last['belief_after']:.0%}" in page
         assert narration.choice_words(key, decision["action"]) in page
-        assert narration.why_line(key, decision, model.actors[key].rule) in page
+        assert narration.why_line(key, decision) in page
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,8 +195,9 @@ def test_typing_a_seed_starts_that_world_from_the_beginning():
     assert_shows_round(at, 11, 1)
 
 
-@pytest.mark.parametrize("seed", [0, 7, COLLAPSE_SEED])
-def test_the_last_round_shows_the_models_outcome_and_payoffs(seed: int):
+@pytest.mark.parametrize("seed", [0, 7, ends_in_collapse])
+def test_the_last_round_shows_the_models_outcome_and_payoffs(seed):
+    seed = seed if isinstance(seed, int) else seed_where(seed)
     model = model_for(seed)
     at = opened(class_seed=str(seed))
     click(at, "class_end")
@@ -186,10 +217,11 @@ def test_the_last_round_shows_the_models_outcome_and_payoffs(seed: int):
 
 
 def test_a_round_where_the_force_collapses_is_told_in_words():
-    model = model_for(COLLAPSE_SEED)
+    collapse_seed = seed_where(ends_in_collapse)
+    model = model_for(collapse_seed)
     entry = model.trace[-1]
     assert not entry.decisions and entry.members_left
-    at = opened(class_seed=str(COLLAPSE_SEED), class_round=str(entry.round))
+    at = opened(class_seed=str(collapse_seed), class_round=str(entry.round))
     page = text(at)
     assert ", ".join(entry.members_left) in page
     assert "the force collapses before anyone moves" in page
@@ -198,13 +230,34 @@ def test_a_round_where_the_force_collapses_is_told_in_words():
 
 
 def test_an_actor_that_did_not_move_is_said_so():
-    model = model_for(RUSSIA_BACKS_DOWN_SEED)
-    entry = model.trace[-1]
-    assert [d["actor"] for d in entry.decisions] == ["coalition", "russia"]
-    at = opened(class_seed=str(RUSSIA_BACKS_DOWN_SEED), class_round=str(entry.round))
-    assert_shows_round(at, RUSSIA_BACKS_DOWN_SEED, entry.round)
+    seed = seed_where(ends_in_concession)
+    entry = model_for(seed).trace[-1]
+    at = opened(class_seed=str(seed), class_round=str(entry.round))
+    assert_shows_round(at, seed, entry.round)
     assert text(at).count("**Did not move**") == 1
-    assert [trace["name"] for trace in chart(at, "class_utility_main")["data"]] == ["coalition", "russia"]
+    names = [trace["name"] for trace in chart(at, "class_utility_main")["data"]]
+    assert names == ["coalition", "russia", "coalition, after the strike"]
+    assert "After the strike: **Concedes**: withdraw the force rather than fight." in text(at)
+
+
+def test_a_strike_round_shows_the_answers_after_the_strike():
+    seed = seed_where(ends_in_a_fight)
+    entry = model_for(seed).trace[-1]
+    at = opened(class_seed=str(seed), class_round=str(entry.round))
+    assert_shows_round(at, seed, entry.round)
+    figure = chart(at, "class_utility_main")
+    assert [trace["name"] for trace in figure["data"]] == [
+        "coalition",
+        "russia",
+        "coalition, after the strike",
+        "us, after the strike",
+    ]
+    assert "Did not move" not in text(at)
+    table = next(d.value for d in at.dataframe if "rest of the crisis" in d.value.columns)
+    assert table["when"].tolist().count("after the strike") == 4  # resist, concede; join, stay out
+    assert table["expected utility"].tolist() == pytest.approx(
+        (table["this round"] + table["rest of the crisis"]).tolist(), abs=2e-4
+    )
 
 
 def test_the_sidebars_changes_apply_to_the_story():
@@ -213,7 +266,7 @@ def test_the_sidebars_changes_apply_to_the_story():
     model = model_for(7, **{"russia.resolve_prior": 1.0})
     bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
     russia = next(d for d in model.trace[0].decisions if d["actor"] == "russia")
-    assert bars["russia"]["x"] == pytest.approx([russia["utility"][a] for a in ACTIONS])
+    assert bars["russia"]["x"] == pytest.approx(list(russia["utility"].values()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -221,11 +274,13 @@ def test_the_sidebars_changes_apply_to_the_story():
 
 
 def test_a_link_reopens_the_same_round_of_the_same_world():
-    at = opened(class_seed="11", class_round="3")
-    assert at.number_input(key="class_seed").value == 11
-    assert_shows_round(at, 11, 3)
-    assert at.query_params["class_seed"] == "11"
-    assert at.query_params["class_round"] == "3"
+    seed = seed_where(ends_in_a_fight)  # a crisis of more than one round
+    number = len(model_for(seed).trace)
+    at = opened(class_seed=str(seed), class_round=str(number))
+    assert at.number_input(key="class_seed").value == seed
+    assert_shows_round(at, seed, number)
+    assert at.query_params["class_seed"] == str(seed)
+    assert at.query_params["class_round"] == str(number)
 
 
 def test_a_round_past_the_horizon_shows_the_last_round_and_a_bad_round_is_refused():
@@ -296,7 +351,8 @@ def test_side_by_side_shows_both_scenarios_with_their_odds():
 
 
 def test_side_by_side_from_a_link_with_another_comparison_and_the_shorter_crisis_at_its_end():
-    model = model_for(0)  # seed 0: this crisis ends in round 14, Korea's lasts all 20 rounds
+    model = model_for(0)
+    assert len(model_for(0, "korea_1953_tripwire").trace) > len(model.trace), "Korea's crisis lasts longer"
     at = opened(class_side_by_side="1", class_compare="korea_1953_tripwire", class_seed="0",
                 class_round=str(len(model.trace) + 2))  # fmt: skip
     korea = load_scenario("korea_1953_tripwire")
@@ -345,30 +401,67 @@ def test_belief_path_agrees_with_the_next_rounds_beliefs():
         assert path.loc[number].to_dict() == pytest.approx(entry.beliefs)
 
 
-def test_why_line_for_each_rule():
+def test_why_line_speaks_of_now_and_later_from_the_decision_alone():
     decision = {
+        "actor": "us",
+        "stage": "move",
         "action": "threaten",
         "utility": {"deploy": 3.91, "threaten": 4.39, "back_down": 3.44},
+        "later": {"deploy": 3.6, "threaten": 4.0, "back_down": 4.0},
         "probability": {"deploy": 0.28, "threaten": 0.58, "back_down": 0.14},
+        "rule": "logit quantal response, lambda = 1.5",
     }
-    assert narration.why_line("us", decision, LogitResponse(1.5)) == (
-        "Threatening pays best (+4.39 vs +3.91 for deploying); with λ = 1.5 it threatens 58% of the time."
+    assert narration.why_line("us", decision) == (
+        "Threatening pays best: it is worth +0.39 this round and +4.00 for the rest of the crisis (+4.39 in all), "
+        "against +3.91 for deploying. With its rule (logit quantal response, lambda = 1.5) it threatens 58% of "
+        "the time."
     )
     surprise = {**decision, "action": "deploy"}
-    assert narration.why_line("us", surprise, LogitResponse(1.5)) == (
-        "Threatening pays best (+4.39 vs +3.91 for deploying); but with λ = 1.5 it still deploys 28% of the "
-        "time, and this time it did."
+    assert narration.why_line("us", surprise).endswith(
+        "But with its rule (logit quantal response, lambda = 1.5) it still deploys 28% of the time, and this "
+        "time it did."
     )
-    russia = {**surprise, "probability": {"deploy": 0.004, "threaten": 0.99, "back_down": 0.006}}
-    assert "it still uses force <1% of the time" in narration.why_line("russia", russia, LogitResponse(1.5))
-    certain = {**decision, "probability": {"deploy": 0.0, "threaten": 1.0, "back_down": 0.0}}
-    assert narration.why_line("us", certain, BestResponse()).endswith("a best responder always takes the best.")
-    tie = {**decision, "probability": {"deploy": 0.5, "threaten": 0.5, "back_down": 0.0}}
-    assert "tie, so it picks each 50%" in narration.why_line("us", tie, BestResponse())
-    doctrine = FixedDoctrine(Doctrine(opening="threaten"))
-    assert narration.why_line("us", certain, doctrine) == (
-        "It follows a fixed doctrine (doctrine: open with threaten), whatever the payoffs, so it threatens."
+    russia = {**surprise, "actor": "russia", "probability": {"deploy": 0.004, "threaten": 0.99, "back_down": 0.006}}
+    assert "it still uses force <1% of the time" in narration.why_line("russia", russia)
+    later_decides = {**decision, "later": {"deploy": 1.0, "threaten": 4.0, "back_down": 4.0}}
+    assert "This round alone, deploying would pay more: what comes later decides." in (
+        narration.why_line("us", later_decides)
     )
+    tie = {**decision, "utility": {"deploy": 4.39, "threaten": 4.39, "back_down": 3.44},
+           "probability": {"deploy": 0.5, "threaten": 0.5, "back_down": 0.0}, "rule": "best response"}  # fmt: skip
+    assert "The best moves tie, so it picks each about 50% of the time." in narration.why_line("us", tie)
+    doctrine = {**decision, "rule": "doctrine: open with threaten"}
+    assert narration.why_line("us", doctrine) == (
+        "It follows a fixed doctrine (doctrine: open with threaten), whatever the payoffs, so it threatens; by "
+        "its own numbers threatening is worth +0.39 this round and +4.00 for the rest of the crisis (+4.39 in all)."
+    )
+    answer = {
+        "actor": "coalition",
+        "stage": "after a strike",
+        "action": "resist",
+        "utility": {"resist": 0.75, "concede": -6.4},
+        "later": {"resist": 0.0, "concede": 0.0},
+        "probability": {"resist": 0.999, "concede": 0.001},
+        "rule": "logit quantal response, lambda = 1.5",
+    }
+    assert narration.why_line("coalition", answer) == (
+        "Resisting pays best: it is worth +0.75, against -6.40 for conceding. With its rule (logit quantal "
+        "response, lambda = 1.5) it resists >99% of the time."
+    )
+
+
+def test_the_why_line_uses_the_words_of_sim_trace():
+    model = model_for(seed_where(ends_in_a_fight))
+    story = tell_story(model)
+    for entry in model.trace:
+        for decision in entry.decisions:
+            for action in decision["utility"]:
+                said = worth(decision, action)
+                assert f"    {said[0].upper()}{said[1:]}." in story
+            best = max(decision["utility"], key=lambda a: decision["utility"][a])
+            assert f"pays best: {worth(decision, best, 'it')}, against " in narration.why_line(
+                decision["actor"], decision
+            )
 
 
 def test_plain_words():
@@ -381,8 +474,10 @@ def test_plain_words():
         "**Uses force**: use force (against the deployed troops if they are there)."
     )
     assert narration.choice_words("coalition", "back_down") == "**Backs down**: abandon the force."
+    assert narration.choice_words("us", "stay_out") == "**Stays out**: stay out of the fighting."
     assert narration.action_label("russia", "deploy") == "Use force"
     assert narration.action_label("us", "back_down") == "Back down"
+    assert narration.action_label("coalition", "resist") == "Resist"
 
 
 def test_story_so_far_stops_before_the_next_round():
@@ -420,30 +515,46 @@ def test_odds_figure_marks_the_story_only_once_it_is_over():
     assert done["layout"]["xaxis"]["range"][1] == pytest.approx(1.27)
 
 
-def test_utility_figure_has_one_row_per_actor_and_notes_who_did_not_move():
+def test_utility_figure_has_one_row_per_decision_and_notes_who_did_not_move():
     model = trace_run(with_overrides(load_scenario("classroom_chicken"), {"russia.resolve_prior": 1.0}), 1)
     entry = model.trace[0]
-    assert [d["actor"] for d in entry.decisions] == ["coalition"]
     figure = figures.utility_figure(model, entry).to_plotly_json()
-    assert [trace["name"] for trace in figure["data"]] == ["coalition"]
+    movers = {d["actor"] for d in entry.decisions}
+    assert [trace["name"] for trace in figure["data"]] == [figures.row_name(d["actor"], d) for d in entry.decisions]
     notes = [a["text"] for a in figure["layout"]["annotations"]]
-    assert notes.count("did not move: the crisis ended before its turn") == 2
-    assert np.allclose(figure["data"][0]["x"], [entry.decisions[0]["utility"][a] for a in ACTIONS])
+    assert notes.count("did not move: the crisis ended before its turn") == len(set(ACTORS) - movers)
+    first = entry.decisions[0]
+    assert np.allclose(figure["data"][0]["x"], list(first["utility"].values()))
+    strike = model_for(seed_where(ends_in_a_fight)).trace[-1]
+    rows = figures.utility_rows(strike)
+    assert [(key, d["stage"]) for key, d in rows] == [
+        ("coalition", "move"),
+        ("russia", "move"),
+        ("coalition", "after a strike"),
+        ("us", "after a strike"),
+    ]
 
 
 def test_happened_lines_tell_who_used_force_and_when_nobody_chose_it():
-    struck = model_for(0)  # seed 0: Russia, resolute, strikes in round 14
-    lines = narration.happened_lines(struck, struck.trace[-1])
+    struck = model_for(seed_where(ends_in_a_fight))
+    entry = struck.trace[-1]
+    result = "it became a major war" if entry.end_rung == "major_war" else "it stayed limited"
+    lines = narration.happened_lines(struck, entry)
     assert (
-        "⚔ **Russia used force.** The chance that the clash would become a major war was 25%; it stayed limited."
-        in lines
+        f"⚔ **Russia used force.** The chance that the clash would become a major war was "
+        f"{narration.share(entry.escalation)}; {result}." in lines
     )
-    accident = model_for(18)  # seed 18: two accidents in a row, a major war nobody chose
-    lines = narration.happened_lines(accident, accident.trace[-1])
+    assert lines[0].startswith("The moves: **Coalition ") and "Russia uses force → Coalition resists" in lines[0]
+    # A second accident in a row (rare in coalition_2026): the round as the engine records it, nobody striking.
+    threats = [{**d, "action": "threaten"} for d in struck.trace[0].decisions if d["stage"] == "move"]
+    second = TraceEntry(round=6, start_rung="incident", beliefs=dict(struck.trace[0].beliefs), decisions=threats,
+                        accident=True, escalation=0.1, end_rung="major_war", outcome="major_war")  # fmt: skip
+    lines = narration.happened_lines(struck, second)
     assert any(line.startswith("💥 **An unintended incident happened**") for line in lines)
-    assert any("a clash that nobody chose" in line and line.endswith("it became a major war.") for line in lines)
-    spiral = TraceEntry(round=20, start_rung="incident", beliefs=dict(accident.trace[-1].beliefs),
+    nobody = "⚔ **A second incident in a row became a clash that nobody chose.**"
+    assert f"{nobody} The chance that the clash would become a major war was 10%; it became a major war." in lines
+    spiral = TraceEntry(round=20, start_rung="incident", beliefs=dict(struck.trace[-1].beliefs),
                         end_rung="limited_war", outcome="limited_clash")  # fmt: skip
     assert "⚔ **At the horizon the open incident spiralled into a clash that nobody chose.**" in (
-        narration.happened_lines(accident, spiral)
+        narration.happened_lines(struck, spiral)
     )

@@ -36,6 +36,13 @@ ACTION_COLOURS = {
     "threaten": OKABE_ITO["orange"],
     "back_down": OKABE_ITO["sky_blue"],
 }
+RESPONSE_COLOURS = {
+    # The answers after a strike (sim.equilibrium.RESPONSES): fighting warm, stepping aside cool.
+    "resist": OKABE_ITO["vermillion"],
+    "concede": OKABE_ITO["sky_blue"],
+    "join": OKABE_ITO["vermillion"],
+    "stay_out": OKABE_ITO["sky_blue"],
+}
 RUNG_GREYS = {
     # Ongoing crises are drawn in greys, darker as the ladder climbs, so colour always means "ended".
     "ceasefire": "#F0F0F0",
@@ -51,6 +58,10 @@ VERB = {  # base form, third person, gerund
     "deploy": ("deploy", "deploys", "deploying"),
     "threaten": ("threaten", "threatens", "threatening"),
     "back_down": ("back down", "backs down", "backing down"),
+    "resist": ("resist", "resists", "resisting"),
+    "concede": ("concede", "concedes", "conceding"),
+    "join": ("join", "joins", "joining"),
+    "stay_out": ("stay out", "stays out", "staying out"),
 }
 GRID = "#DDDDDD"
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -64,6 +75,18 @@ FILE_FORMATS = (("CSV", ".csv", "text/csv"), ("Parquet", ".parquet", "applicatio
 def capitalised(text: str) -> str:
     """The first letter upper case, the rest untouched (unlike ``str.capitalize``: ``the US`` -> ``The US``)."""
     return text[:1].upper() + text[1:]
+
+
+def action_colour(action: str, default: str = "#999999") -> str:
+    """A move's colour (:data:`ACTION_COLOURS`, or :data:`RESPONSE_COLOURS` for an answer to a strike)."""
+    return ACTION_COLOURS.get(action) or RESPONSE_COLOURS.get(action, default)
+
+
+def verb(action: str) -> tuple[str, str, str]:
+    """An action's forms (base, third person, gerund) from :data:`VERB`; a move it does not know (a
+    game file's own) keeps its name in every form."""
+    plain = action.replace("_", " ")
+    return VERB.get(action, (plain, plain, plain))
 
 
 def words(name: str) -> str:

@@ -190,7 +190,7 @@ def opening_section(story: Story) -> None:
 
 
 def round_section(story: Story, entry: TraceEntry) -> None:
-    """One round: the ladder, what happened, each actor's card and what it expected from each action."""
+    """One round: the ladder, what happened, each actor's card and what each move was worth to it."""
     model = story.model
     st.markdown(f"### Round {entry.round}: the crisis stands at {words(entry.start_rung).lower()}")
     left, right = st.columns([1, 1] if presenting() else [2, 3])
@@ -206,9 +206,11 @@ def round_section(story: Story, entry: TraceEntry) -> None:
     show_chart(
         utility_figure(model, entry),
         f"class_utility_{story.side}",
-        "one row per actor. Each bar is what the actor expects to get from an action (its expected utility, "
-        "in its own utils), given what it believes about the others; the percentage is how likely it was to "
-        "pick that action. The outlined bar marked ✔ is what it chose. Russia's 'deploy' is the use of force.",
+        "one row per decision (after a strike the coalition decides twice and the US answers). Each bar is "
+        "what the actor expects a move to be worth (its expected utility, in its own utils): this round plus "
+        "the rest of the crisis it leads to, discounted, given what it believes about the others; hover over a "
+        "bar for the two parts. The percentage is how likely it was to pick that move; the outlined bar marked "
+        "✔ is what it chose. Russia's 'deploy' is the use of force.",
     )
     if not presenting():
         with st.expander("The numbers behind the chart"):

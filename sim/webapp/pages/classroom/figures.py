@@ -12,17 +12,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.model import CrisisModel, TraceEntry
 from sim.results import Results
+from sim.trace import AFTER_A_STRIKE, now_and_later
 from sim.webapp.pages.classroom.narration import action_label, share
 from sim.webapp.style import (
-    ACTION_COLOURS,
     ACTOR_COLOURS,
     ACTOR_SHORT,
     GRID,
     OKABE_ITO,
     OUTCOME_COLOURS,
+    action_colour,
     base_layout,
     font_size,
     ink,
@@ -91,22 +92,38 @@ def ladder_figure(start_rung: str, now_rung: str, outcome: str | None) -> go.Fig
 # What each actor expected from each action
 
 
+def utility_rows(entry: TraceEntry) -> list[tuple[str, dict[str, Any] | None]]:
+    """The rows of :func:`utility_figure`: every decision in the order made (after a strike the coalition
+    decides twice), then each actor that did not move (None)."""
+    rows: list[tuple[str, dict[str, Any] | None]] = [(d["actor"], d) for d in entry.decisions]
+    moved = {d["actor"] for d in entry.decisions}
+    return rows + [(key, None) for key in ACTORS if key not in moved]
+
+
+def row_name(key: str, decision: dict[str, Any] | None) -> str:
+    """``coalition``, or ``coalition, after the strike`` for an answer to a strike (the bars' trace name)."""
+    return f"{key}, after the strike" if decision and decision.get("stage") == AFTER_A_STRIKE else key
+
+
 def utility_figure(model: CrisisModel, entry: TraceEntry) -> go.Figure:
-    """Per actor (one row each, full width so the labels fit on a projector): its expected utility of
-    each action, the probability it gave each, and its choice."""
-    labels = [model.actors[key].label for key in ACTORS]
-    figure = make_subplots(rows=len(ACTORS), cols=1, subplot_titles=labels, vertical_spacing=0.2)
-    decisions = {d["actor"]: d for d in entry.decisions}
-    for row, key in enumerate(ACTORS, start=1):
-        decision = decisions.get(key)
+    """One row per decision (full width so the labels fit on a projector): what each move was worth to the
+    actor, this round and later, the probability it gave each, and its choice."""
+    rows = utility_rows(entry)
+    titles = [model.actors[key].label + (", after the strike" if row_name(key, d) != key else "") for key, d in rows]
+    figure = make_subplots(rows=len(rows), cols=1, subplot_titles=titles, vertical_spacing=0.6 / len(rows))
+    for row, (key, decision) in enumerate(rows, start=1):
         if decision is None:
             _did_not_move(figure, row)
         else:
             _utility_row(figure, row, key, decision)
-    figure.update_xaxes(title_text="Expected utility (each actor's own utils)", row=len(ACTORS), col=1)
+    figure.update_xaxes(
+        title_text="What each move is worth: this round plus the rest of the crisis (each actor's own utils)",
+        row=len(rows),
+        col=1,
+    )
     figure.update_annotations(font={"size": font_size(), "color": ink()})
     figure.update_layout(bargap=0.25)
-    return base_layout(figure, height=560)
+    return base_layout(figure, height=180 * len(rows) + 20)
 
 
 def _did_not_move(figure: go.Figure, row: int) -> None:
@@ -125,25 +142,29 @@ def _did_not_move(figure: go.Figure, row: int) -> None:
 
 
 def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any]) -> None:
-    """One actor's bars: expected utility per action, its probability in the label, the choice outlined."""
-    utility = [decision["utility"][a] for a in ACTIONS]
-    chosen = [a == decision["action"] for a in ACTIONS]
-    probability = [decision["probability"][a] for a in ACTIONS]
+    """One decision's bars: what each move is worth, its probability in the label, the choice outlined;
+    the hover splits the worth into this round and the rest of the crisis."""
+    actions = list(decision["utility"])
+    utility = [decision["utility"][a] for a in actions]
+    chosen = [a == decision["action"] for a in actions]
+    probability = [decision["probability"][a] for a in actions]
+    split = [now_and_later(decision, a) for a in actions]
     figure.add_bar(
         x=utility,
-        y=[f"<b>✔ {action_label(key, a)}</b>" if c else action_label(key, a) for a, c in zip(ACTIONS, chosen)],
+        y=[f"<b>✔ {action_label(key, a)}</b>" if c else action_label(key, a) for a, c in zip(actions, chosen)],
         orientation="h",
         marker={
-            "color": [ACTION_COLOURS[a] for a in ACTIONS],
+            "color": [action_colour(a, GRID) for a in actions],
             "line": {"color": ink(), "width": [4 if c else 0.5 for c in chosen]},
         },
         text=[f"{u:+.2f} · {share(p)} likely" for u, p in zip(utility, probability)],
         textposition="outside",
         cliponaxis=False,
-        customdata=probability,
-        hovertemplate="%{y}: expected utility %{x:+.2f}, picked with probability %{customdata:.1%}<extra></extra>",
+        customdata=[[p, now, later] for p, (now, later) in zip(probability, split)],
+        hovertemplate="%{y}: worth %{x:+.2f} (%{customdata[1]:+.2f} this round, %{customdata[2]:+.2f} for the rest "
+        "of the crisis), picked with probability %{customdata[0]:.1%}<extra></extra>",
         showlegend=False,
-        name=key,
+        name=row_name(key, decision),
         row=row,
         col=1,
     )
@@ -162,18 +183,24 @@ def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any]
 
 
 def decision_table(model: CrisisModel, entry: TraceEntry) -> pd.DataFrame:
-    """The numbers behind :func:`utility_figure`, one row per actor and action."""
-    rows = [
-        {
-            "actor": model.actors[d["actor"]].label,
-            "action": action_label(d["actor"], action),
-            "expected utility": round(d["utility"][action], 4),
-            "probability": round(d["probability"][action], 4),
-            "chosen": action == d["action"],
-        }
-        for d in entry.decisions
-        for action in ACTIONS
-    ]
+    """The numbers behind :func:`utility_figure`, one row per decision and move: its worth this round, for
+    the rest of the crisis and in all (``now = utility - later``), and its probability."""
+    rows = []
+    for d in entry.decisions:
+        for action in d["utility"]:
+            now, later = now_and_later(d, action)
+            rows.append(
+                {
+                    "actor": model.actors[d["actor"]].label,
+                    "when": "after the strike" if d.get("stage") == AFTER_A_STRIKE else "its move",
+                    "action": action_label(d["actor"], action),
+                    "this round": round(now, 4),
+                    "rest of the crisis": round(later, 4),
+                    "expected utility": round(d["utility"][action], 4),
+                    "probability": round(d["probability"][action], 4),
+                    "chosen": action == d["action"],
+                }
+            )
     return pd.DataFrame(rows)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.ladder import ACTION_MEANING, ACTIONS, ACTORS, OUTCOME_MEANING, OUTCOMES
+from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
 from sim.model import CrisisModel, TraceEntry
-from sim.rules import BestResponse, DecisionRule, LogitResponse
-from sim.trace import tell_story
-from sim.webapp.style import ACTOR_SHORT, VERB, capitalised, type_words, words
+from sim.rules import rule_for
+from sim.scenario import Actor
+from sim.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, tell_story, worth
+from sim.webapp.style import ACTOR_SHORT, capitalised, type_words, verb, words
 
 # ---------------------------------------------------------------------------------------------
 # Small words
@@ -25,7 +26,7 @@ def action_label(actor: str, action: str) -> str:
 
 def _forms(actor: str, action: str) -> tuple[str, str, str]:
     """The action's forms in :data:`~sim.webapp.style.VERB`; Russia's 'deploy' is the use of force."""
-    return ("use force", "uses force", "using force") if (actor, action) == ("russia", "deploy") else VERB[action]
+    return ("use force", "uses force", "using force") if (actor, action) == ("russia", "deploy") else verb(action)
 
 
 def _does(actor: str, action: str) -> str:
@@ -47,45 +48,61 @@ def share(probability: float) -> str:
     return f"{probability:.0%}"
 
 
-def rule_words(rule: DecisionRule) -> str:
-    if isinstance(rule, LogitResponse):
+def rule_words(config: Actor) -> str:
+    """How an actor decides, from its scenario settings (before it has made any decision)."""
+    ahead = (
+        " It looks only at this round, as if the status quo then lasted for ever (myopic)."
+        if config.foresight == "myopic"
+        else ""
+    )
+    if config.rule == "logit":
         return (
-            f"weighing expected utilities with some noise (logit, λ = {rule.rationality:g}): better actions are "
-            "likelier, not certain"
+            f"weighing what each move is worth, this round and for the rest of the crisis, with some noise (logit, "
+            f"λ = {config.rationality:g}): better moves are likelier, not certain.{ahead}"
         )
-    if isinstance(rule, BestResponse):
-        return "always taking the action with the highest expected utility (best response)"
-    return f"a fixed script, whatever the payoffs ({rule.describe()})"
+    if config.rule == "best_response":
+        return f"taking the move worth the most, this round and for the rest of the crisis (best response).{ahead}"
+    return f"a fixed script, whatever the payoffs ({rule_for(config).describe()})."
 
 
 def choice_words(actor: str, action: str) -> str:
     """'**Deploys**: keep the multinational force on the ground in Ukraine.'"""
-    return f"**{capitalised(_does(actor, action))}**: {ACTION_MEANING[actor][action]}."
+    return f"**{capitalised(_does(actor, action))}**: {meaning(actor, action)}."
 
 
-def why_line(actor: str, decision: dict[str, Any], rule: DecisionRule) -> str:
-    """Why the actor chose as it did, in one sentence: what pays best, and how sure its rule makes it."""
+def why_line(actor: str, decision: dict[str, Any]) -> str:
+    """Why the actor chose as it did: what each move is worth now and later, and how sure its rule made it.
+
+    Everything comes from the decision itself (its values, probabilities and rule, as ``sim trace`` records
+    them), in the same words as ``sim trace`` (:func:`sim.trace.worth`).
+    """
     action = decision["action"]
     utility, probability = decision["utility"], decision["probability"]
-    chosen = probability[action]
-    if not rule.uses_utilities:
-        return f"It follows a fixed doctrine ({rule.describe()}), whatever the payoffs, so it {_does(actor, action)}."
-    ranked = sorted(ACTIONS, key=lambda a: utility[a], reverse=True)
+    does = _does(actor, action)
+    if follows_doctrine(decision):
+        return (
+            f"It follows a fixed doctrine ({decision['rule']}), whatever the payoffs, so it {does}; by its own "
+            f"numbers {worth(decision, action, _doing(actor, action))}."
+        )
+    ranked = sorted(utility, key=lambda a: utility[a], reverse=True)
     best = ranked[0]
+    tied = [a for a in ranked if utility[a] >= utility[best] - 1e-9]
     other = ranked[1] if action == best else action
     head = (
-        f"{capitalised(_doing(actor, best))} pays best ({utility[best]:+.2f} vs {utility[other]:+.2f} for "
-        f"{_doing(actor, other)})"
+        f"{capitalised(_doing(actor, best))} pays best: {worth(decision, best, 'it')}, against "
+        f"{utility[other]:+.2f} for {_doing(actor, other)}."
     )
-    if isinstance(rule, LogitResponse):
-        lam = f"λ = {rule.rationality:g}"
-        if action == best:
-            return f"{head}; with {lam} it {_does(actor, action)} {share(chosen)} of the time."
-        still = f"it still {_does(actor, action)} {share(chosen)} of the time"
-        return f"{head}; but with {lam} {still}, and this time it did."
-    if chosen < 1:
-        return f"{head}; the best actions tie, so it picks each {share(chosen)} of the time."
-    return f"{head}; a best responder always takes the best."
+    now = {a: now_and_later(decision, a)[0] for a in utility}
+    now_best = max(utility, key=lambda a: now[a])
+    if decision.get("stage") != AFTER_A_STRIKE and now[now_best] > now[best] + 1e-9:
+        head += f" This round alone, {_doing(actor, now_best)} would pay more: what comes later decides."
+    rule = f"with its rule ({decision['rule']})"
+    chosen = share(probability[action])
+    if len(tied) > 1 and action in tied:
+        return f"{head} The best moves tie, so it picks each about {chosen} of the time."
+    if action == best:
+        return f"{head} {capitalised(rule)} it {does} {chosen} of the time."
+    return f"{head} But {rule} it still {does} {chosen} of the time, and this time it did."
 
 
 # ---------------------------------------------------------------------------------------------
@@ -99,7 +116,10 @@ def opening_paragraphs(model: CrisisModel) -> list[str]:
     return [
         f"The crisis starts at **{words(model.scenario.start_rung).lower()}** and lasts at most "
         f"**{model.scenario.rounds} rounds**. Each round the three actors move in turn: {order}. If the "
-        "coalition or Russia backs down, or Russia strikes, the crisis ends at once.",
+        "coalition or Russia backs down, the crisis ends at once. If Russia strikes, the coalition resists or "
+        "concedes and, if it resists, the US joins the fight or stays out: the crisis ends that round.",
+        "Each actor weighs every move by what it is worth **now** (this round) and **later** (the rest of the "
+        "crisis it leads to, discounted), knowing that the others reason the same way.",
         "Below, **you** see each actor's private type; **the actors do not**. Each knows only its own and "
         "holds a public belief about the others, which it updates from what they do.",
         "Press **▶ Next round** to see the first moves. _Ask the class: who will blink first?_",
@@ -113,7 +133,7 @@ def opening_card(model: CrisisModel, key: str) -> str:
         f"#### {actor.label}",
         f"Private type: **{type_words(bool(actor.resolute[0]))}** (shown to you, not to the others)",
         f"Public belief that it is resolute: **{actor.config.initial_belief:.0%}**",
-        f"Decides by: {rule_words(actor.rule)}.",
+        f"Decides by: {rule_words(actor.config)}",
     ]
     coalition = model.scenario.coalition
     if key == "coalition" and coalition.members:
@@ -126,19 +146,21 @@ def opening_card(model: CrisisModel, key: str) -> str:
 
 
 def actor_card(model: CrisisModel, entry: TraceEntry, key: str) -> str:
-    """An actor in one round: private type, belief before and after its move, its choice and why."""
+    """An actor in one round: private type, belief before and after its moves, each choice and why."""
     actor = model.actors[key]
     lines = [f"#### {actor.label}", f"Private type: **{type_words(bool(actor.resolute[0]))}** (hidden from the others)"]
     before = entry.beliefs[key]
-    decision = next((d for d in entry.decisions if d["actor"] == key), None)
-    if decision is None:
+    decisions = [d for d in entry.decisions if d["actor"] == key]
+    if not decisions:
         lines.append(f"Public belief that it is resolute: **{before:.0%}**")
         lines.append("**Did not move**: the crisis ended before its turn.")
         return "\n\n".join(lines)
-    after = decision["belief_after"]
+    after = decisions[-1]["belief_after"]
     lines.append(f"Public belief that it is resolute: **{before:.0%} → {after:.0%}**")
-    lines.append(choice_words(key, decision["action"]))
-    lines.append(f"_Why:_ {why_line(key, decision, actor.rule)}")
+    for decision in decisions:
+        when = "After the strike: " if decision.get("stage") == AFTER_A_STRIKE else ""
+        lines.append(when + choice_words(key, decision["action"]))
+        lines.append(f"_Why:_ {why_line(key, decision)}")
     return "\n\n".join(lines)
 
 
@@ -198,10 +220,11 @@ def _standing(entry: TraceEntry) -> str:
 
 def _belief_changes(model: CrisisModel, entry: TraceEntry) -> list[str]:
     """The public beliefs that moved (at the precision shown) after the moves were seen."""
+    after = {d["actor"]: d["belief_after"] for d in entry.decisions}  # an actor's last decision
     changed = [
-        f"{model.actors[d['actor']].label} {entry.beliefs[d['actor']]:.0%} → {d['belief_after']:.0%}"
-        for d in entry.decisions
-        if f"{d['belief_after']:.2f}" != f"{entry.beliefs[d['actor']]:.2f}"
+        f"{model.actors[key].label} {entry.beliefs[key]:.0%} → {belief:.0%}"
+        for key, belief in after.items()
+        if f"{belief:.2f}" != f"{entry.beliefs[key]:.2f}"
     ]
     if not changed:
         return []
@@ -228,11 +251,14 @@ def compact_round_lines(model: CrisisModel, entry: TraceEntry) -> list[str]:
     lines = [f"**Round {entry.round}** from {words(entry.start_rung).lower()}:"]
     if entry.members_left:
         lines.append(f"{', '.join(entry.members_left)} left the coalition.")
+    believed = dict(entry.beliefs)
     for decision in entry.decisions:
         key = decision["actor"]
-        before, after = entry.beliefs[key], decision["belief_after"]
+        before, after = believed[key], decision["belief_after"]
+        believed[key] = after
+        when = "after the strike " if decision.get("stage") == AFTER_A_STRIKE else ""
         lines.append(
-            f"**{model.actors[key].label}** ({type_words(decision['resolute'])}) "
+            f"**{model.actors[key].label}** ({type_words(decision['resolute'])}) {when}"
             f"{_does(key, decision['action'])} ({share(decision['probability'][decision['action']])} likely); "
             f"belief it is resolute {before:.0%} → {after:.0%}."
         )

@@ -1,16 +1,20 @@
-"""Game: the scenario's one-round crisis game solved exactly, and set beside the simulated agents.
+"""Game: the scenario's one-round crisis game solved exactly, beside the whole crisis the agents play.
 
-The first round as a game tree (``sim.game.crisis_game``) with its subgame-perfect path, every
-Nash equilibrium the solver finds (and which rest on threats that would not be carried out), the
-logit QRE as lambda grows, and where the simulated agents of round 1 differ from the equilibrium
-and why. The maths is in docs/game-theory.md; the page is described in docs/app/game.md.
+The first round as a game tree (``sim.game.crisis_game``) with its subgame-perfect path, every Nash
+equilibrium the solver finds (and which rest on threats that would not be carried out), the logit QRE
+as lambda grows; then the whole multi-round crisis as the simulated agents play it (the agent logit QRE
+over public beliefs of ``sim.equilibrium``): where its round 1 parts from the one-round equilibrium and
+why, every round-1 decision of both types with what each move is worth now and later, and how the
+public beliefs move over the rounds. The maths is in docs/game-theory.md and docs/model.md; the page is
+described in docs/app/game.md.
 
 This module is the page: its interface for app.py and one function per section. The rest of the
 package, by concept: ``controls`` (the widgets), ``solution`` (cached solving), ``tree`` (walking the
 game), ``plan`` (the equilibrium as a move at every node), ``tree_layout`` and ``tree_chart`` (the tree
-figure), ``nash`` (the equilibria table), ``simulated_agents`` (the engine's round 1),
-``comparison`` (agents beside the equilibrium, in words), ``qre_chart`` (the QRE figure) and
-``wording`` (names, verbs and percents in sentences).
+figure), ``nash`` (the equilibria table), ``simulated_agents`` (round 1 of the whole crisis and the
+beliefs over the rounds), ``comparison`` (the agents beside the equilibrium, in words), ``qre_chart``
+(the QRE figure), ``belief_chart`` (the beliefs figure) and ``wording`` (names, verbs and percents in
+sentences).
 """
 
 from __future__ import annotations
@@ -28,13 +32,21 @@ from sim.game.qre import QREPoint
 from sim.game.spe import outcome_distribution
 from sim.ladder import ACTORS, OUTCOMES
 from sim.scenario import Scenario, ScenarioError
+from sim.webapp.pages.game.belief_chart import belief_figure
 from sim.webapp.pages.game.comparison import Comparison, compare, comparison_table, disagreement
 from sim.webapp.pages.game.controls import LAMBDA_LIMIT, TYPE_CHOICES, VIEWS, Controls, read_controls
 from sim.webapp.pages.game.nash import nash_summary
 from sim.webapp.pages.game.plan import APPROX_LAMBDA, Plan, equilibrium_plan, path_in_words, plan_payoffs
 from sim.webapp.pages.game.qre_chart import panels, qre_figure
-from sim.webapp.pages.game.simulated_agents import RoundOne
-from sim.webapp.pages.game.solution import approximate_qre, equilibria_table, qre_branch, round_one, solved_game
+from sim.webapp.pages.game.simulated_agents import BeliefPaths, RoundOne, round_one_table
+from sim.webapp.pages.game.solution import (
+    approximate_qre,
+    beliefs_over_rounds,
+    equilibria_table,
+    qre_branch,
+    round_one,
+    solved_game,
+)
 from sim.webapp.pages.game.tree import game_prior
 from sim.webapp.pages.game.tree_chart import tree_figure
 from sim.webapp.pages.game.wording import payoff_text, percent
@@ -62,6 +74,7 @@ def render(current: Current) -> None:
         approximation = approximate_qre(current.scenario_json, controls.types, controls.private)
         points = qre_branch(current.scenario_json, controls.types, controls.private, controls.lambda_max)
         agents = round_one(current.scenario_json, controls.types, controls.private)
+        beliefs = beliefs_over_rounds(current.scenario_json)
         game = solution.game
         plan = equilibrium_plan(solution, approximation)
         comparisons = compare(game, plan, agents, controls.types)
@@ -72,7 +85,7 @@ def render(current: Current) -> None:
     tree_section(game, plan, controls.view, solution)
     nash_section(solution, equilibria_table(current.scenario_json, controls.types, controls.private))
     qre_section(game, plan, points, agents, controls)
-    agents_section(comparisons, agents, plan, scenario)
+    agents_section(comparisons, agents, beliefs, scenario)
     download_section(current, solution, points, controls)
 
 
@@ -84,10 +97,13 @@ def header(current: Current) -> None:
     st.subheader(scenario.title or scenario.name)
     st.markdown(
         "One round of the crisis, solved exactly: the coalition moves (deploy, threaten or back down), Russia "
-        "sees that and answers, then the US; chance decides accidents and whether a clash becomes a major war. "
-        "Game theory says what fully rational players who know each other's types would do; the simulated "
-        "agents choose noisily and are unsure of the others' types. This page shows both and where they part. "
-        "The maths is in `docs/game-theory.md`."
+        "sees that and answers (a strike, a threat or backing down), then the coalition and the US answer a "
+        "strike, or the US sets its posture; chance decides whether the force holds together, accidents and "
+        "whether a clash becomes a major war. Game theory says what fully rational players who know each "
+        "other's types would do in this one round. The simulated agents play the whole crisis instead, round "
+        "after round: they choose noisily, are unsure of the others' types and weigh what each move is worth "
+        "now and for the rest of the crisis (section 4). This page shows both and where they part. The maths "
+        "is in `docs/game-theory.md` and `docs/model.md`."
     )
     if current.problems:
         st.warning(
@@ -119,7 +135,7 @@ def summary_section(
     )
     if controls.private:
         _private_resolve_note(game, solution)
-    st.success(f"**Agents and equilibrium.** {disagreement(comparisons, agents, plan, controls.types)}")
+    st.success(f"**One round and the whole crisis.** {disagreement(comparisons, agents, plan)}")
 
 
 def _private_resolve_note(game: ExtensiveFormGame, solution: Solution) -> None:
@@ -223,7 +239,8 @@ def qre_section(
         "proportional to exp(λ × its expected payoff) and expects the others to do the same. At λ = 0 every move "
         "has probability 1/3; as λ grows the lines approach the equilibrium. The dotted vertical line is the "
         "scenario's own λ for that actor: circles are the QRE there (every type known), crosses what the "
-        "simulated agent does in round 1 (with its beliefs about the others)." + _unmarked(agents, controls),
+        "simulated agent does in round 1 of the whole crisis (with its beliefs about the others, and the rest "
+        "of the crisis in view)." + _unmarked(agents, controls),
     )
 
 
@@ -240,33 +257,80 @@ def _unmarked(agents: RoundOne, controls: Controls) -> str:
     )
 
 
-def agents_section(comparisons: Sequence[Comparison], agents: RoundOne, plan: Plan, scenario: Scenario) -> None:
-    """The agents' round 1 beside the equilibrium, move by move, and why later rounds may differ."""
-    st.subheader("4. What the simulated agents do in round 1")
+def agents_section(
+    comparisons: Sequence[Comparison], agents: RoundOne, beliefs: BeliefPaths, scenario: Scenario
+) -> None:
+    """The whole crisis: its round 1 beside the one-round equilibrium, every round-1 decision of both types,
+    and how the public beliefs move over the rounds."""
+    st.subheader("4. The whole crisis, as the simulated agents play it")
+    rounds = f"{scenario.rounds} round{'s' if scenario.rounds != 1 else ''}"
     st.markdown(
-        "The simulated agents play each round as a one-round game too (with the status quo as what follows), "
-        "but with three differences: they choose by their decision rule (logit with their λ, best response or a "
-        "doctrine); they do not know the others' types and use the scenario's beliefs; and coalition members may "
-        "leave before the coalition moves. The numbers below come from the engine's own round-1 backward "
-        "induction (`CrisisModel.round_policies`), not from sampling."
+        f"The simulated agents play the whole crisis ({rounds}), solved once as an agent logit quantal response "
+        "equilibrium over public beliefs (`sim.equilibrium`, docs/model.md): each actor knows its own type, "
+        "every move is public and moves everyone's belief about the mover by Bayes' rule, and each move is "
+        "weighed by what it is worth **now** (this round: costs, the status quo's flow, a clash or a climb-down "
+        "now) and **later** (the rest of the crisis it leads to, discounted). They differ from the game above "
+        "in four ways: their decision rule (logit with their λ; best response is solved at a very large λ; a "
+        "doctrine is scripted); their beliefs (the scenario's, not the true types); the rest of the crisis "
+        "that each move leads to; and coalition members, who may leave before the coalition moves. The numbers "
+        "are the equilibrium's own, not sampled."
     )
+    st.markdown("**The one-round equilibrium path, move by move, beside round 1 of the whole crisis:**")
     st.dataframe(
         comparison_table(comparisons, agents),
         hide_index=True,
         column_config={
             "agents play it": st.column_config.NumberColumn("agents play it", format="percent"),
-            "with every type known": st.column_config.NumberColumn(
-                "with every type known",
+            "its worth this round": st.column_config.NumberColumn(
+                "its worth this round", format="%+.2f", help="What the equilibrium move is worth to the agent now."
+            ),
+            "its worth later": st.column_config.NumberColumn(
+                "its worth later",
+                format="%+.2f",
+                help="What the rest of the crisis after the equilibrium move is worth to the agent (discounted).",
+            ),
+            "with the game's beliefs": st.column_config.NumberColumn(
+                "with the game's beliefs",
                 format="percent",
-                help="What the same agent would do if it knew every type, as the game assumes.",
+                help="How often the same agent would play the equilibrium move in round 1 with the beliefs the game "
+                "assumes: every type known (Russia's only by its prior when its resolve is private).",
             ),
         },
     )
-    if scenario.rounds > 1:
-        st.caption(
-            f"This scenario lasts {scenario.rounds} rounds. From round 2 on, beliefs are updated by Bayes' rule and "
-            "audience costs build up, so later rounds can differ from this one-round game (docs/game-theory.md §7)."
+    with st.expander("Round 1 of the whole crisis: every decision, both types"):
+        st.dataframe(
+            round_one_table(agents),
+            hide_index=True,
+            column_config={
+                "probability": st.column_config.NumberColumn("probability", format="percent"),
+                **{
+                    name: st.column_config.NumberColumn(name, format="%+.2f")
+                    for name in ("this round", "rest of the crisis", "in all")
+                },
+            },
         )
+        st.caption(
+            "One row per decision point, type and move: how likely the type is to make the move in round 1, "
+            "with the scenario's public beliefs, and what the move is worth to it this round, for the rest of "
+            "the crisis and in all (its expected utility). After a strike the crisis ends that round, so those "
+            "answers have nothing later."
+            + (
+                " Before the coalition moves, each member keeps its troops in with probability "
+                + ", ".join(f"{name} {percent(p)}" for name, p in agents.stay.items())
+                + f", and the force collapses with probability {percent(agents.collapse)}."
+                if agents.stay
+                else ""
+            )
+        )
+    show_chart(
+        belief_figure(beliefs),
+        "game_beliefs",
+        "one panel per actor. Each line is the public belief that the actor is resolute after each round (0 = "
+        f"the start), averaged over the crises still going on in a simulation of {beliefs.runs:,} crises of the "
+        "whole crisis: solid where the actor truly is resolute, dashed where it is not. Where the lines part, "
+        "the actor's moves give its type away; where they stay together, nobody learns anything. Hover for the "
+        "share of crises that played each round.",
+    )
 
 
 def download_section(current: Current, solution: Solution, points: Sequence[QREPoint], controls: Controls) -> None:

@@ -1,22 +1,22 @@
-"""The equilibrium path beside the simulated agents' round 1: how often they play it, and why they
-depart from it, told in one paragraph and a table."""
+"""The one-round game's equilibrium path beside round 1 of the whole crisis, as the simulated agents
+play it: how often they play the path, and why they depart from it (their rule, the rest of the crisis
+that each move leads to, or their beliefs), told in one paragraph and a table."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from sim.game import ExtensiveFormGame
-from sim.ladder import ACTIONS, ACTORS
+from sim.ladder import ACTORS
 from sim.webapp.pages.game.plan import Plan, path_visits
-from sim.webapp.pages.game.simulated_agents import RoundOne
+from sim.webapp.pages.game.simulated_agents import MOVERS_BEFORE, Choice, RoundOne, point_label
 from sim.webapp.pages.game.tree import decision_moves, russia_type_on
 from sim.webapp.pages.game.wording import NAME, listing, percent
-from sim.webapp.style import ACTOR_SHORT, VERB, capitalised, type_words, words
+from sim.webapp.style import ACTOR_SHORT, capitalised, type_words, verb, words
 
 AGREE = 0.95
 """Agents who play an equilibrium move at least this often in round 1 are said to agree with it."""
@@ -24,21 +24,25 @@ AGREE = 0.95
 
 @dataclass(frozen=True)
 class Comparison:
-    """One move on the equilibrium path, beside what the simulated agent does there in round 1."""
+    """One move on the equilibrium path, beside what the simulated agent does there in round 1 of the
+    whole crisis (``played``: with its beliefs; ``known``: with the beliefs the game assumes, every type
+    known but Russia's when its resolve is private). Both are None where the whole crisis has no such
+    decision."""
 
     actor: str
     before: tuple[str, ...]
     resolute: bool
+    actions: tuple[str, ...]
     equilibrium: str
     optimal: frozenset[str]
-    played: np.ndarray
-    utility: np.ndarray
-    with_game_beliefs: np.ndarray
+    played: Choice | None
+    known: Choice | None
 
     @property
     def share(self) -> float:
         """How often the agent plays an equilibrium move here (any of them, at a tie)."""
-        return float(sum(self.played[ACTIONS.index(a)] for a in self.optimal))
+        assert self.played is not None
+        return sum(self.played.probability[a] for a in self.optimal)
 
     @property
     def tied(self) -> bool:
@@ -51,102 +55,114 @@ class Comparison:
 
 
 def compare(game: ExtensiveFormGame, plan: Plan, agents: RoundOne, types: Sequence[bool]) -> list[Comparison]:
-    """Each decision on the plan's path, with the agents' round-1 probabilities at the same node."""
-    return [
-        _compared(game.players[visit.node.player], visit.moves, action, plan.optimal[visit.history], agents, types)
-        for visit, action in path_visits(game, plan)
-        if visit.node.kind == "decision"
-    ]
+    """Each decision on the plan's path, with the agents' round-1 choice at the same decision point."""
+    comparisons = []
+    for visit, action in path_visits(game, plan):
+        if visit.node.kind != "decision":
+            continue
+        mover = game.players[visit.node.player]
+        before = tuple(a for _, a in decision_moves(visit.moves))
+        resolute = russia_type_on(visit.moves, types[1]) if mover == "russia" else types[ACTORS.index(mover)]
+        actions = tuple(visit.node.actions)
+        found = [agents.choice(mover, before, resolute, actions, known=k) for k in (False, True)]
+        comparisons.append(Comparison(mover, before, resolute, actions, action, plan.optimal[visit.history], *found))
+    return comparisons
 
 
-def _compared(
-    mover: str,
-    moves: Sequence[tuple[str, str]],
-    action: str,
-    optimal: frozenset[str],
-    agents: RoundOne,
-    types: Sequence[bool],
-) -> Comparison:
-    """The agent's round-1 numbers at the decision node that ``moves`` lead to."""
-    before = tuple(a for _, a in decision_moves(moves))
-    resolute = russia_type_on(moves, types[1]) if mover == "russia" else types[ACTORS.index(mover)]
-    tables = (agents.played, agents.utility, agents.with_game_beliefs)
-    return Comparison(
-        mover, before, resolute, action, optimal, *(agents.at(t, mover, resolute, before) for t in tables)
-    )
+def matched(comparisons: Sequence[Comparison]) -> list[Comparison]:
+    """The moves that round 1 of the whole crisis also has."""
+    return [c for c in comparisons if c.played is not None]
 
 
 def path_share(comparisons: Sequence[Comparison], agents: RoundOne) -> float:
-    """How often the simulated agents play an equilibrium move at every step of the path in round 1."""
+    """How often the simulated agents play an equilibrium move at every step of the path in round 1
+    (the force holding together first, if the coalition moves on the path)."""
     coalition_moves = any(c.actor == "coalition" for c in comparisons)
-    return (1 - agents.collapse if coalition_moves else 1.0) * math.prod(c.share for c in comparisons)
+    return (1 - agents.collapse if coalition_moves else 1.0) * math.prod(c.share for c in matched(comparisons))
 
 
 # ---------------------------------------------------------------------------------------------
 # Why an agent departs from the equilibrium
 
 
-def reason(comparison: Comparison, agents: RoundOne, types: Mapping[str, bool]) -> str:
+def reason(comparison: Comparison, agents: RoundOne) -> str:
     """Why the agent departs from the equilibrium move, from the agent's own numbers."""
+    assert comparison.played is not None
     rule = agents.rules[comparison.actor]
     if rule == "doctrine":
         return f"it follows a fixed doctrine ({agents.descriptions[comparison.actor]}) whatever the payoffs"
-    if ACTIONS[int(np.argmax(comparison.utility))] not in comparison.optimal:
-        return _prefers_another(comparison, agents, types)
+    if comparison.played.best() not in comparison.optimal:
+        return _prefers_another(comparison, agents)
     if rule == "best_response":
-        return _indifferent(comparison.utility)
+        return _indifferent(comparison.played)
     return _noisy(comparison, agents)
 
 
-def _prefers_another(comparison: Comparison, agents: RoundOne, types: Mapping[str, bool]) -> str:
-    """By its own expected utilities another move is better: usually it misjudges a later player's type."""
-    eq, utility = comparison.equilibrium, comparison.utility
-    best = ACTIONS[int(np.argmax(utility))]
-    gap = utility[ACTIONS.index(best)] - utility[ACTIONS.index(eq)]
-    text = f"by its own expected utilities {VERB[best][2]} is worth {gap:.2f} utils more than {VERB[eq][2]}"
-    beliefs = _belief_words(comparison.actor, agents, types)
-    if beliefs and ACTIONS[int(np.argmax(comparison.with_game_beliefs))] in comparison.optimal:
-        known = comparison.with_game_beliefs[ACTIONS.index(eq)]
+def _prefers_another(comparison: Comparison, agents: RoundOne) -> str:
+    """In the whole crisis another move is worth more to it: this round, later, or both; and, if knowing
+    every type would bring it back to the equilibrium move, its beliefs."""
+    played, eq = comparison.played, comparison.equilibrium
+    assert played is not None
+    best = played.best()
+    gap = played.utility[best] - played.utility[eq]
+    now = played.now(best) - played.now(eq)
+    later = played.later[best] - played.later[eq]
+    text = (
+        f"in the whole crisis {verb(best)[2]} is worth {gap:.2f} utils more to it than {verb(eq)[2]} "
+        f"({now:+.2f} this round, {later:+.2f} for the rest of the crisis)"
+    )
+    beliefs = _belief_words(comparison.actor, agents)
+    known = comparison.known
+    if beliefs and known is not None and known.best() in comparison.optimal:
         text += (
-            f": {beliefs}; knowing every type, as the game assumes, it would {VERB[eq][0]} {percent(known)} of the time"
+            f"; {beliefs}; with the game's beliefs it would {verb(eq)[0]} {percent(known.probability[eq])} of the time"
         )
     return text
 
 
-def _belief_words(actor: str, agents: RoundOne, types: Mapping[str, bool]) -> str:
-    """What ``actor`` has wrong: its belief about the types of the players who move after it."""
+def _belief_words(actor: str, agents: RoundOne) -> str:
+    """What ``actor`` has wrong: its belief about the types of the players who move after it, against
+    what the one-round game assumes (the true type, or Russia's prior when its resolve is private)."""
     later = ACTORS[ACTORS.index(actor) + 1 :]
     parts = [
-        f"that {NAME[other]} is resolute at {percent(agents.beliefs[other])} (in this game {NAME[other]} "
-        f"{'is resolute' if types[other] else 'is not'})"
+        f"that {NAME[other]} is resolute at {percent(agents.beliefs[other])} ({_in_the_game(other, agents)})"
         for other in later
-        if abs(agents.beliefs[other] - float(types[other])) > 0.05
+        if abs(agents.beliefs[other] - agents.game_beliefs[other]) > 0.05
     ]
     return "it puts the chance " + " and ".join(parts) if parts else ""
 
 
-def _indifferent(utility: np.ndarray) -> str:
-    """A best responder with several best moves splits evenly between them."""
-    tied = [a for a in ACTIONS if utility[ACTIONS.index(a)] >= utility.max() - 1e-9]
-    return f"it is indifferent between {' and '.join(VERB[a][2] for a in tied)} and splits evenly"
+def _in_the_game(actor: str, agents: RoundOne) -> str:
+    known = agents.game_beliefs[actor]
+    if known in (0.0, 1.0):
+        return f"in this game {NAME[actor]} {'is resolute' if known else 'is not'}"
+    return f"in this game {NAME[actor]} is resolute with probability {percent(known)}"
+
+
+def _indifferent(played: Choice) -> str:
+    """A best responder with several best moves splits between them."""
+    top = max(played.utility.values())
+    tied = [a for a in played.actions if played.utility[a] >= top - 1e-9]
+    return f"it is indifferent between {' and '.join(verb(a)[2] for a in tied)} and splits between them"
 
 
 def _noisy(comparison: Comparison, agents: RoundOne) -> str:
     """A logit agent that rates the equilibrium move best still plays the others, the more the closer they are."""
-    actor, eq, utility = comparison.actor, comparison.equilibrium, comparison.utility
-    others = [a for a in ACTIONS if a not in comparison.optimal]
-    second = max(others, key=lambda a: utility[ACTIONS.index(a)])
-    gap = utility[ACTIONS.index(eq)] - utility[ACTIONS.index(second)]
+    actor, eq, played = comparison.actor, comparison.equilibrium, comparison.played
+    assert played is not None
+    others = [a for a in played.actions if a not in comparison.optimal]
+    second = max(others, key=lambda a: played.utility[a])
+    gap = played.utility[eq] - played.utility[second]
     how = "at random" if agents.lambdas[actor] == 0 else "noisily"
     text = (
-        f"its λ = {agents.lambdas[actor]:g} makes it choose {how}: {VERB[eq][2]} is worth only {gap:.2f} utils "
-        f"more to it than {VERB[second][2]}"
+        f"its λ = {agents.lambdas[actor]:g} makes it choose {how}: in the whole crisis {verb(eq)[2]} is worth "
+        f"only {gap:.2f} utils more to it than {verb(second)[2]}"
     )
-    known = comparison.with_game_beliefs[ACTIONS.index(eq)]
-    if abs(known - comparison.share) >= 0.05 and not comparison.tied:
+    known = comparison.known
+    if known is not None and abs(known.probability[eq] - comparison.share) >= 0.05 and not comparison.tied:
         text += (
-            f"; being unsure of the others' types moves it from {percent(known)} (every type known) "
-            f"to {percent(comparison.share)}"
+            f"; being unsure of the others' types moves it from {percent(known.probability[eq])} (with the "
+            f"game's beliefs) to {percent(comparison.share)}"
         )
     return text
 
@@ -155,40 +171,48 @@ def _noisy(comparison: Comparison, agents: RoundOne) -> str:
 # In words and as a table
 
 
-def disagreement(comparisons: Sequence[Comparison], agents: RoundOne, plan: Plan, types: Sequence[bool]) -> str:
-    """Where the simulated agents and the equilibrium disagree in round 1, and why, in plain words."""
+def disagreement(comparisons: Sequence[Comparison], agents: RoundOne, plan: Plan) -> str:
+    """Where round 1 of the whole crisis and the one-round equilibrium disagree, and why, in plain words."""
     which = "equilibrium" if plan.exact else "approximate equilibrium"
-    listed = listing([f"{NAME[c.actor]} {VERB[c.equilibrium][0]}" for c in comparisons], "and")
-    sentences = [f"The {which} has {listed}."]
-    sentences += _agreement(comparisons, agents, dict(zip(ACTORS, types, strict=True)))
-    if agents.collapse >= 0.005 and any(c.actor == "coalition" for c in comparisons):
+    if comparisons:
+        listed = listing([f"{NAME[c.actor]} {verb(c.equilibrium)[0]}" for c in comparisons], "and")
+        sentences = [f"The one-round game's {which} has {listed}."]
+        sentences += _agreement(comparisons, agents)
+    else:
+        sentences = [f"On the one-round game's {which} path nobody moves: chance ends the crisis first."]
+    if agents.collapse >= 0.005 and (not comparisons or any(c.actor == "coalition" for c in comparisons)):
         sentences.append(
             f"Before the coalition moves, enough members leave to break up the force in {percent(agents.collapse)} "
-            "of crises (the game leaves the members out); that ends the crisis as a coalition climb-down."
+            "of crises; that ends the crisis as a coalition climb-down."
         )
-    sentences += [_tie_sentence(c) for c in comparisons if c.tied]
+    missing = [point_label((c.actor, c.before)) for c in comparisons if c.played is None]
+    if missing:
+        sentences.append(f"Not compared, because the whole crisis has no such decision: {'; '.join(missing)}.")
+    sentences += [_tie_sentence(c) for c in matched(comparisons) if c.tied]
     return " ".join(sentences)
 
 
-def _agreement(comparisons: Sequence[Comparison], agents: RoundOne, known_types: Mapping[str, bool]) -> list[str]:
+def _agreement(comparisons: Sequence[Comparison], agents: RoundOne) -> list[str]:
     """How often the agents play the whole path and, if they depart from it, the largest gap and why."""
     share = path_share(comparisons, agents)
-    worst = min((c for c in comparisons if not c.tied), key=lambda c: c.share, default=None)
+    worst = min((c for c in matched(comparisons) if not c.tied), key=lambda c: c.share, default=None)
     if (worst is None or worst.share >= AGREE) and agents.collapse < 1 - AGREE:
-        return [f"The simulated agents agree: in round 1 they play it {percent(share)} of the time."]
-    sentences = [f"In round 1 the simulated agents play that whole path {percent(share)} of the time."]
+        return [
+            f"The simulated agents agree: in round 1 of the whole crisis they play it {percent(share)} of the time."
+        ]
+    sentences = [f"In round 1 of the whole crisis the simulated agents play that path {percent(share)} of the time."]
     if worst is not None and worst.share < AGREE:
         name = NAME[worst.actor].removeprefix("the ")
         sentences.append(
-            f"The largest gap: the simulated {name} {VERB[worst.equilibrium][1]} only {percent(worst.share)} "
-            f"of the time, because {reason(worst, agents, known_types)}."
+            f"The largest gap: the simulated {name} {verb(worst.equilibrium)[1]} only {percent(worst.share)} "
+            f"of the time, because {reason(worst, agents)}."
         )
     return sentences
 
 
 def _tie_sentence(tied: Comparison) -> str:
     """A mover indifferent between equilibrium moves: any of them is equilibrium play."""
-    options = listing([VERB[a][0] for a in ACTIONS if a in tied.optimal], "or")
+    options = listing([verb(a)[0] for a in tied.actions if a in tied.optimal], "or")
     return (
         f"{capitalised(NAME[tied.actor])} may {options}: every one of these is an equilibrium "
         f"move (the simulated agent plays one {percent(tied.share)} of the time)."
@@ -196,19 +220,23 @@ def _tie_sentence(tied: Comparison) -> str:
 
 
 def comparison_table(comparisons: Sequence[Comparison], agents: RoundOne) -> pd.DataFrame:
-    """One row per move on the path: the equilibrium move, how often the agent plays it, and its rule."""
-    return pd.DataFrame([_comparison_row(c, agents) for c in comparisons])
+    """One row per move on the path that the whole crisis also has: the equilibrium move, how often the
+    agent plays it, what it is worth to the agent this round and later, and its rule."""
+    return pd.DataFrame([_comparison_row(c, agents) for c in matched(comparisons)])
 
 
 def _comparison_row(c: Comparison, agents: RoundOne) -> dict[str, object]:
     """Shares are of any equilibrium move at a tie, so a split between tied moves still counts as agreeing."""
+    assert c.played is not None
     rule = agents.rules[c.actor]
     return {
         "mover": f"{ACTOR_SHORT[c.actor]} ({type_words(c.resolute)})",
-        "after": ", ".join(f"{ACTOR_SHORT[m]} {words(a).lower()}" for m, a in zip(ACTORS, c.before)) or "start",
-        "equilibrium move": " or ".join(words(a) for a in ACTIONS if a in c.optimal),
+        "after": ", ".join(f"{ACTOR_SHORT[m]} {words(a).lower()}" for m, a in zip(MOVERS_BEFORE, c.before)) or "start",
+        "equilibrium move": " or ".join(words(a) for a in c.actions if a in c.optimal),
         "agents play it": c.share,
-        "agents' likeliest move": words(ACTIONS[int(np.argmax(c.played))]),
-        "with every type known": float(sum(c.with_game_beliefs[ACTIONS.index(a)] for a in c.optimal)),
+        "agents' likeliest move": words(c.played.likeliest()),
+        "its worth this round": c.played.now(c.equilibrium),
+        "its worth later": c.played.later[c.equilibrium],
+        "with the game's beliefs": sum(c.known.probability[a] for a in c.optimal) if c.known else float("nan"),
         "decision rule": f"logit, λ = {agents.lambdas[c.actor]:g}" if rule == "logit" else words(rule),
     }

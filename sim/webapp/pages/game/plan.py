@@ -15,7 +15,7 @@ from sim.game import ExtensiveFormGame, GameError, Node, Solution
 from sim.game.qre import QREResult
 from sim.webapp.pages.game.tree import Visit, likeliest, visits
 from sim.webapp.pages.game.wording import NAME
-from sim.webapp.style import VERB, capitalised
+from sim.webapp.style import capitalised, verb
 
 APPROX_LAMBDA = 100.0
 """With Russia's resolve private, the logit QRE at this lambda stands in for the sequential equilibrium."""
@@ -115,7 +115,7 @@ def path_in_words(game: ExtensiveFormGame, plan: Plan) -> str:
     for visit, action in path_visits(game, plan):
         node = visit.node
         if node.kind == "decision":
-            parts.append(f"{NAME[game.players[node.player]]} {VERB[action][1]}")
+            parts.append(f"{NAME[game.players[node.player]]} {verb(action)[1]}")
         elif parts:
             chance.append(action)
         else:

@@ -1,5 +1,6 @@
 """The QRE chart: each player's choice probabilities as lambda grows from random play (0) towards
-the equilibrium, with each logit actor's own lambda marked and the simulated agent's round-1 choice."""
+the equilibrium, with each logit actor's own lambda marked and the simulated agent's choice in round 1
+of the whole crisis."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from plotly.subplots import make_subplots
 
 from sim.game import ExtensiveFormGame, Node
 from sim.game.qre import QREPoint
-from sim.ladder import ACTIONS
 from sim.webapp.pages.game.plan import Plan
 from sim.webapp.pages.game.simulated_agents import RoundOne
 from sim.webapp.pages.game.tree import decision_moves, has_decision, infoset_label, likeliest, russia_type_on
 from sim.webapp.pages.game.tree_chart import OTHER_EDGE, OUTLINE
 from sim.webapp.pages.game.wording import listing
-from sim.webapp.style import ACTION_COLOURS, ACTOR_SHORT, GRID, base_layout, font_size, ink, words
+from sim.webapp.style import ACTOR_SHORT, GRID, action_colour, base_layout, font_size, ink, words
 
 DASHES = {"deploy": "solid", "threaten": "dash", "back_down": "dot"}
 """A line style per move, so the lines differ by more than colour."""
@@ -43,13 +43,16 @@ class Panel:
 
 def panels(game: ExtensiveFormGame, plan: Plan, types: Sequence[bool]) -> list[Panel]:
     """Each player's first decision along the plan's path. A player the path never reaches is shown
-    where it would first move if the mover before it kept the crisis going (marked off the path)."""
+    where it would first move if the mover before it (or chance) kept the crisis going (marked off the
+    path)."""
     shown: list[Panel] = []
     node, history, moves, on_path = game.root, (), (), True
     while node.kind != "terminal":
         mover = "chance"
         if node.kind == "chance":
             action = likeliest(node)
+            if len(shown) < game.n_players and not has_decision(node.children[node.actions.index(action)]):
+                action, on_path = _likeliest_going_on(node, action), False
         else:
             mover = game.players[node.player]
             if all(p.player != node.player for p in shown):
@@ -80,6 +83,15 @@ def _keep_going(node: Node, action: str, on_path: bool) -> tuple[str, bool]:
     return (going_on[0], False) if going_on else (action, on_path)
 
 
+def _likeliest_going_on(node: Node, action: str) -> str:
+    """At a chance node whose likeliest branch ends the crisis (the force collapses), the likeliest branch
+    after which someone still decides (or ``action`` if there is none)."""
+    going_on = [
+        (p, a) for a, p, c in zip(node.actions, node.probabilities, node.children, strict=True) if has_decision(c)
+    ]
+    return max(going_on)[1] if going_on else action
+
+
 def qre_lines(game: ExtensiveFormGame, points: Sequence[QREPoint], panel: Panel) -> tuple[list[float], np.ndarray]:
     """Lambda and the panel's choice probabilities (points x actions) along the traced branch."""
     index = [infoset.key for infoset in game.infosets()].index(panel.key)
@@ -98,7 +110,8 @@ def qre_figure(
     agents: RoundOne | None = None,
 ) -> go.Figure:
     """One row per player: the probability of each move as lambda grows, with each logit actor's own
-    lambda marked, the QRE there (circles) and what the simulated agent does in round 1 (crosses)."""
+    lambda marked, the QRE there (circles) and what the simulated agent does in round 1 of the whole
+    crisis (crosses)."""
     titles = [_panel_title(game, plan, panel, agents) for panel in shown]
     figure = make_subplots(rows=len(shown), cols=1, shared_xaxes=True, subplot_titles=titles, vertical_spacing=0.1)
     lams: list[float] = [0.0, 1.0]
@@ -118,7 +131,7 @@ def qre_figure(
 def _panel_title(game: ExtensiveFormGame, plan: Plan, panel: Panel, agents: RoundOne | None) -> str:
     """``Russia, if the coalition deploys: equilibrium threaten · dotted: its λ = 1.5``."""
     history = next(h for h in plan.choices if _reaches(game, h, panel.key))
-    eq = listing([words(a).lower() for a in ACTIONS if a in plan.optimal[history]], "or")
+    eq = listing([words(a).lower() for a in panel.actions if a in plan.optimal[history]], "or")
     title = f"{panel.label}{'' if panel.on_path else ' (off the path)'}: equilibrium {eq}"
     actor = game.players[panel.player]
     if agents is not None and agents.rules.get(actor) == "logit":
@@ -144,7 +157,7 @@ def _add_lines(
             x=lams,
             y=probabilities[:, k].tolist(),
             mode="lines",
-            line={"color": ACTION_COLOURS.get(action, OTHER_EDGE), "width": 3, "dash": DASHES.get(action)},
+            line={"color": action_colour(action, OTHER_EDGE), "width": 3, "dash": DASHES.get(action)},
             name=words(action),
             legendgroup=action,
             showlegend=row == 1,
@@ -178,17 +191,18 @@ def _mark_agents(
     probabilities: np.ndarray,
     agents: RoundOne,
 ) -> bool:
-    """The actor's own lambda: the QRE there (circles) and the simulated agent's round-1 choice (crosses).
-    Returns whether anything was marked (not for other rules, nor beyond the chart's range)."""
-    if agents.rules.get(actor) != "logit" or agents.lambdas[actor] > max(lams):
+    """The actor's own lambda: the QRE there (circles) and the simulated agent's choice in round 1 of the
+    whole crisis (crosses). Returns whether anything was marked (not for other rules, nor beyond the
+    chart's range, nor where the whole crisis has no such decision)."""
+    played = agents.choice(actor, panel.before, panel.resolute, panel.actions)
+    if agents.rules.get(actor) != "logit" or agents.lambdas[actor] > max(lams) or played is None:
         return False
     lam = agents.lambdas[actor]
     order = np.argsort(lams, kind="stable")
     at_lam = [float(np.interp(lam, np.array(lams)[order], probabilities[order, k])) for k in range(len(panel.actions))]
-    played = agents.at(agents.played, actor, panel.resolute, panel.before)
     figure.add_vline(x=lam, line={"color": ink(), "dash": "dot", "width": 1.5}, row=row, col=1)
     for k, action in enumerate(panel.actions):
-        colour = ACTION_COLOURS.get(action, OTHER_EDGE)
+        colour = action_colour(action, OTHER_EDGE)
         figure.add_scatter(
             x=[lam],
             y=[at_lam[k]],
@@ -201,12 +215,13 @@ def _mark_agents(
         )
         figure.add_scatter(
             x=[lam],
-            y=[float(played[k])],
+            y=[played.probability[action]],
             mode="markers",
             marker={"size": 13, "symbol": "x", "color": colour, "line": OUTLINE},
             showlegend=False,
             meta={"infoset": panel.key, "action": action, "agents": True},
-            hovertemplate=f"Simulated {ACTOR_SHORT[actor]}, round 1 · {words(action)}: %{{y:.3f}}<extra></extra>",
+            hovertemplate=f"Simulated {ACTOR_SHORT[actor]}, round 1 of the whole crisis · {words(action)}: "
+            "%{y:.3f}<extra></extra>",
             row=row,
             col=1,
         )
@@ -215,7 +230,10 @@ def _mark_agents(
 
 def _add_marker_legend(figure: go.Figure) -> None:
     """Legend entries for the circles and crosses (the markers themselves stay out of the legend)."""
-    proxies = (("QRE at the actor's own λ (every type known)", "circle"), ("Simulated agent, round 1", "x"))
+    proxies = (
+        ("QRE at the actor's own λ (every type known)", "circle"),
+        ("Simulated agent, round 1 of the whole crisis", "x"),
+    )
     for name, symbol in proxies:
         marker = {"symbol": symbol, "size": 12, "color": ink()}
         figure.add_scatter(x=[None], y=[None], mode="markers", name=name, legendgroup=name, marker=marker, row=1, col=1)

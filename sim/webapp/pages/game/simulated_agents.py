@@ -1,109 +1,245 @@
-"""What the simulated agents do in round 1, read from the engine's own backward induction over the
-round (``CrisisModel.round_policies``) rather than sampled, with the scenario's beliefs and with the
-beliefs the game assumes; and the chance that coalition members break up the force first."""
+"""What the simulated agents do: the whole multi-round crisis, solved as an agent logit QRE over public
+beliefs (:mod:`sim.equilibrium`), read off at round 1 for each type; and how the public beliefs move
+over the rounds in a short simulation of that equilibrium.
+
+Round 1 is :meth:`CrisisEquilibrium.solve_at` at the scenario's initial public state (``played``) and
+at the beliefs the one-round game assumes (``with_game_beliefs``: every type known, Russia's prior if
+its resolve is private). Both come from the same solved equilibrium: its policies are defined at any
+public beliefs, so the second costs no new solve.
+"""
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import product
 
 import numpy as np
+import pandas as pd
 
-from sim.ladder import ACTIONS, ACTORS, DEPLOY
-from sim.model import CrisisModel, RoundPolicies
-from sim.scenario import Scenario, with_overrides
+from sim.equilibrium import RESPONSES, RoundSolution, States, equilibrium_for
+from sim.ladder import ACTIONS, ACTORS, DEPLOY, THREATEN
+from sim.model import CrisisModel
+from sim.rules import rule_for
+from sim.scenario import Scenario
+from sim.webapp.pages.game.wording import NAME
+from sim.webapp.style import ACTOR_SHORT, type_words, verb, words
+
+Point = tuple[str, tuple[str, ...]]
+"""A decision point of a round: the mover and the moves made before it in the round (``ACTORS`` order,
+then the answers after a strike), as the game tree's decision moves name them."""
+
+MOVERS_BEFORE = ("coalition", "russia", "coalition", "us")
+"""Who made each move before a decision point, in order: the coalition's move, Russia's, then after a
+strike the coalition's answer."""
+
+BELIEF_RUNS = 2_000
+"""Simulated crises behind the belief paths: enough for smooth averages, quick once the crisis is solved."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One type at one decision point of round 1: each move's probability, what it is worth in all
+    (``utility``) and the part of that which is the discounted rest of the crisis (``later``)."""
+
+    probability: dict[str, float]
+    utility: dict[str, float]
+    later: dict[str, float]
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return tuple(self.probability)
+
+    def now(self, action: str) -> float:
+        """What the move is worth this round: ``utility - later``."""
+        return self.utility[action] - self.later[action]
+
+    def best(self) -> str:
+        return max(self.utility, key=lambda a: self.utility[a])
+
+    def likeliest(self) -> str:
+        return max(self.probability, key=lambda a: self.probability[a])
 
 
 @dataclass(frozen=True)
 class RoundOne:
-    """The simulated agents' first round, from the engine's own backward induction over the round
-    (``CrisisModel.round_policies``): each type's choice probabilities and expected utilities at
-    every decision node, as played with the scenario's beliefs (``played``) and as they would be with
-    the game's beliefs (``with_game_beliefs``: every type known, Russia's prior if it is private);
-    the public beliefs; and the chance that the force collapses before the coalition moves."""
+    """Round 1 of the whole crisis for both types at every decision point, as played with the scenario's
+    public beliefs (``played``, ``beliefs``) and with the beliefs the one-round game assumes
+    (``with_game_beliefs``, ``game_beliefs``); each member's chance of keeping its troops in and the chance
+    the force collapses before the coalition moves."""
 
-    played: dict[str, np.ndarray]
-    utility: dict[str, np.ndarray]
-    with_game_beliefs: dict[str, np.ndarray]
+    played: dict[tuple[Point, bool], Choice]
+    with_game_beliefs: dict[tuple[Point, bool], Choice]
     beliefs: dict[str, float]
+    game_beliefs: dict[str, float]
+    stay: dict[str, float]
     collapse: float
     rules: dict[str, str]
     lambdas: dict[str, float]
     descriptions: dict[str, str]
 
-    def at(self, table: Mapping[str, np.ndarray], actor: str, resolute: bool, before: Sequence[str]) -> np.ndarray:
-        """Probabilities (or utilities) of ``actor``'s three moves after the decisions ``before``."""
-        index = (int(resolute), *(ACTIONS.index(action) for action in before))
-        return np.asarray(table[actor][index], dtype=float)
+    @property
+    def points(self) -> list[Point]:
+        """The decision points in the order they come in a round."""
+        return list(dict.fromkeys(point for point, _ in self.played))
+
+    def choice(
+        self,
+        actor: str,
+        before: Sequence[str],
+        resolute: bool,
+        actions: Sequence[str] | None = None,
+        known: bool = False,
+    ) -> Choice | None:
+        """The type's choice after the moves ``before``, or None where round 1 of the whole crisis has no
+        such decision (or, given ``actions``, one with other moves)."""
+        table = self.with_game_beliefs if known else self.played
+        found = table.get(((actor, tuple(before)), bool(resolute)))
+        if found is None or (actions is not None and set(actions) != set(found.actions)):
+            return None
+        return found
 
 
-def _policies(scenario: Scenario) -> tuple[CrisisModel, RoundPolicies]:
-    """One world's round-1 policies (after an incident if the scenario starts at one)."""
-    model = CrisisModel(scenario, n_worlds=1, seed=0)
-    return model, model.round_policies(np.array([0]), int(scenario.start_rung == "incident"))
+def _choice(probability: np.ndarray, utility: np.ndarray, later: np.ndarray | None, names: Sequence[str]) -> Choice:
+    zero = np.zeros(len(names)) if later is None else later
+    return Choice(
+        *(dict(zip(names, (float(x) for x in values), strict=True)) for values in (probability, utility, zero))
+    )
 
 
-def _tables(policies: RoundPolicies) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Per actor, [type, (coalition move), (Russia's move), action] probabilities and utilities."""
-    us_row = policies.us_row[0]
-    played = {"coalition": policies.coalition[0], "russia": policies.russia[0], "us": policies.us[us_row]}
-    utility = {
-        "coalition": policies.coalition_utility[0],
-        "russia": policies.russia_utility[0],
-        "us": policies.us_utility[us_row],
+def choices_at(solution: RoundSolution, state: int) -> dict[tuple[Point, bool], Choice]:
+    """Every decision point of a solved round at one state, in the order they come, for both types."""
+    s = solution
+    strike, threaten, resist = ACTIONS[DEPLOY], ACTIONS[THREATEN], RESPONSES["coalition"][0]
+    moves = {c: ACTIONS[c] for c in (DEPLOY, THREATEN)}  # the coalition moves that Russia answers
+    # (point, move names, probabilities, utilities, later), each array indexed [type, move].
+    rows = [(("coalition", ()), ACTIONS, s.coalition[state], s.coalition_utility[state], s.coalition_later[state])]
+    rows += [
+        (("russia", (m,)), ACTIONS, s.russia[state, c], s.russia_utility[state, c], s.russia_later[state, c])
+        for c, m in moves.items()
+    ]
+    rows += [
+        (("us", (m, threaten)), ACTIONS, s.us[state, c], s.us_utility[state, c], s.us_later[state, c])
+        for c, m in moves.items()
+    ]
+    rows += [
+        (("coalition", (m, strike)), RESPONSES["coalition"], s.resist[state, c], s.resist_utility[state, c], None)
+        for c, m in moves.items()
+    ]
+    rows += [
+        (("us", (m, strike, resist)), RESPONSES["us"], s.join[state, c], s.join_utility[state, c], None)
+        for c, m in moves.items()
+    ]
+    return {
+        (point, theta): _choice(p[int(theta)], u[int(theta)], None if later is None else later[int(theta)], names)
+        for point, names, p, u, later in rows
+        for theta in (False, True)
     }
-    return ({k: np.array(v) for k, v in played.items()}, {k: np.array(v) for k, v in utility.items()})
 
 
-def game_belief_overrides(scenario: Scenario, types: Sequence[bool], private: bool) -> dict[str, float]:
-    """The beliefs the game assumes: each type known, except Russia's prior when its resolve is private."""
-    overrides = {f"{actor}.believed_resolve": float(t) for actor, t in zip(ACTORS, types, strict=True)}
+def game_beliefs(scenario: Scenario, types: Sequence[bool], private: bool) -> np.ndarray:
+    """The public beliefs the one-round game assumes: each type known, Russia's prior if its resolve is private."""
+    beliefs = np.array([float(t) for t in types])
     if private:
-        overrides["russia.believed_resolve"] = scenario.russia.resolve_prior
-    return overrides
-
-
-def member_stay_chances(model: CrisisModel, policies: RoundPolicies) -> list[float]:
-    """Each member's chance of staying as the coalition's first move comes: certain if resolute; if not,
-    by its rule weighing the risk of a strike (the others' forecast that Russia strikes deployed troops)
-    against the cost of leaving, exactly as the engine decides (``MemberState.stay_probability``)."""
-    risk = np.array([policies.russia_expected[0, 0, DEPLOY]], dtype=float)
-    stays = []
-    for member in model.members:
-        prior = member.config.resolve_prior
-        stays.append(prior + (1 - prior) * float(member.stay_probability(risk)[0]))
-    return stays
-
-
-def collapse_probability(model: CrisisModel, policies: RoundPolicies) -> float:
-    """P(the members still in hold fewer troops than the threshold) as the coalition's first move
-    comes; members decide independently (``member_stay_chances``)."""
-    if not model.members:
-        return 0.0
-    stays = member_stay_chances(model, policies)
-    collapse = 0.0
-    for staying in product((False, True), repeat=len(stays)):
-        troops = sum(m.config.troops for m, s in zip(model.members, staying, strict=True) if s)
-        if troops < model.scenario.coalition.min_troops:
-            collapse += math.prod(p if s else 1 - p for p, s in zip(stays, staying, strict=True))
-    return collapse
+        beliefs[ACTORS.index("russia")] = scenario.russia.resolve_prior
+    return beliefs
 
 
 def agents_round_one(scenario: Scenario, types: Sequence[bool], private: bool) -> RoundOne:
-    """Round 1 as the agents play it and as they would with the game's beliefs (``game_belief_overrides``)."""
-    model, policies = _policies(scenario)
-    played, utility = _tables(policies)
-    _, counterfactual = _policies(with_overrides(scenario, game_belief_overrides(scenario, types, private)))
-    with_game_beliefs, _ = _tables(counterfactual)
+    """Round 1 of the solved crisis at the scenario's public state and at the game's beliefs (one solve of
+    the round at the two states)."""
+    equilibrium = equilibrium_for(scenario)
+    start = equilibrium.initial_state()
+    states = States(
+        np.vstack([start.beliefs, game_beliefs(scenario, types, private)]),
+        np.repeat(start.incident, 2),
+        np.repeat(start.pledged, 2),
+    )
+    solution = equilibrium.solve_at(1, states)
+    members = scenario.coalition.members
     return RoundOne(
-        played,
-        utility,
-        with_game_beliefs,
-        {actor: scenario.actor(actor).initial_belief for actor in ACTORS},
-        collapse_probability(model, policies),
+        choices_at(solution, 0),
+        choices_at(solution, 1),
+        {actor: float(b) for actor, b in zip(ACTORS, states.beliefs[0], strict=True)},
+        {actor: float(b) for actor, b in zip(ACTORS, states.beliefs[1], strict=True)},
+        {member.name: float(p) for member, p in zip(members, solution.stay[0], strict=True)},
+        float(solution.collapse[0]),
         {actor: scenario.actor(actor).rule for actor in ACTORS},
         {actor: scenario.actor(actor).rationality for actor in ACTORS},
-        {actor: model.actors[actor].rule.describe() for actor in ACTORS},
+        {actor: rule_for(scenario.actor(actor)).describe() for actor in ACTORS},
     )
+
+
+def point_label(point: Point) -> str:
+    """``US, if the coalition deploys, Russia uses force and the coalition resists``."""
+    actor, before = point
+    label = ACTOR_SHORT[actor]
+    if not before:
+        return f"{label}, first move"
+    said = [
+        f"{NAME[mover]} {'uses force' if (mover, action) == ('russia', 'deploy') else verb(action)[1]}"
+        for mover, action in zip(MOVERS_BEFORE, before, strict=False)
+    ]
+    return f"{label}, if " + (said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Beliefs over the rounds
+
+
+@dataclass(frozen=True)
+class BeliefPaths:
+    """The public belief that each actor is resolute after each round (0 = the start), averaged over the
+    simulated crises that played that round, separately for the crises in which the actor truly is
+    resolute and in which it is not (NaN where there are none); ``playing`` is the share of crises that
+    played each round."""
+
+    rounds: list[int]
+    mean: dict[str, dict[bool, list[float]]]
+    playing: list[float]
+    runs: int
+
+
+def belief_paths(scenario: Scenario, runs: int = BELIEF_RUNS, seed: int = 0) -> BeliefPaths:
+    """Simulate ``runs`` crises of the solved equilibrium and average the public beliefs round by round."""
+    model = CrisisModel(scenario, n_worlds=runs, seed=seed)
+    everyone = np.ones(runs, dtype=bool)
+    mean = {key: {theta: [_mean(model, key, everyone, theta)] for theta in (True, False)} for key in ACTORS}
+    playing = [1.0]
+    while model.running:
+        played = model.active.copy()
+        model.step()
+        playing.append(float(played.mean()))
+        for key in ACTORS:
+            for theta in (True, False):
+                mean[key][theta].append(_mean(model, key, played, theta))
+    model.release()
+    return BeliefPaths(list(range(len(playing))), mean, playing, runs)
+
+
+def _mean(model: CrisisModel, key: str, worlds: np.ndarray, resolute: bool) -> float:
+    actor = model.actors[key]
+    chosen = worlds & (actor.resolute == resolute)
+    return float(actor.belief[chosen].mean()) if chosen.any() else float("nan")
+
+
+def round_one_table(agents: RoundOne) -> pd.DataFrame:
+    """Round 1 of the whole crisis as the agents play it: one row per decision point, type and move, with
+    its probability and what it is worth this round, for the rest of the crisis and in all."""
+    rows = []
+    for point in agents.points:
+        for resolute in (False, True):
+            choice = agents.choice(*point, resolute)
+            assert choice is not None
+            for action in choice.actions:
+                rows.append(
+                    {
+                        "decision": point_label(point),
+                        "type": type_words(resolute),
+                        "move": words(action),
+                        "probability": choice.probability[action],
+                        "this round": choice.now(action),
+                        "rest of the crisis": choice.later[action],
+                        "in all": choice.utility[action],
+                    }
+                )
+    return pd.DataFrame(rows)

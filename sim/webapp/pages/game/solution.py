@@ -18,7 +18,7 @@ from sim.ladder import ACTORS
 from sim.scenario import Scenario
 from sim.webapp.pages.game.nash import nash_table
 from sim.webapp.pages.game.plan import APPROX_LAMBDA
-from sim.webapp.pages.game.simulated_agents import RoundOne, agents_round_one
+from sim.webapp.pages.game.simulated_agents import BeliefPaths, RoundOne, agents_round_one, belief_paths
 
 
 def build_game(scenario: Scenario, types: Sequence[bool], private: bool) -> ExtensiveFormGame:
@@ -52,7 +52,14 @@ def equilibria_table(scenario_json: str, types: tuple[bool, ...], private: bool)
     return nash_table(solved_game(scenario_json, types, private))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_data(show_spinner="Solving the whole crisis…", max_entries=32)
 def round_one(scenario_json: str, types: tuple[bool, ...], private: bool) -> RoundOne:
-    """The simulated agents' round 1 (two engine backward inductions: the scenario's beliefs and the game's)."""
+    """Round 1 of the whole crisis, at the scenario's beliefs and at the game's (the crisis is solved once
+    per scenario and kept: ``sim.equilibrium.equilibrium_for``)."""
     return agents_round_one(Scenario.model_validate_json(scenario_json), types, private)
+
+
+@st.cache_data(show_spinner="Simulating the public beliefs…", max_entries=32)
+def beliefs_over_rounds(scenario_json: str) -> BeliefPaths:
+    """The public beliefs round by round in a short simulation of the solved crisis."""
+    return belief_paths(Scenario.model_validate_json(scenario_json))

@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.game import ExtensiveFormGame, Node
 from sim.webapp.pages.game.wording import NAME
-from sim.webapp.style import ACTOR_SHORT, VERB, type_words
+from sim.webapp.style import ACTOR_SHORT, type_words, verb
 
 RESOLUTE_BRANCH = "Russia resolute"
 """The name ``crisis_game`` gives Nature's branch in which Russia is resolute (private resolve)."""
@@ -64,12 +64,12 @@ def infoset_label(game: ExtensiveFormGame, key: str) -> str:
     first = next(v for v in visits(game) if v.node.kind == "decision" and v.node.infoset == key)
     actor = game.players[first.node.player]
     label = ACTOR_SHORT.get(actor, actor)
-    drawn = [action for mover, action in first.moves if mover == "chance"]
-    if drawn and actor == "russia":
+    drawn = [action for mover, action in first.moves if mover == "chance" and action.startswith("Russia ")]
+    if drawn and actor == "russia":  # Nature's branch, not another chance event (members, accidents)
         label += f" ({type_words(drawn[0] == RESOLUTE_BRANCH)})"
     before = decision_moves(first.moves)
     if before:
-        label += ", if " + " and ".join(f"{NAME.get(mover, mover)} {VERB[action][1]}" for mover, action in before)
+        label += ", if " + " and ".join(f"{NAME.get(mover, mover)} {verb(action)[1]}" for mover, action in before)
     return label
 
 
