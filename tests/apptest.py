@@ -12,8 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 
 
-def new_app(query: Mapping[str, str] | None = None, timeout: float = 120) -> AppTest:
-    """app.py as opened from a link with these query parameters (not run yet)."""
+def new_app(query: Mapping[str, str] | None = None, timeout: float = 600) -> AppTest:
+    """app.py as opened from a link with these query parameters (not run yet).
+
+    The timeout is generous: a page that runs a sweep solves one equilibrium per point first
+    (seconds each, more on a busy machine)."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.query_params.update(dict(query or {}))
     return at
