@@ -21,10 +21,11 @@ import pandas as pd
 from sim import __version__
 from sim.analysis import add_analysis_commands
 from sim.argtypes import number, whole_number
+from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
-from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, parse_assignment
+from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, parse_assignment, with_overrides
 from sim.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, sweep
 from sim.trace import tell_story, trace_records, trace_run
 
@@ -67,7 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or built-in names")
     validate.set_defaults(handler=command_validate)
 
-    solve = commands.add_parser("solve", help="solve a scenario's one-round crisis game, or a game file")
+    solve = commands.add_parser(
+        "solve", help="solve a scenario's one-round crisis game, or a game file; export the whole game tree"
+    )
     solve.add_argument(
         "target", metavar="TARGET", help="a scenario (file or built-in name) or a game (.efg, .nfg, .toml)"
     )
@@ -78,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     solve.add_argument("--export-efg", metavar="FILE", help="write the game tree in Gambit's .efg format")
     solve.add_argument("--export-nfg", metavar="FILE", help="write the game's normal form in Gambit's .nfg format")
+    solve.add_argument(
+        "--rounds", type=positive_int, metavar="T",
+        help=f"scenarios: build the whole T-round game (Nature draws every type) and write it with --export-efg "
+        f"(T at most {MAX_TREE_ROUNDS})",
+    )  # fmt: skip
     solve.add_argument(
         "--resolute", action="append", default=None, choices=list(ACTORS), metavar="ACTOR",
         help="scenarios: take this actor as resolute (repeatable; the others not). Default: each actor's likelier type",
@@ -176,6 +184,8 @@ def command_solve(args: argparse.Namespace) -> int:
     from sim.game.formats import write_game
     from sim.game.solve import describe, solve
 
+    if args.rounds is not None:
+        return export_crisis_tree(args)
     game = load_game_target(args)
     solution = solve(game, qre_lambda=args.qre, qre_path_to=args.qre_path)
     for path, wanted in ((args.export_efg, ".efg"), (args.export_nfg, ".nfg")):
@@ -191,16 +201,72 @@ def command_solve(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_crisis_tree(args: argparse.Namespace) -> int:
+    """``sim solve SCENARIO --rounds T --export-efg FILE``: the whole T-round game, written, not solved."""
+    from sim.game.crisis import crisis_tree
+    from sim.game.formats import write_game
+
+    if args.rounds > MAX_TREE_ROUNDS:
+        raise UsageError(
+            f"--rounds {args.rounds}: at most {MAX_TREE_ROUNDS} rounds can be built: the tree grows about "
+            f"12-fold per round, and {MAX_TREE_ROUNDS} rounds already have about 60,000 nodes"
+        )
+    if not args.export_efg:
+        raise UsageError("--rounds builds the whole game to export it: add --export-efg FILE")
+    if not args.export_efg.lower().endswith(".efg"):
+        raise UsageError(f"{args.export_efg}: the file must end in .efg")
+    others = {
+        "--qre": args.qre is not None,
+        "--qre-path": args.qre_path is not None,
+        "--export-nfg": bool(args.export_nfg),
+        "--resolute": bool(args.resolute),
+        "--resolve-chance": args.resolve_chance,
+    }
+    clashing = [option for option, given in others.items() if given]
+    if clashing:
+        raise UsageError(
+            f"--rounds writes the game tree only (Nature draws every type; its normal form is far too large to "
+            f"solve here): drop {', '.join(clashing)}"
+        )
+    if _is_game_file(Path(args.target)):
+        raise UsageError("--rounds applies to scenarios, not to game files")
+    scenario = load_with_overrides(args, args.target)
+    game = crisis_tree(with_overrides(scenario, {"rounds": args.rounds}, scenario.name))
+    write_game(game, args.export_efg)
+    nodes = list(game.nodes())
+    terminals = sum(node.kind == "terminal" for node in nodes)
+    infosets = game.infosets()
+    per_player = {player: sum(h.player == k for h in infosets) for k, player in enumerate(game.players)}
+    if args.json:
+        summary = {
+            "game": game.title,
+            "rounds": args.rounds,
+            "file": args.export_efg,
+            "nodes": len(nodes),
+            "terminals": terminals,
+            "information_sets": per_player,
+        }
+        print(json.dumps(summary, indent=2))
+    else:
+        sets = ", ".join(f"{player} {count:,}" for player, count in per_player.items())
+        print(f"Game: {game.title}")
+        print(f"Tree: {len(nodes):,} nodes ({terminals:,} terminal), {len(infosets):,} information sets ({sets})")
+    print(f"wrote {args.export_efg}", file=sys.stderr)
+    return 0
+
+
+def _is_game_file(target: Path) -> bool:
+    suffix = target.suffix.lower()
+    return suffix in {".efg", ".nfg"} or (suffix == ".toml" and target.exists() and "players" in _toml_keys(target))
+
+
 def load_game_target(args: argparse.Namespace):
     """A game file is solved as it is; a scenario becomes its one-round crisis game."""
     from sim.game.crisis import crisis_game
     from sim.game.formats import read_game
 
     target = Path(args.target)
-    is_game_file = target.suffix.lower() in {".efg", ".nfg"} or (
-        target.suffix.lower() == ".toml" and target.exists() and "players" in _toml_keys(target)
-    )
-    if is_game_file:
+    if _is_game_file(target):
         if args.overrides or args.resolute or args.resolve_chance:
             raise UsageError("--set, --resolute and --resolve-chance apply to scenarios, not to game files")
         return read_game(target)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -71,15 +73,63 @@ def test_set_overrides_change_the_result(capsys):
 def test_trace_tells_the_story(capsys):
     code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "7")
     assert code == 0
-    assert "Round 1" in out and "expects: deploy" in out and "It chose to" in out and "Outcome after" in out
+    assert "Round 1" in out and "weighs its moves:" in out and "It chose to" in out and "Outcome after" in out
+    assert "Threatening is worth " in out and " this round and " in out and " for the rest of the crisis (" in out
+    assert "Backing down is worth " in out and ", all of it this round." in out
+
+
+def test_trace_tells_the_answers_after_a_strike(capsys):
+    """Seed 22: Russia strikes in round 1; the coalition resists and the US joins, each told in words."""
+    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "22")
+    assert code == 0
+    assert "Russia has used force: UK-France-led coalition (resolute; " in out
+    assert "weighs its answer; the crisis ends this round either way:" in out
+    assert "Resisting is worth " in out and "Conceding is worth " in out
+    assert "The coalition fights back: United States (resolute; " in out and "weighs whether to join" in out
+    assert "It chose to join (probability " in out and "Staying out is worth " in out
 
 
 def test_trace_json(capsys):
     code, out, _ = run_cli(capsys, "trace", "classroom_chicken", "--seed", "1", "--json")
     trace = json.loads(out)
     assert code == 0 and trace["outcome"] == "deterrence_holds"
-    actions = [decision["action"] for decision in trace["rounds"][0]["decisions"]]
-    assert actions == ["deploy", "threaten", "threaten"]
+    decisions = trace["rounds"][0]["decisions"]
+    assert [decision["action"] for decision in decisions] == ["deploy", "threaten", "threaten"]
+    assert {decision["stage"] for decision in decisions} == {"move"}
+    for decision in decisions:
+        assert set(decision["later"]) == set(decision["utility"]) == set(decision["probability"])
+    assert decisions[0]["later"]["back_down"] == 0.0  # backing down ends the crisis: nothing later
+
+
+def documented(command: str) -> str:
+    """What docs/cli.md shows a command printing: the block that opens with ``$ command``."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    if command.endswith("--json"):  # the JSON is shown in its own block, after the command's
+        match = re.search(rf"\$ {re.escape(command)}\n```\n\n```json\n(.*?)\n```", text, re.S)
+    else:
+        match = re.search(rf"\$ {re.escape(command)}\n(.*?)\n```", text, re.S)
+    assert match, f"docs/cli.md shows no output of {command!r}"
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    "command", ["sim trace coalition_2026 --seed 2", "sim trace classroom_chicken --seed 1 --json"]
+)
+def test_the_documented_traces_are_what_sim_trace_prints(capsys, command):
+    """docs/cli.md shows real output: regenerate it with the command when the model changes."""
+    code, out, _ = run_cli(capsys, *command.split()[1:])
+    assert code == 0
+    assert out.rstrip("\n") == documented(command)
+
+
+def test_trace_json_names_the_answers_after_a_strike(capsys):
+    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "22", "--json")
+    assert code == 0
+    decisions = json.loads(out)["rounds"][0]["decisions"]
+    answers = [(d["actor"], d["stage"], d["action"]) for d in decisions if d["stage"] == "after a strike"]
+    assert answers == [("coalition", "after a strike", "resist"), ("us", "after a strike", "join")]
+    assert set(decisions[2]["utility"]) == {"resist", "concede"}
+    assert set(decisions[3]["utility"]) == {"join", "stay_out"}
 
 
 def test_validate_and_list(capsys):

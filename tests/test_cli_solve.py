@@ -23,7 +23,7 @@ def test_solving_a_scenario_prints_the_tree_the_path_and_the_equilibria(capsys):
     code, out, _ = solve(capsys, "classroom_chicken")
     assert code == 0
     assert "Subgame-perfect equilibrium path: deploy -> threaten" in out
-    assert "ties:" in out and "Nash equilibria" in out and "coalition [coalition]" in out
+    assert "ties:" in out and "Nash equilibria" in out and "coalition [coalition not resolute: (start)]" in out
 
 
 def test_scenario_json_follows_the_stable_schema(capsys):
@@ -31,7 +31,7 @@ def test_scenario_json_follows_the_stable_schema(capsys):
     solution = json.loads(out)
     assert code == 0 and set(solution) >= JSON_KEYS
     assert solution["players"] == ["coalition", "russia", "us"]
-    assert solution["spe"]["path"][:3] == ["deploy", "threaten", "threaten"]
+    assert solution["spe"]["path"][0] == "chance: force holds", "the members' cohesion comes first"
     assert solution["spe"]["ties"] is False
     assert solution["qre"]["lambda"] == 2.0
     for player, probabilities in solution["qre"]["profile"].items():
@@ -44,7 +44,7 @@ def test_scenario_json_follows_the_stable_schema(capsys):
 
 def test_resolute_russia_changes_the_equilibrium(capsys):
     code, out, _ = solve(capsys, "classroom_chicken", "--resolute", "russia", "--json")
-    assert code == 0 and json.loads(out)["spe"]["path"] == ["back_down"]
+    assert code == 0 and json.loads(out)["spe"]["path"][:2] == ["threaten", "threaten"]
 
 
 def test_resolve_chance_has_no_subgame_perfect_answer_but_has_a_qre(capsys):
@@ -63,12 +63,48 @@ def test_export_and_solve_the_exported_game_again(tmp_path, capsys):
     assert len(json.loads(normal)["nash"]) == len(json.loads(first)["nash"])
 
 
+def test_export_the_whole_game_of_several_rounds(tmp_path, capsys):
+    """--rounds T writes the whole T-round game (Nature draws every type) and says what it wrote."""
+    from sim.game.formats import read_game
+
+    efg = tmp_path / "whole.efg"
+    code, out, err = solve(capsys, "classroom_chicken", "--rounds", "2", "--export-efg", str(efg))
+    assert code == 0 and f"wrote {efg}" in err
+    game = read_game(efg)
+    nodes, infosets = sum(1 for _ in game.nodes()), len(game.infosets())
+    assert f"Tree: {nodes:,} nodes" in out and f"{infosets:,} information sets" in out
+    assert "2-round crisis game" in out and game.root.kind == "chance"
+    assert any(h.key.startswith("coalition not resolute: ") and " | " in h.key for h in game.infosets())
+    code, out, _ = solve(capsys, "coalition_2026", "--rounds", "1", "--export-efg", str(efg), "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["rounds"] == 1 and summary["file"] == str(efg)
+    assert summary["nodes"] == sum(1 for _ in read_game(efg).nodes())
+    assert set(summary["information_sets"]) == {"coalition", "russia", "us"}
+
+
+def test_the_documented_export_is_what_sim_solve_prints(tmp_path, capsys, monkeypatch):
+    """docs/cli.md shows the summary of a two-round export: regenerate it when the model changes."""
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    after = docs.split("$ sim solve coalition_2026 --rounds 2 --export-efg crisis2.efg\n", 1)[1]
+    shown = after.split("\n```")[0].split("\n$ ")[0]
+    monkeypatch.chdir(tmp_path)
+    code, out, err = solve(capsys, "coalition_2026", "--rounds", "2", "--export-efg", "crisis2.efg")
+    assert code == 0 and (out + err).rstrip("\n") == shown
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
         (["coalition_2026", "--qre", "-1"], "--qre"),
         (["coalition_2026", "--export-efg", "out.txt"], ".efg"),
         (["coalition_2026", "--resolute", "france"], "--resolute"),
+        (["coalition_2026", "--rounds", "4", "--export-efg", "out.efg"], "at most 3 rounds"),
+        (["coalition_2026", "--rounds", "0", "--export-efg", "out.efg"], "--rounds"),
+        (["coalition_2026", "--rounds", "2"], "add --export-efg FILE"),
+        (["coalition_2026", "--rounds", "2", "--export-efg", "out.efg", "--qre", "1"], "drop --qre"),
+        (["BAD_EFG", "--rounds", "1", "--export-efg", "out.efg"], "not to game files"),
         (["BAD_EFG"], "bad.efg:"),
         (["BAD_EFG", "--set", "rounds=2"], "apply to scenarios"),
     ],

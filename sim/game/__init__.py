@@ -1,7 +1,8 @@
 """What game theory says the actors should do: build, solve and exchange games.
 
 - :class:`NormalFormGame` (from payoff arrays) and :class:`ExtensiveFormGame` (a tree of
-  :class:`Node`), and :func:`crisis_game`, the one-round crisis game of a scenario;
+  :class:`Node`), :func:`crisis_game`, the one-round crisis game of a scenario, and
+  :func:`crisis_tree`, its whole multi-round game;
 - :func:`solve`: Nash equilibria (all pure ones; all equilibria of nondegenerate 2-player
   games), subgame-perfect equilibria by backward induction (ties reported, never hidden), and
   the logit quantal response equilibrium at a lambda or along its path;
@@ -15,7 +16,7 @@ Example::
     solve(chicken, qre_lambda=2.0).to_json()
 """
 
-from sim.game.crisis import crisis_game, modal_types
+from sim.game.crisis import crisis_game, crisis_tree, modal_types
 from sim.game.formats import parse_game, read_game, write_game
 from sim.game.nash import Equilibrium, NashResult, nash_equilibria, pure_nash, support_enumeration
 from sim.game.normal import GameError, NormalFormGame
@@ -37,6 +38,7 @@ __all__ = [
     "SubgamePerfect",
     "backward_induction",
     "crisis_game",
+    "crisis_tree",
     "describe",
     "logit_qre",
     "modal_types",

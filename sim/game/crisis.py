@@ -1,27 +1,66 @@
-"""The one-round crisis game of a scenario, as an explicit game tree.
+"""The crisis of a scenario as an explicit game tree: the whole multi-round game, or its first round.
 
-The coalition moves first (deploy, threaten, back down); Russia sees that and answers; then the
-US, if the crisis is still on. Chance then decides what the simulator leaves to chance: whether a
-clash becomes a major war (escalation), and, when the crisis goes on, whether an accident causes
-an incident and the incident a clash. Payoffs are the scenario's outcome payoffs with the same
-modifiers as the simulator (war bonus of resolute types, US backstop effects, the force in
-place) minus each actor's cost of the actions it took. Audience costs are zero in a first round.
+:func:`crisis_tree` builds every round of a scenario (``scenario.rounds`` of them) as one
+:class:`~sim.game.tree.ExtensiveFormGame`, the game the engine (:mod:`sim.model`) plays and the
+solver (:mod:`sim.equilibrium`) solves on a grid of public beliefs (docs/model.md):
 
-The terminal payoffs come from the same pieces as the simulator's payoff tensor
-(``sim.payoffs``: outcome values, the status quo, the escalation probability), but the tree keeps
-chance explicit where ``sim.payoffs.round_payoffs`` folds it into expected values, so solving it
-is a check on the simulator: with one round, complete information and a large lambda the
-simulated agents must play its subgame-perfect equilibrium.
+* **Nature** first draws every actor's type (resolute or not, independently, with each actor's
+  ``resolve_prior``; impossible branches are left out). If a scenario sets ``believed_resolve``
+  apart from ``resolve_prior``, the engine's actors start from a wrong common belief, which a game
+  tree cannot express: the tree draws types with ``resolve_prior``, and its equilibria are those
+  of actors whose beliefs are right.
+* **Information.** Each actor knows its own type; every move and every chance outcome is public.
+  An information set's key is exactly that: ``"russia resolute: coalition deploy"`` is Russia's
+  resolute type after the coalition deployed in round 1 (``"... force holds, coalition deploy"``
+  when the coalition has members); rounds are separated by `` | ``. Nodes carry no labels of
+  their own (Gambit 17 reads a file only if node labels are unique); Nature's root is ``types``.
+* **A round** ``t`` (payoffs valued at ``discount ** (t - 1)``): the coalition's members may
+  split (a chance node; the force collapses, the coalition backs down and pays its audience
+  cost); the coalition deploys, threatens or backs down; Russia answers (strike, threaten, back
+  down); after a strike the coalition resists or concedes (conceding costs its audience cost, and
+  ``tripwire_cost`` too if its troops were deployed) and, if it resists, the US joins or stays out
+  (staying out after a pledged backstop costs its audience cost), and chance decides between a
+  limited clash and a major war; if Russia threatens, the US pledges its backstop, offers support
+  or distances itself, everyone gets the status quo's flow, and chance decides whether an
+  accident causes an incident or, in a round that began with one, whether the incident spirals
+  into a clash (valued from the next round on, as the engine values it).
+* **The horizon.** After the last round an open incident may still spiral into a clash; otherwise
+  deterrence holds and every actor gets the status quo with the coalition's last posture.
 
-Optionally Nature first draws Russia's type (resolute with probability ``resolve_prior``);
-Russia knows it, the coalition and the US do not, which makes the game one of incomplete
-information whose solutions are Nash or (approximately, via the logit limit) sequential.
+Terminal payoffs are what the engine pays along the path: action costs, audience costs, status
+quo flows and the outcome payoff, each discounted to the start. Every terminal's outcome label
+begins with the outcome's key (``sim.ladder.OUTCOMES``), followed by the round in games of more
+than one round (``"major_war in round 2"``); :func:`outcome_probabilities` adds them up.
+
+**Member states** are not players of the tree: their cohesion game is solved by the engine's
+equilibrium (``RoundGame.cohesion``), so the chance that the force collapses at a history is the
+one the engine uses at that exact public state, read from
+:func:`sim.equilibrium.equilibrium_for` (``CrisisEquilibrium.solve_at``) at the public beliefs
+that Bayes' rule gives along the history from the equilibrium's policies of both types (starting
+from the engine's initial beliefs).
+
+**What a tree cannot script.** Actors with ``rule = "doctrine"`` get decision nodes like everyone
+else, ``best_response`` is not a property of a tree (solve it at a large lambda), and a myopic
+actor (``foresight = "myopic"``) is solved by the engine as if the crisis ended after the round:
+the tree's equilibria agree with the engine only where every actor is forward-looking and
+chooses by logit at a common lambda (tests/test_equilibrium_exact.py).
+
+The tree grows about twelvefold per round (two postures that go on, three US postures and an
+accident or not): :data:`MAX_TREE_ROUNDS` is the most the command line exports.
+
+:func:`crisis_game` is the one-round game that the Game page and ``sim solve SCENARIO`` show,
+built by the same code: each type fixed (the likelier one by default), or Russia's drawn by Nature
+and private.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Mapping, Sequence
 
+import numpy as np
+
+from sim.equilibrium import RESPONSES, States, bayes, equilibrium_for
 from sim.game.tree import ExtensiveFormGame, Node
 from sim.ladder import (
     ACTIONS,
@@ -33,12 +72,23 @@ from sim.ladder import (
     LIMITED_CLASH,
     MAJOR_WAR_OUTCOME,
     OUTCOMES,
-    RUNGS,
     RUSSIA_BACKS_DOWN,
-    continuing_rung,
+    THREATEN,
 )
-from sim.payoffs import escalation_probability, outcome_values, status_quo_value
-from sim.scenario import Scenario
+from sim.payoffs import PayoffTables
+from sim.scenario import Scenario, with_overrides
+
+MAX_TREE_ROUNDS = 3
+"""The most rounds ``sim solve --rounds`` builds: three rounds are about 10^5 nodes, four about 10^6."""
+
+TYPE_WORDS = {True: "resolute", False: "not resolute"}
+NATURE_NAMES = {"coalition": "Coalition", "russia": "Russia", "us": "US"}
+"""How Nature's branches name the actors: ``"Russia resolute"``, ``"Coalition not resolute, ..."``."""
+
+START = "(start)"
+"""The public history before anything has happened, in information-set keys."""
+
+FORCE_HOLDS = "force holds"
 
 
 def modal_types(scenario: Scenario) -> dict[str, bool]:
@@ -49,88 +99,320 @@ def modal_types(scenario: Scenario) -> dict[str, bool]:
 def crisis_game(
     scenario: Scenario, resolute: Mapping[str, bool] | None = None, resolve_chance: bool = False
 ) -> ExtensiveFormGame:
-    """The one-round game. ``resolute`` fixes each actor's type (default: :func:`modal_types`);
-    with ``resolve_chance`` Nature draws Russia's type instead and Russia alone observes it."""
+    """The one-round game (the scenario cut to its first round). ``resolute`` fixes each actor's
+    type (default: :func:`modal_types`); with ``resolve_chance`` Nature draws Russia's type from
+    its prior instead, and Russia alone observes it."""
     types = {**modal_types(scenario), **(resolute or {})}
-    title = f"{scenario.title or scenario.name}: the one-round crisis game"
-    if not resolve_chance:
-        return ExtensiveFormGame(ACTORS, _coalition_node(scenario, types, russia_label=""), title)
-    prior = scenario.russia.resolve_prior
-    branches = [
-        (f"Russia {label}", probability, _coalition_node(scenario, {**types, "russia": is_resolute}, label))
-        for label, is_resolute, probability in (("resolute", True, prior), ("not resolute", False, 1 - prior))
-        if probability > 0
+    one_round = scenario if scenario.rounds == 1 else with_overrides(scenario, {"rounds": 1})
+    drawn = ("russia",) if resolve_chance else ()
+    return crisis_tree(one_round, drawn=drawn, types=types)
+
+
+def crisis_tree(
+    scenario: Scenario, *, drawn: Sequence[str] = ACTORS, types: Mapping[str, bool] | None = None
+) -> ExtensiveFormGame:
+    """The whole game of ``scenario.rounds`` rounds (module docstring).
+
+    Nature draws the types of the actors in ``drawn`` (default: all three) from their priors; the
+    others' types are fixed by ``types`` (default: :func:`modal_types`).
+    """
+    fixed = {**modal_types(scenario), **(types or {})}
+    builder = _Builder(scenario, _collapse_chances(scenario))
+    rounds = scenario.rounds
+    name = scenario.title or scenario.name
+    title = f"{name}: the {'one-round' if rounds == 1 else f'{rounds}-round'} crisis game"
+    if not drawn:
+        return ExtensiveFormGame(ACTORS, builder.root(fixed), title)
+    unknown = [key for key in drawn if key not in ACTORS]
+    if unknown:
+        raise ValueError(f"unknown actors {unknown}: Nature can draw the types of {', '.join(ACTORS)}")
+    drawn = [key for key in ACTORS if key in drawn]
+    branches = []
+    for profile in itertools.product((True, False), repeat=len(drawn)):
+        probability = 1.0
+        for key, is_resolute in zip(drawn, profile, strict=True):
+            prior = scenario.actor(key).resolve_prior
+            probability *= prior if is_resolute else 1.0 - prior
+        if probability > 0:
+            label = ", ".join(f"{NATURE_NAMES[key]} {TYPE_WORDS[t]}" for key, t in zip(drawn, profile, strict=True))
+            branches.append((label, probability, builder.root({**fixed, **dict(zip(drawn, profile, strict=True))})))
+    private = " and ".join(NATURE_NAMES[key] + "'s" for key in drawn)
+    if drawn == list(ACTORS):
+        private = "every actor's"
+    return ExtensiveFormGame(ACTORS, Node.chance(branches, label="types"), f"{title} ({private} resolve private)")
+
+
+# ------------------------------------------------------------------------------------- history
+
+
+def render(history: Sequence[Sequence[str]]) -> str:
+    """A public history as text: each round's events (``(start)`` for none yet), rounds separated by `` | ``."""
+    return " | ".join(", ".join(events) or START for events in history) or START
+
+
+def _round_events(members: bool, c: int, u: int, chance: str) -> tuple[str, ...]:
+    """The public events of a round that goes on: what every later information set remembers."""
+    return (
+        *((FORCE_HOLDS,) if members else ()),
+        f"coalition {ACTIONS[c]}",
+        "russia threaten",
+        f"us {ACTIONS[u]}",
+        chance,
+    )
+
+
+def _continuations(incident: bool) -> tuple[tuple[str, bool], ...]:
+    """The chance events after which the crisis goes on to the next round, with the next incident flag."""
+    return (("incident contained", False),) if incident else (("accident", True), ("no accident", False))
+
+
+def _collapse_chances(scenario: Scenario) -> dict[str, float]:
+    """The chance that the force collapses at the start of each round, by public history.
+
+    The engine's own numbers: the equilibrium's cohesion game solved at the exact public state of
+    every history that reaches a round, the beliefs following Bayes' rule on each public move with
+    both types' equilibrium policies (as the engine's actors learn). One batched solve per round.
+    """
+    if not scenario.coalition.members:
+        return {}
+    equilibrium = equilibrium_for(scenario)
+    start = equilibrium.initial_state()
+    # (history, beliefs, incident, pledged) of every public state that starts a round.
+    frontier: list[tuple[tuple[tuple[str, ...], ...], np.ndarray, bool, bool]] = [
+        ((), start.beliefs[0], bool(start.incident[0]), False)
     ]
-    root = Node.chance(branches, label="Russia's type")
-    return ExtensiveFormGame(ACTORS, root, title + " (Russia's resolve private)")
+    chances: dict[str, float] = {}
+    for t in range(1, scenario.rounds + 1):
+        states = States(
+            np.array([beliefs for _, beliefs, _, _ in frontier]),
+            np.array([incident for _, _, incident, _ in frontier], dtype=np.int8),
+            np.array([pledged for _, _, _, pledged in frontier], dtype=np.int8),
+        )
+        solution = equilibrium.solve_at(t, states)
+        following = []
+        for s, (history, beliefs, incident, _) in enumerate(frontier):
+            chances[render(history)] = float(solution.collapse[s])
+            if t == scenario.rounds:
+                continue
+            for c in (DEPLOY, THREATEN):
+                b_c = bayes(beliefs[0], solution.coalition[s, 1, c], solution.coalition[s, 0, c])
+                b_r = bayes(beliefs[1], solution.russia[s, c, 1, THREATEN], solution.russia[s, c, 0, THREATEN])
+                for u in range(len(ACTIONS)):
+                    b_u = bayes(beliefs[2], solution.us[s, c, 1, u], solution.us[s, c, 0, u])
+                    for event, next_incident in _continuations(incident):
+                        events = _round_events(True, c, u, event)
+                        following.append(
+                            ((*history, events), np.array([b_c, b_r, b_u], dtype=float), next_incident, u == DEPLOY)
+                        )
+        frontier = following
+    return chances
 
 
-def _coalition_node(scenario: Scenario, types: Mapping[str, bool], russia_label: str) -> Node:
-    backs_down = _terminal(scenario, types, COALITION_BACKS_DOWN, moves=(BACK_DOWN, None, None))
-    children = {
-        action: backs_down if c == BACK_DOWN else _russia_node(scenario, types, c, russia_label)
-        for c, action in enumerate(ACTIONS)
-    }
-    return Node.decision(0, children, infoset="coalition", label="coalition")
+# ------------------------------------------------------------------------------------- the tree
 
 
-def _russia_node(scenario: Scenario, types: Mapping[str, bool], c: int, russia_label: str) -> Node:
-    backs_down = _terminal(scenario, types, RUSSIA_BACKS_DOWN, moves=(c, BACK_DOWN, None))
-    children = {
-        action: backs_down if r == BACK_DOWN else _us_node(scenario, types, c, r) for r, action in enumerate(ACTIONS)
-    }
-    who = f"russia ({russia_label})" if russia_label else "russia"
-    key = f"{who} after coalition {ACTIONS[c]}"
-    return Node.decision(1, children, infoset=key, label=key)
+class _Builder:
+    """Builds the tree below Nature's draw for one profile of types (``root``)."""
+
+    def __init__(self, scenario: Scenario, collapse: Mapping[str, float]):
+        self.scenario = scenario
+        self.tables = PayoffTables(scenario)
+        self.rounds = scenario.rounds
+        self.delta = scenario.discount
+        self.members = bool(scenario.coalition.members)
+        self.collapse = collapse
+        accident = scenario.accident
+        self.first_accident = (accident.standoff, accident.declared_intent)  # by posture: deploy, threaten
+        self.backstop_accident = accident.backstop
+        self.spiral = accident.incident
+        self.types: dict[str, bool] = {}
+        self.outcome = np.zeros((2, len(OUTCOMES), len(ACTORS)))
+        self.audience = {t: self.tables.audience(t) for t in range(1, self.rounds + 1)}
+
+    def root(self, types: Mapping[str, bool]) -> Node:
+        self.types = {key: bool(types[key]) for key in ACTORS}
+        own = [int(self.types[key]) for key in ACTORS]
+        # outcome[joined, o]: each actor's payoff of each outcome given its type, with or without the US.
+        self.outcome = self.tables.outcome[np.arange(len(ACTORS)), own].transpose(1, 2, 0)
+        incident = self.scenario.start_rung == "incident"
+        return self._round(1, (), incident, False, np.zeros(len(ACTORS)))
+
+    # ---------------------------------------------------------------- helpers
+
+    def _weight(self, t: int) -> float:
+        """What a payoff at round ``t`` is worth at the start (round ``T + 1`` is the horizon)."""
+        return self.delta ** (t - 1)
+
+    def _key(self, actor: str, history: tuple[tuple[str, ...], ...]) -> str:
+        return f"{actor} {TYPE_WORDS[self.types[actor]]}: {render(history)}"
+
+    def _outcome_label(self, outcome: int, when: int) -> str:
+        if self.rounds == 1:
+            return OUTCOMES[outcome]
+        where = f"in round {when}" if when <= self.rounds else f"after round {self.rounds}"
+        return f"{OUTCOMES[outcome]} {where}"
+
+    def _end(self, outcome: int, t: int, joined: bool, paid: np.ndarray, c: int, when: int | None = None) -> Node:
+        """The crisis ends with an outcome valued at round ``t`` (it happened in round ``when``, by
+        default ``t``): every actor gets its outcome payoff on top of what it paid on the way."""
+        values = self.tables.H[:, c] if outcome == HOLDS else self.outcome[int(joined), outcome]
+        label = self._outcome_label(outcome, t if when is None else when)
+        return Node.terminal(paid + self._weight(t) * values, outcome=label)
+
+    def _clash(self, t: int, c: int, joined: bool, paid: np.ndarray, when: int | None = None) -> Node:
+        """Force is used: a major war with the escalation probability, else a limited clash."""
+        q = self.tables.q[c, int(joined)]
+        return _lottery(
+            [
+                ("major war", q, self._end(MAJOR_WAR_OUTCOME, t, joined, paid, c, when)),
+                ("limited clash", 1.0 - q, self._end(LIMITED_CLASH, t, joined, paid, c, when)),
+            ]
+        )
+
+    # ---------------------------------------------------------------- one round
+
+    def _round(self, t: int, past: tuple, incident: bool, pledged: bool, paid: np.ndarray) -> Node:
+        events = (FORCE_HOLDS,) if self.members else ()
+        coalition = self._coalition(t, past, events, incident, pledged, paid)
+        if not self.members:
+            return coalition
+        chance = self.collapse[render(past)]
+        lost = paid.copy()
+        lost[0] -= self._weight(t) * self.audience[t][0]  # a split is a public climb-down
+        collapsed = self._end(COALITION_BACKS_DOWN, t, False, lost, THREATEN)
+        return _lottery([("force collapses", chance, collapsed), (FORCE_HOLDS, 1.0 - chance, coalition)])
+
+    def _coalition(self, t, past, events, incident, pledged, paid) -> Node:
+        w, tables = self._weight(t), self.tables
+        children = {}
+        for c, action in enumerate(ACTIONS):
+            after = paid.copy()
+            after[0] -= w * tables.cost[0, c]
+            if c == BACK_DOWN:
+                after[0] -= w * self.audience[t][0]
+                children[action] = self._end(COALITION_BACKS_DOWN, t, False, after, c)
+            else:
+                children[action] = self._russia(t, past, (*events, f"coalition {action}"), c, incident, pledged, after)
+        return Node.decision(0, children, infoset=self._key("coalition", (*past, events)))
+
+    def _russia(self, t, past, events, c, incident, pledged, paid) -> Node:
+        w, tables = self._weight(t), self.tables
+        children = {}
+        for r, action in enumerate(ACTIONS):
+            after = paid.copy()
+            after[1] -= w * tables.cost[1, r]
+            moved = (*events, f"russia {action}")
+            if r == BACK_DOWN:
+                after[1] -= w * self.audience[t][1]
+                children[action] = self._end(RUSSIA_BACKS_DOWN, t, False, after, c)
+            elif r == DEPLOY:
+                children[action] = self._resist(t, past, moved, c, pledged, after)
+            else:
+                children[action] = self._posture(t, past, moved, c, incident, pledged, after)
+        return Node.decision(1, children, infoset=self._key("russia", (*past, events)))
+
+    def _resist(self, t, past, events, c, pledged, paid) -> Node:
+        """After a strike the coalition resists (the US decides next) or concedes."""
+        resist, concede = RESPONSES["coalition"]
+        conceded = paid.copy()
+        tied = self.scenario.coalition.tripwire_cost * (c == DEPLOY)  # conceding with troops killed
+        conceded[0] -= self._weight(t) * (self.audience[t][0] + tied)
+        children = {
+            resist: self._join(t, past, (*events, f"coalition {resist}"), c, pledged, paid),
+            concede: self._end(COALITION_BACKS_DOWN, t, False, conceded, c),
+        }
+        return Node.decision(0, children, infoset=self._key("coalition", (*past, events)))
+
+    def _join(self, t, past, events, c, pledged, paid) -> Node:
+        """The coalition fights: the US joins, or stays out (breaking a pledged backstop costs it)."""
+        join, stay_out = RESPONSES["us"]
+        stayed = paid.copy()
+        stayed[2] -= self._weight(t) * self.audience[t][2] * pledged
+        children = {join: self._clash(t, c, True, paid), stay_out: self._clash(t, c, False, stayed)}
+        return Node.decision(2, children, infoset=self._key("us", (*past, events)))
+
+    def _posture(self, t, past, events, c, incident, pledged, paid) -> Node:
+        """Russia threatened: the US sets its posture, the status quo pays its flow, accidents may happen."""
+        w, tables = self._weight(t), self.tables
+        children = {}
+        for u, action in enumerate(ACTIONS):
+            after = paid + w * (1.0 - self.delta) * tables.H[:, c]
+            after[2] -= w * (tables.cost[2, u] + (self.audience[t][2] * pledged if u == BACK_DOWN else 0.0))
+            backstop = u == DEPLOY
+            branches = []
+            first = float(np.clip(self.first_accident[c] + self.backstop_accident * backstop, 0.0, 1.0))
+            if incident:
+                # The clash ends this round but is valued from the next one (this round's flow was paid).
+                branches.append(("incident spirals", self.spiral, self._clash(t + 1, c, backstop, after, when=t)))
+            for event, next_incident in _continuations(incident):
+                probability = (1.0 - self.spiral) if incident else (first if next_incident else 1.0 - first)
+                done = (*past, _round_events(self.members, c, u, event))
+                branches.append((event, probability, self._next(t, done, c, next_incident, backstop, after)))
+            children[action] = _lottery(branches)
+        return Node.decision(2, children, infoset=self._key("us", (*past, events)))
+
+    def _next(self, t, past, c, incident, pledged, paid) -> Node:
+        """The next round, or the horizon after the last one."""
+        if t < self.rounds:
+            return self._round(t + 1, past, incident, pledged, paid)
+        horizon = self.rounds + 1
+        holds = self._end(HOLDS, horizon, pledged, paid, c)
+        if not incident:
+            return holds
+        spiral = self._clash(horizon, c, pledged, paid)
+        return _lottery([("incident spirals", self.spiral, spiral), ("deterrence holds", 1.0 - self.spiral, holds)])
 
 
-def _us_node(scenario: Scenario, types: Mapping[str, bool], c: int, r: int) -> Node:
-    after = _clash if r == DEPLOY else _continuation
-    children = {action: after(scenario, types, (c, r, u)) for u, action in enumerate(ACTIONS)}
-    key = f"us after coalition {ACTIONS[c]}, russia {ACTIONS[r]}"
-    return Node.decision(2, children, infoset=key, label=key)
-
-
-def _continuation(scenario: Scenario, types: Mapping[str, bool], moves: tuple) -> Node:
-    """Russia threatened: the status quo holds unless an accident causes an incident and the
-    incident spirals into a clash (after an incident, one accident is enough)."""
-    accident = scenario.accident
-    hold = _terminal(scenario, types, HOLDS, moves)
-    clash = _clash(scenario, types, moves)
-    spiral = _lottery([("spirals into a clash", accident.incident, clash), ("contained", 1 - accident.incident, hold)])
-    if scenario.start_rung == "incident":
-        return spiral
-    first = accident.by_rung()[RUNGS[int(continuing_rung(moves[0]))]]
-    return _lottery([("accident", first, spiral), ("no accident", 1 - first, hold)])
-
-
-def _clash(scenario: Scenario, types: Mapping[str, bool], moves: tuple) -> Node:
-    c, _, u = moves
-    q = escalation_probability(scenario, c == DEPLOY, u == DEPLOY)
-    major = _terminal(scenario, types, MAJOR_WAR_OUTCOME, moves)
-    limited = _terminal(scenario, types, LIMITED_CLASH, moves)
-    return _lottery([("major war", q, major), ("limited clash", 1 - q, limited)])
-
-
-def _lottery(branches: list[tuple[str, float, Node]]) -> Node:
+def _lottery(branches: list[tuple[str, float, Node]], label: str = "") -> Node:
     """A chance node without its impossible branches; a sure branch is just its child."""
     possible = [branch for branch in branches if branch[1] > 0]
     if len(possible) == 1:
         return possible[0][2]
-    return Node.chance(possible)
+    return Node.chance(possible, label=label)
 
 
-def _terminal(scenario: Scenario, types: Mapping[str, bool], outcome: int, moves: tuple) -> Node:
-    c, _, u = moves
-    us_committed = u == DEPLOY
-    payoffs = []
-    for position, key in enumerate(ACTORS):
-        actor = scenario.actor(key)
-        if outcome == HOLDS:
-            value = status_quo_value(actor, troops_deployed=c == DEPLOY)
-        else:
-            value = outcome_values(key, actor, types[key], us_committed)[outcome]
-        own_move = moves[position]
-        cost = actor.action_costs()[own_move] if own_move is not None else 0.0
-        payoffs.append(value - cost)
-    return Node.terminal(payoffs, outcome=OUTCOMES[outcome])
+# ------------------------------------------------------------------------------------- reading
+
+
+def outcome_key(label: str) -> str:
+    """The outcome key (``sim.ladder.OUTCOMES``) a terminal's outcome label begins with."""
+    key = label.split(" ", 1)[0]
+    if key not in OUTCOMES:
+        raise ValueError(f"{label!r} does not begin with an outcome key ({', '.join(OUTCOMES)})")
+    return key
+
+
+def behaviour_of(game: ExtensiveFormGame, profile: Sequence[np.ndarray]) -> dict[tuple[int, str], np.ndarray]:
+    """A behaviour profile listed in information-set order (a ``QREResult.profile``) keyed by information set."""
+    infosets = game.infosets()
+    if len(profile) != len(infosets):
+        raise ValueError(f"{len(profile)} probability vectors for {len(infosets)} information sets")
+    return {(h.player, h.key): np.asarray(p, dtype=float) for h, p in zip(infosets, profile, strict=True)}
+
+
+def outcome_probabilities(game: ExtensiveFormGame, behaviour: Mapping[tuple[int, str], np.ndarray]) -> dict[str, float]:
+    """Each outcome's probability under a behaviour profile: the reach probabilities of the
+    terminals whose labels begin with it, added up (every key of ``OUTCOMES``, zeros included)."""
+    keys = game.node_infosets()
+    totals = dict.fromkeys(OUTCOMES, 0.0)
+    stack = [(game.root, 1.0)]
+    while stack:
+        node, probability = stack.pop()
+        if node.kind == "terminal":
+            totals[outcome_key(node.outcome)] += probability
+            continue
+        weights = node.probabilities if node.kind == "chance" else behaviour[keys[id(node)]]
+        stack.extend((child, probability * w) for w, child in zip(weights, node.children, strict=True) if w > 0)
+    return totals
+
+
+__all__ = [
+    "MAX_TREE_ROUNDS",
+    "behaviour_of",
+    "crisis_game",
+    "crisis_tree",
+    "modal_types",
+    "outcome_key",
+    "outcome_probabilities",
+    "render",
+]
