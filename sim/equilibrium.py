@@ -104,7 +104,9 @@ def log_bayes(prior: np.ndarray, log_resolute: np.ndarray, log_not: np.ndarray) 
     with np.errstate(divide="ignore", invalid="ignore"):
         log_odds = np.log(prior) - np.log1p(-prior) + (log_resolute - log_not)
     inner = (prior > 0) & (prior < 1) & np.isfinite(log_odds)
-    return np.where(inner, 1.0 / (1.0 + np.exp(-np.where(inner, log_odds, 0.0))), np.clip(prior, 0.0, 1.0))
+    with np.errstate(over="ignore"):  # exp of a large log-odds is inf: the posterior is then exactly 0
+        posterior = 1.0 / (1.0 + np.exp(-np.where(inner, log_odds, 0.0)))
+    return np.where(inner, posterior, np.clip(prior, 0.0, 1.0))
 
 
 def _logit(lam: float, utilities: np.ndarray) -> np.ndarray:

@@ -63,10 +63,10 @@ def test_set_overrides_change_the_result(capsys):
     base = json.loads(run_cli(capsys, "run", "classroom_chicken", "--runs", "200", "--seed", "1", "--json")[1])
     changed = json.loads(
         run_cli(capsys, "run", "classroom_chicken", "--runs", "200", "--seed", "1", "--json",
-                "--set", "russia.resolve_prior=1")[1]
+                "--set", "coalition.audience_cost=0")[1]
     )  # fmt: skip
     assert base["outcomes"]["deterrence_holds"]["p"] == 1.0
-    assert changed["outcomes"]["coalition_backs_down"]["p"] == 1.0
+    assert changed["outcomes"]["coalition_backs_down"]["p"] == 1.0  # the threat to resist is no longer credible
     assert base["scenario_sha256"] != changed["scenario_sha256"]
 
 
