@@ -177,7 +177,8 @@ LESSON_MECHANISMS = [
     ("divided_coalition", {}, 1, "coalition", (RES, BACK_DOWN), 25),
     ("divided_coalition", {"coalition.audience_cost": 0}, 1, "coalition", (NR, BACK_DOWN), 10),
     ("divided_coalition", {"coalition.audience_cost": 0}, 1, "coalition", (RES, BACK_DOWN), 3),
-    ("divided_coalition", {"coalition.members.2.exit_cost": 3, "coalition.members.3.exit_cost": 3}, 1, "stay", (2,), 95),
+    ("divided_coalition", {"coalition.members.2.exit_cost": 3, "coalition.members.3.exit_cost": 3}, 1, "stay",
+     (2,), 95),
     ("divided_coalition", {"coalition.members.2.exit_cost": 3, "coalition.members.3.exit_cost": 3}, 1, "russia",
      (0, RES, DEPLOY), 20),
 ]  # fmt: skip
