@@ -217,9 +217,7 @@ def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
     assert resumed.returncode == 0, resumed.stderr
     frame, _ = read_sweep(out)
     assert frame["point"].tolist() == list(range(10)), "every point exactly once"
-    uninterrupted = sweep(
-        SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=5000, seed=5, executor="inline"
-    )
+    uninterrupted = sweep(SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=5000, seed=5, executor="inline")
     pd.testing.assert_frame_equal(frame, uninterrupted, check_dtype=False)
 
 
