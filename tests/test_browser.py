@@ -48,8 +48,8 @@ CHROMIUM_ARGS = [
 OTHER_PAGES = ("scenario", "sweep", "game", "classroom")
 SMALL_RUNS = 2_000
 SERVER_START_S = 45
-FIRST_RENDER_MS = 60_000  # a cold server imports the engine and simulates before the first chart
-RENDER_MS = 30_000
+FIRST_RENDER_MS = 300_000  # a cold server imports the engine, solves the equilibrium (a sweep page: one per point) and simulates
+RENDER_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 900}
 
 OUTCOME_BARS = '.st-key-outcome_chart [data-testid="stPlotlyChart"] .js-plotly-plot g.trace.bars g.point > path'
