@@ -48,7 +48,7 @@ CHROMIUM_ARGS = [
 OTHER_PAGES = ("scenario", "sweep", "game", "classroom")
 SMALL_RUNS = 2_000
 SERVER_START_S = 45
-FIRST_RENDER_MS = 300_000  # a cold server imports the engine, solves the equilibrium (a sweep page: one per point) and simulates
+FIRST_RENDER_MS = 300_000  # a cold server imports, solves the equilibrium (a sweep page: one per point), simulates
 RENDER_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 900}
 
