@@ -109,20 +109,35 @@ def crisis_game(
 
 
 def crisis_tree(
-    scenario: Scenario, *, drawn: Sequence[str] = ACTORS, types: Mapping[str, bool] | None = None
+    scenario: Scenario,
+    *,
+    drawn: Sequence[str] = ACTORS,
+    types: Mapping[str, bool] | None = None,
+    per_round_players: bool = False,
 ) -> ExtensiveFormGame:
     """The whole game of ``scenario.rounds`` rounds (module docstring).
 
     Nature draws the types of the actors in ``drawn`` (default: all three) from their priors; the
     others' types are fixed by ``types`` (default: :func:`modal_types`).
+
+    ``per_round_players`` splits each actor into one player per round (``"russia in round 2"``),
+    whose payoffs are the actor's valued at the start of that round (divided by
+    ``discount ** (t - 1)``). An equilibrium is the same either way, but a logit QRE at one lambda
+    is not: with one player per actor, a choice in round ``t`` weighs payoffs discounted to the
+    start, which acts like the rationality ``lambda * discount ** (t - 1)``; the engine's actors
+    weigh them valued at the round they choose in, as the per-round players do.
     """
     fixed = {**modal_types(scenario), **(types or {})}
-    builder = _Builder(scenario, _collapse_chances(scenario))
+    builder = _Builder(scenario, _collapse_chances(scenario), per_round_players)
     rounds = scenario.rounds
     name = scenario.title or scenario.name
     title = f"{name}: the {'one-round' if rounds == 1 else f'{rounds}-round'} crisis game"
+    players = ACTORS
+    if per_round_players:
+        players = tuple(f"{key} in round {t}" for t in range(1, rounds + 1) for key in ACTORS)
+        title += ", one player per actor and round"
     if not drawn:
-        return ExtensiveFormGame(ACTORS, builder.root(fixed), title)
+        return ExtensiveFormGame(players, builder.root(fixed), title)
     unknown = [key for key in drawn if key not in ACTORS]
     if unknown:
         raise ValueError(f"unknown actors {unknown}: Nature can draw the types of {', '.join(ACTORS)}")
@@ -139,7 +154,7 @@ def crisis_tree(
     private = " and ".join(NATURE_NAMES[key] + "'s" for key in drawn)
     if drawn == list(ACTORS):
         private = "every actor's"
-    return ExtensiveFormGame(ACTORS, Node.chance(branches, label="types"), f"{title} ({private} resolve private)")
+    return ExtensiveFormGame(players, Node.chance(branches, label="types"), f"{title} ({private} resolve private)")
 
 
 # ------------------------------------------------------------------------------------- history
@@ -214,8 +229,9 @@ def _collapse_chances(scenario: Scenario) -> dict[str, float]:
 class _Builder:
     """Builds the tree below Nature's draw for one profile of types (``root``)."""
 
-    def __init__(self, scenario: Scenario, collapse: Mapping[str, float]):
+    def __init__(self, scenario: Scenario, collapse: Mapping[str, float], per_round_players: bool = False):
         self.scenario = scenario
+        self.per_round_players = per_round_players
         self.tables = PayoffTables(scenario)
         self.rounds = scenario.rounds
         self.delta = scenario.discount
@@ -257,7 +273,13 @@ class _Builder:
         default ``t``): every actor gets its outcome payoff on top of what it paid on the way."""
         values = self.tables.H[:, c] if outcome == HOLDS else self.outcome[int(joined), outcome]
         label = self._outcome_label(outcome, t if when is None else when)
-        return Node.terminal(paid + self._weight(t) * values, outcome=label)
+        payoffs = paid + self._weight(t) * values
+        if self.per_round_players:  # each round's players value the crisis from the start of their round
+            payoffs = np.concatenate([payoffs / self._weight(r) for r in range(1, self.rounds + 1)])
+        return Node.terminal(payoffs, outcome=label)
+
+    def _player(self, actor: int, t: int) -> int:
+        return actor + len(ACTORS) * (t - 1) if self.per_round_players else actor
 
     def _clash(self, t: int, c: int, joined: bool, paid: np.ndarray, when: int | None = None) -> Node:
         """Force is used: a major war with the escalation probability, else a limited clash."""
@@ -293,7 +315,7 @@ class _Builder:
                 children[action] = self._end(COALITION_BACKS_DOWN, t, False, after, c)
             else:
                 children[action] = self._russia(t, past, (*events, f"coalition {action}"), c, incident, pledged, after)
-        return Node.decision(0, children, infoset=self._key("coalition", (*past, events)))
+        return Node.decision(self._player(0, t), children, infoset=self._key("coalition", (*past, events)))
 
     def _russia(self, t, past, events, c, incident, pledged, paid) -> Node:
         w, tables = self._weight(t), self.tables
@@ -309,7 +331,7 @@ class _Builder:
                 children[action] = self._resist(t, past, moved, c, pledged, after)
             else:
                 children[action] = self._posture(t, past, moved, c, incident, pledged, after)
-        return Node.decision(1, children, infoset=self._key("russia", (*past, events)))
+        return Node.decision(self._player(1, t), children, infoset=self._key("russia", (*past, events)))
 
     def _resist(self, t, past, events, c, pledged, paid) -> Node:
         """After a strike the coalition resists (the US decides next) or concedes."""
@@ -321,7 +343,7 @@ class _Builder:
             resist: self._join(t, past, (*events, f"coalition {resist}"), c, pledged, paid),
             concede: self._end(COALITION_BACKS_DOWN, t, False, conceded, c),
         }
-        return Node.decision(0, children, infoset=self._key("coalition", (*past, events)))
+        return Node.decision(self._player(0, t), children, infoset=self._key("coalition", (*past, events)))
 
     def _join(self, t, past, events, c, pledged, paid) -> Node:
         """The coalition fights: the US joins, or stays out (breaking a pledged backstop costs it)."""
@@ -329,7 +351,7 @@ class _Builder:
         stayed = paid.copy()
         stayed[2] -= self._weight(t) * self.audience[t][2] * pledged
         children = {join: self._clash(t, c, True, paid), stay_out: self._clash(t, c, False, stayed)}
-        return Node.decision(2, children, infoset=self._key("us", (*past, events)))
+        return Node.decision(self._player(2, t), children, infoset=self._key("us", (*past, events)))
 
     def _posture(self, t, past, events, c, incident, pledged, paid) -> Node:
         """Russia threatened: the US sets its posture, the status quo pays its flow, accidents may happen."""
@@ -349,7 +371,7 @@ class _Builder:
                 done = (*past, _round_events(self.members, c, u, event))
                 branches.append((event, probability, self._next(t, done, c, next_incident, backstop, after)))
             children[action] = _lottery(branches)
-        return Node.decision(2, children, infoset=self._key("us", (*past, events)))
+        return Node.decision(self._player(2, t), children, infoset=self._key("us", (*past, events)))
 
     def _next(self, t, past, c, incident, pledged, paid) -> Node:
         """The next round, or the horizon after the last one."""
