@@ -21,7 +21,7 @@ QRE approaches a sequential equilibrium; ``best_response`` is that limit, taken 
 **Numerical error.** Two sources: the fixed-point residual (reported in
 :attr:`CrisisEquilibrium.residual`) and the interpolation between grid points. Exported to
 Gambit's format (``sim solve --export-efg``), the same game solved exactly over its history
-tree agrees with the simulated outcomes to within 0.01 (tests/test_equilibrium.py); refining the
+tree agrees with the simulated outcomes to within 0.01 (tests/test_equilibrium_exact.py); refining the
 grid changes the outcome shares by less than that (docs/performance.md gives figures).
 
 References: McKelvey and Palfrey (1998), *Experimental Economics* 1:9-41 (agent QRE); Fudenberg

@@ -327,3 +327,21 @@ def test_non_credible_threat_is_not_subgame_perfect():
     entrant, incumbent = solution.normal_form.strategies
     assert verdict[(entrant.index("in"), incumbent.index("accommodate"))] is True
     assert verdict[(entrant.index("out"), incumbent.index("fight"))] is False
+
+
+def test_one_player_per_round_values_the_crisis_from_the_start_of_its_round():
+    """``per_round_players``: the same tree, each actor split into one player per round whose payoffs
+    are valued at the start of its round (a logit QRE at one lambda then weighs each round's choice
+    in that round's values, as the engine's actors do)."""
+    scenario = load_scenario("coalition_2026", {"rounds": 2})
+    whole, split = crisis_tree(scenario), crisis_tree(scenario, per_round_players=True)
+    assert split.players == tuple(f"{key} in round {t}" for t in (1, 2) for key in ACTORS)
+    pairs = list(zip(whole.nodes(), split.nodes(), strict=True))
+    for one, other in pairs:
+        assert one.kind == other.kind and one.infoset == other.infoset and one.actions == other.actions
+        if one.kind == "terminal":
+            np.testing.assert_allclose(other.payoffs[:3], one.payoffs)
+            np.testing.assert_allclose(other.payoffs[3:], np.array(one.payoffs) / scenario.discount)
+        elif one.kind == "decision":
+            later = " | " in one.infoset
+            assert other.player == one.player + (3 if later else 0)
