@@ -40,6 +40,7 @@ import numpy as np
 
 from sim.ladder import ACTIONS, ACTORS, BACK_DOWN, DEPLOY, THREATEN
 from sim.payoffs import PayoffTables
+from sim.rules import _last_axis_max, _last_axis_sum
 from sim.scenario import Actor, Scenario
 
 GRID_POINTS = 9
@@ -76,23 +77,8 @@ def bayes(prior: np.ndarray, resolute: np.ndarray, not_resolute: np.ndarray) -> 
 
 def _log_logit(lam: float, utilities: np.ndarray) -> np.ndarray:
     """Log-probabilities of the logit choice: exact where the probabilities themselves underflow."""
-    weights = lam * (utilities - _column_max(utilities)[..., None])
-    return weights - np.log(_column_sum(np.exp(weights)))[..., None]
-
-
-def _column_max(values: np.ndarray) -> np.ndarray:
-    """Max over a short last axis, column by column: far faster than a numpy reduction there."""
-    result = values[..., 0]
-    for k in range(1, values.shape[-1]):
-        result = np.maximum(result, values[..., k])
-    return result
-
-
-def _column_sum(values: np.ndarray) -> np.ndarray:
-    result = values[..., 0].copy()
-    for k in range(1, values.shape[-1]):
-        result += values[..., k]
-    return result
+    weights = lam * (utilities - _last_axis_max(utilities)[..., None])
+    return weights - np.log(_last_axis_sum(np.exp(weights)))[..., None]
 
 
 def log_bayes(prior: np.ndarray, log_resolute: np.ndarray, log_not: np.ndarray) -> np.ndarray:
@@ -111,9 +97,9 @@ def log_bayes(prior: np.ndarray, log_resolute: np.ndarray, log_not: np.ndarray) 
 
 def _logit(lam: float, utilities: np.ndarray) -> np.ndarray:
     """Logit choice probabilities over the last axis (McKelvey and Palfrey 1995)."""
-    weights = lam * (utilities - _column_max(utilities)[..., None])
+    weights = lam * (utilities - _last_axis_max(utilities)[..., None])
     np.exp(weights, out=weights)
-    weights /= _column_sum(weights)[..., None]
+    weights /= _last_axis_sum(weights)[..., None]
     return weights
 
 

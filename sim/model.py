@@ -130,6 +130,7 @@ class CrisisModel(mesa.Model):
         self.incident = np.full(n, scenario.start_rung == "incident")
         self.pledged = np.zeros(n, dtype=bool)  # the US's latest posture was a pledged backstop
         self.trace: list[TraceEntry] | None = [] if trace else None
+        self._interpolating = False  # set once a round has more distinct states than EXACT_STATES
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -163,9 +164,16 @@ class CrisisModel(mesa.Model):
         A traced world is always solved exactly, so its story shows the utilities it acted on.
         """
         states = self.states(idx)
+        if self.trace is None and self._interpolating:
+            return policies_at(self.equilibrium, round_number, states)
         keys = np.concatenate([states.beliefs, states.incident[:, None], states.pledged[:, None]], axis=1)
-        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        # One opaque key per row (a void view): a single-key sort, far cheaper than unique(axis=0).
+        rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
+        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+        unique = keys[first]
         if self.trace is None and len(unique) > EXACT_STATES:
+            # Histories only branch from here on: later rounds skip the (costly) deduplication.
+            self._interpolating = True
             return policies_at(self.equilibrium, round_number, states)
         distinct = States(unique[:, :3], unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
         solution = self.equilibrium.solve_at(round_number, distinct)
@@ -233,7 +241,6 @@ class CrisisModel(mesa.Model):
 
         # 3. Russia answers the coalition's move.
         worlds = idx[at]
-        rows = np.arange(at.size)
         r = russia.act(worlds, policy["russia"][at, c], uniforms[at, 1])
         self._log(entry, "russia", worlds, r, at, "russia", c)
         russia.last_action[worlds] = r
@@ -244,7 +251,6 @@ class CrisisModel(mesa.Model):
         self._strike(idx, at[strike], c[strike], policy, uniforms, entry, t)
         going_on = r == THREATEN
         at, c = at[going_on], c[going_on]
-        del rows
 
         # 4. The US sets its posture; the status quo pays its flow; accidents may happen.
         worlds = idx[at]
