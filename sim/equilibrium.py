@@ -56,6 +56,8 @@ DAMPED_ITERATIONS = 40
 NEWTON_ITERATIONS = 12
 DAMPING = 0.5
 TOLERANCE = 1e-8
+RETRY_ABOVE = 1e-6
+"""States a warm-started fixed point leaves above this residual are solved again cold, by homotopy."""
 COALITION, RUSSIA, US = 0, 1, 2
 RESIST, CONCEDE = 0, 1
 JOIN, STAY_OUT = 0, 1
@@ -271,8 +273,21 @@ class RoundGame:
         }
         posteriors = _initial_posteriors(states.beliefs) if warm is None else [p.copy() for p in warm]
         previous = np.zeros(n)
-        for step in self._steps(warm is not None, continuation is not None):
+        for step in self._steps(warm is not None):
             previous = self._fixed_point(round_number, per_state, continuation, posteriors, self.lam * step, audience)
+        stuck = np.flatnonzero(previous >= RETRY_ABOVE)
+        if warm is not None and stuck.size:
+            # A warm start can sit in the wrong basin: follow these few states' branch from near
+            # lambda = 0 instead, and keep whichever answer is the better fixed point.
+            sub = {key: value[stuck] for key, value in per_state.items()}
+            retry = _initial_posteriors(states.beliefs[stuck])
+            again = previous[stuck]
+            for step in HOMOTOPY_STEPS:
+                again = self._fixed_point(round_number, sub, continuation, retry, self.lam * step, audience)
+            better = again < previous[stuck]
+            for mine, theirs in zip(posteriors, retry):
+                mine[stuck[better]] = theirs[better]
+            previous[stuck[better]] = again[better]
         residual = float(previous.max()) if n else 0.0
         ev = self._backward(round_number, per_state, continuation, posteriors, self.lam, audience, final=True)
         sigma_c, sigma_r, sigma_u = ev["coalition"], ev["russia"], ev["us"]
@@ -354,8 +369,7 @@ class RoundGame:
         def mapped(states: np.ndarray, points: np.ndarray) -> np.ndarray:
             sub = {key: value[states] for key, value in per_state.items()}
             parts = [part.reshape(-1, *shape) for part, shape in zip(np.split(points, cuts, axis=1), shapes)]
-            ev = self._backward(round_number, sub, continuation, parts, lam, audience)
-            return np.concatenate([p.reshape(len(states), -1) for p in ev["posteriors"]], axis=1)
+            return self._posterior_map(sub, continuation, parts, lam, audience)
 
         residual = np.full(n, np.inf)
         damping = np.ones(n)
@@ -401,12 +415,65 @@ class RoundGame:
             posteriors[k][...] = part.reshape(-1, *shapes[k])
         return residual
 
-    def _steps(self, warm: bool, coupled: bool = True) -> tuple[float, ...]:
-        """Fractions of lambda to follow: all at once from a warm start, a small lambda, or when
-        nothing depends on the posteriors (the last round: a single backward pass is exact)."""
-        if warm or not coupled or self.lam.max() * self._scale() <= 2.0:
+    def _steps(self, warm: bool) -> tuple[float, ...]:
+        """Fractions of lambda to follow: all at once from a warm start or at a small lambda.
+
+        The last round is coupled too: Russia's strike is answered by a coalition whose resolve is
+        judged from the posture it chose (the posterior), so it is a fixed point like any other.
+        """
+        if warm or self.lam.max() * self._scale() <= 2.0:
             return (1.0,)
         return HOMOTOPY_STEPS
+
+    def _later(self, n: int, continuation: ContinuationTable | None, posteriors: list[np.ndarray]) -> np.ndarray:
+        """The next round's value of each continuing path (S, c, u, iota', actor, type) at the
+        posteriors; the horizon's after the last round, and for a myopic actor."""
+        if continuation is None:
+            return np.broadcast_to(self.horizon, (n, 2, 3, 2, 3, 2))
+        later = continuation.values_at(*posteriors)
+        for i, myopic in enumerate(self.myopic):
+            if myopic:
+                later[..., i, :] = self.horizon[None, ..., i, :]
+        return later
+
+    def _posterior_map(
+        self,
+        sub: dict[str, np.ndarray],
+        continuation: ContinuationTable | None,
+        posteriors: list[np.ndarray],
+        lam: np.ndarray,
+        audience: np.ndarray,
+    ) -> np.ndarray:
+        """The fixed point's map ``F``: the posteriors (S, 10) the policies answering ``posteriors``
+        imply. The compiled :func:`_posterior_kernel`; :meth:`_backward` is its numpy reference."""
+        n = len(sub["incident"])
+        t = self.tables
+        later = np.ascontiguousarray(self._later(n, continuation, posteriors))
+        fixed = [sub.get(f"fixed_{key}") for key in ("coalition", "russia", "us")]
+        shapes = [(n, 2, 3), (n, 2, 2, 3), (n, 2, 2, 3)]
+        fixed_arrays = [np.zeros(shape) if f is None else np.ascontiguousarray(f) for f, shape in zip(fixed, shapes)]
+        return _posterior_kernel(
+            np.ascontiguousarray(sub["beliefs"]),
+            np.ascontiguousarray(sub["incident"]),
+            np.ascontiguousarray(sub["pledged"], dtype=float),
+            np.ascontiguousarray(sub["acc"]),
+            np.ascontiguousarray(sub["resist"]),
+            np.ascontiguousarray(sub["resist_u"]),
+            np.ascontiguousarray(sub["join_bar"]),
+            later,
+            np.ascontiguousarray(posteriors[0]),
+            *fixed_arrays,
+            np.array([f is not None for f in fixed]),
+            np.asarray(lam, dtype=float),
+            float(self.delta),
+            float(self.a2),
+            np.ascontiguousarray((1 - self.delta) * t.H),
+            np.ascontiguousarray(t.K),
+            np.ascontiguousarray(t.cost),
+            np.asarray(audience, dtype=float),
+            np.ascontiguousarray(self.p_cb),
+            np.ascontiguousarray(self.p_rb),
+        )
 
     def _backward(
         self,
@@ -427,18 +494,9 @@ class RoundGame:
         kappa = sub["pledged"]
         acc, resist, resist_u, join_bar = sub["acc"], sub["resist"], sub["resist_u"], sub["join_bar"]
         delta = self.delta
-        post_c, post_r, post_u = posteriors
+        post_c = posteriors[0]
 
-        # The next round's value of each continuing path (S, c, u, iota', actor, type).
-        if continuation is None:
-            later = np.broadcast_to(self.horizon, (n, 2, 3, 2, 3, 2))
-        else:
-            later = continuation.values_at(post_c, post_r, post_u)
-            if any(self.myopic):
-                later = later.copy()
-                for i, myopic in enumerate(self.myopic):
-                    if myopic:
-                        later[..., i, :] = self.horizon[None, ..., i, :]
+        later = self._later(n, continuation, posteriors)
         # A continuing round: the status quo's flow now, then the rest of the crisis (discounted).
         flow = (1 - delta) * t.H  # (actor, c)
         clash_now = t.K[None, :, :, :, :].transpose(0, 3, 1, 2, 4)  # (1, c, actor, type, j)
@@ -545,29 +603,70 @@ class RoundGame:
         m = len(self.member_troops)
         if m == 0:
             return np.ones((n, 0)), np.zeros(n)
-        lam = self.lam[COALITION]
-        troops = self.member_troops
-        total = troops.sum()
-        pi = np.ones((n, m))
+        return _cohesion_kernel(
+            np.ascontiguousarray(strike_risk, dtype=float),
+            float(self.lam[COALITION]),
+            self.member_troops.astype(float),
+            self.member_resolve.astype(float),
+            self.member_war_cost.astype(float),
+            self.member_exit_cost.astype(float),
+            self.member_value.astype(float),
+            self._subsets,
+            self._viable,
+        )
+
+
+@numba.njit(cache=True)
+def _cohesion_kernel(
+    strike_risk: np.ndarray,
+    lam: float,
+    troops: np.ndarray,
+    resolve: np.ndarray,
+    war_cost: np.ndarray,
+    exit_cost: np.ndarray,
+    value: np.ndarray,
+    subsets: np.ndarray,
+    viable: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:meth:`RoundGame.cohesion` compiled, state by state: the members' stay chances ``pi`` (S, m),
+    a fixed point reached by damped iteration (step 0.5, at most 200 steps, to 1e-12), and the
+    chance the troops kept in fall below the threshold, summed over every subset of members."""
+    n = strike_risk.shape[0]
+    m = troops.shape[0]
+    total = troops.sum()
+    pi = np.ones((n, m))
+    collapse = np.zeros(n)
+    new_pi = np.empty(m)
+    for s in range(n):
         for _ in range(200):
-            expected_others = (pi * troops).sum(1, keepdims=True) - pi * troops
-            dilution = total / (troops + expected_others)
-            stay_value = self.member_value - strike_risk[:, None] * self.member_war_cost * dilution
-            leave_value = -self.member_exit_cost
-            choice = np.stack([stay_value, np.broadcast_to(leave_value, stay_value.shape)], axis=-1)
-            stays = _logit(lam, choice)[..., 0]
-            new_pi = self.member_resolve + (1 - self.member_resolve) * stays
-            if np.abs(new_pi - pi).max() < 1e-12:
-                pi = new_pi
+            kept = 0.0
+            for k in range(m):
+                kept += pi[s, k] * troops[k]
+            change = 0.0
+            for k in range(m):
+                others = kept - pi[s, k] * troops[k]
+                dilution = total / (troops[k] + others)
+                stay = value[k] - strike_risk[s] * war_cost[k] * dilution
+                leave = -exit_cost[k]
+                # The logit chance of staying, computed stably from the difference.
+                z = lam * (leave - stay)
+                stays = 1.0 / (1.0 + np.exp(z)) if z < 0 else np.exp(-z) / (1.0 + np.exp(-z))
+                new_pi[k] = resolve[k] + (1.0 - resolve[k]) * stays
+                change = max(change, abs(new_pi[k] - pi[s, k]))
+            if change < 1e-12:
+                for k in range(m):
+                    pi[s, k] = new_pi[k]
                 break
-            pi = pi + 0.5 * (new_pi - pi)
-        # P(the troops kept in fall below the threshold), over every subset of members.
-        probability = np.ones((n, len(self._subsets)))
-        for k in range(m):
-            inside = self._subsets[:, k]
-            probability *= np.where(inside[None, :] == 1, pi[:, k : k + 1], 1 - pi[:, k : k + 1])
-        collapse = probability[:, ~self._viable].sum(1)
-        return pi, collapse
+            for k in range(m):
+                pi[s, k] += 0.5 * (new_pi[k] - pi[s, k])
+        for row in range(subsets.shape[0]):
+            if viable[row]:
+                continue
+            probability = 1.0
+            for k in range(m):
+                probability *= pi[s, k] if subsets[row, k] == 1 else 1.0 - pi[s, k]
+            collapse[s] += probability
+    return pi, collapse
 
 
 @dataclass
@@ -624,6 +723,155 @@ def _interpolate(flat: np.ndarray, g: int, post_c: np.ndarray, post_r: np.ndarra
                                 row = (iota * 2 + kappa) * block + corner
                                 for v in range(6):
                                     out[s, c, u, iota, v] += w * flat[row, v]
+    return out
+
+
+@numba.njit(cache=True)
+def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: float, log_not: float) -> float:
+    """:func:`log_bayes` for one number, the prior's log-odds given (the compiled map's Bayes' rule)."""
+    if prior > 0.0 and prior < 1.0:
+        log_odds = log_odds_prior + (log_resolute - log_not)
+        if np.isfinite(log_odds):
+            return 1.0 / (1.0 + np.exp(-log_odds))
+    return min(max(prior, 0.0), 1.0)
+
+
+@numba.njit(cache=True)
+def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: bool, log_p: np.ndarray, p: np.ndarray):
+    """A logit choice over ``utilities`` (1-D), or a doctrine's fixed policy: log-probabilities into
+    ``log_p`` and probabilities into ``p``."""
+    n = utilities.shape[0]
+    if use_fixed:
+        for k in range(n):
+            p[k] = fixed[k]
+            log_p[k] = np.log(fixed[k]) if fixed[k] > 0.0 else -np.inf
+        return
+    top = utilities[0]
+    for k in range(1, n):
+        top = max(top, utilities[k])
+    total = 0.0
+    for k in range(n):
+        log_p[k] = lam * (utilities[k] - top)
+        p[k] = np.exp(log_p[k])
+        total += p[k]
+    log_total = np.log(total)
+    for k in range(n):
+        log_p[k] -= log_total
+        p[k] /= total
+
+
+KERNEL_CHUNK = 64
+"""States per block of the compiled fixed-point map (scratch arrays are allocated per block)."""
+
+
+@numba.njit(cache=True)
+def _posterior_kernel(
+    beliefs: np.ndarray,
+    iota: np.ndarray,
+    kappa: np.ndarray,
+    acc: np.ndarray,
+    resist: np.ndarray,
+    resist_u: np.ndarray,
+    join_bar: np.ndarray,
+    later: np.ndarray,
+    post_c: np.ndarray,
+    fixed_c: np.ndarray,
+    fixed_r: np.ndarray,
+    fixed_u: np.ndarray,
+    use_fixed: np.ndarray,
+    lam: np.ndarray,
+    delta: float,
+    a2: float,
+    flow: np.ndarray,
+    clash: np.ndarray,
+    cost: np.ndarray,
+    audience: np.ndarray,
+    p_cb: np.ndarray,
+    p_rb: np.ndarray,
+) -> np.ndarray:
+    """The fixed-point map of :meth:`RoundGame._backward` compiled, state by state: the posteriors
+    (S, 10) = (post_c[c], post_r[c], post_u[c, u]) the policies imply, given the posteriors they
+    answer (through ``later``, the continuation values read at them, and ``post_c``).
+
+    The same arithmetic as the numpy pass, which stays the reference (tests/test_equilibrium.py
+    checks the two agree); indices as there: c coalition posture, u US posture, j whether the US
+    is in a clash (``clash[actor, type, c, j]``). Serial on purpose: numba's default threading
+    layer aborts when two threads (two app sessions, threaded Dask workers) launch parallel
+    kernels at once, and sweeps already run points in parallel processes.
+    """
+    n = beliefs.shape[0]
+    out = np.empty((n, 10))
+    chunks = (n + KERNEL_CHUNK - 1) // KERNEL_CHUNK
+    for chunk in range(chunks):
+        cont = np.empty((2, 3, 3, 2))  # (c, u, actor, type)
+        utility3 = np.empty(3)
+        log_u = np.empty((2, 2, 3))  # (c, type, u)
+        log_r = np.empty((2, 2, 3))  # (c, type, r)
+        log_c = np.empty((2, 3))  # (type, move)
+        sigma_u = np.empty((2, 2, 3))
+        sigma_r = np.empty((2, 2, 3))
+        sigma_c = np.empty(3)
+        su_bar = np.empty((2, 3))
+        sr_bar = np.empty((2, 3))
+        for s in range(chunk * KERNEL_CHUNK, min(n, (chunk + 1) * KERNEL_CHUNK)):
+            bc, br, bu = beliefs[s, 0], beliefs[s, 1], beliefs[s, 2]
+            for c in range(2):
+                for u in range(3):
+                    a = acc[s, c, u]
+                    j = 1 if u == 0 else 0
+                    for i in range(3):
+                        for th in range(2):
+                            l0 = later[s, c, u, 0, i, th]
+                            if iota[s]:
+                                rest = delta * ((1.0 - a2) * l0 + a2 * clash[i, th, c, j])
+                            else:
+                                rest = delta * ((1.0 - a) * l0 + a * later[s, c, u, 1, i, th])
+                            cont[c, u, i, th] = flow[i, c] + rest
+            # The US's posture.
+            for c in range(2):
+                for th in range(2):
+                    for u in range(3):
+                        utility3[u] = cont[c, u, 2, th] - cost[2, u]
+                    utility3[2] -= audience[2] * kappa[s]
+                    _choose(lam[2], utility3, fixed_u[s, c, th], use_fixed[2], log_u[c, th], sigma_u[c, th])
+                for u in range(3):
+                    su_bar[c, u] = bu * sigma_u[c, 1, u] + (1.0 - bu) * sigma_u[c, 0, u]
+            # Russia.
+            for c in range(2):
+                resist_bar = post_c[s, c] * resist[s, c, 1, 0] + (1.0 - post_c[s, c]) * resist[s, c, 0, 0]
+                for th in range(2):
+                    war = join_bar[s, c] * clash[1, th, c, 1] + (1.0 - join_bar[s, c]) * clash[1, th, c, 0]
+                    utility3[0] = (1.0 - resist_bar) * p_cb[1] + resist_bar * war - cost[1, 0]
+                    going = 0.0
+                    for u in range(3):
+                        going += su_bar[c, u] * cont[c, u, 1, th]
+                    utility3[1] = going - cost[1, 1]
+                    utility3[2] = p_rb[1] - cost[1, 2] - audience[1]
+                    _choose(lam[1], utility3, fixed_r[s, c, th], use_fixed[1], log_r[c, th], sigma_r[c, th])
+                for r in range(3):
+                    sr_bar[c, r] = br * sigma_r[c, 1, r] + (1.0 - br) * sigma_r[c, 0, r]
+            # The coalition.
+            for th in range(2):
+                for c in range(2):
+                    resist_value = (
+                        resist[s, c, th, 0] * resist_u[s, c, th, 0] + resist[s, c, th, 1] * resist_u[s, c, th, 1]
+                    )
+                    going = 0.0
+                    for u in range(3):
+                        going += su_bar[c, u] * cont[c, u, 0, th]
+                    by_move = sr_bar[c, 2] * p_rb[0] + sr_bar[c, 0] * resist_value + sr_bar[c, 1] * going
+                    utility3[c] = by_move - cost[0, c]
+                utility3[2] = p_cb[0] - cost[0, 2] - audience[0]
+                _choose(lam[0], utility3, fixed_c[s, th], use_fixed[0], log_c[th], sigma_c)
+            # Bayes' rule on each move that keeps the crisis going.
+            odds_c = np.log(bc) - np.log1p(-bc) if 0.0 < bc < 1.0 else 0.0
+            odds_r = np.log(br) - np.log1p(-br) if 0.0 < br < 1.0 else 0.0
+            odds_u = np.log(bu) - np.log1p(-bu) if 0.0 < bu < 1.0 else 0.0
+            for c in range(2):
+                out[s, c] = _bayes_from_log_odds(bc, odds_c, log_c[1, c], log_c[0, c])
+                out[s, 2 + c] = _bayes_from_log_odds(br, odds_r, log_r[c, 1, 1], log_r[c, 0, 1])
+                for u in range(3):
+                    out[s, 4 + 3 * c + u] = _bayes_from_log_odds(bu, odds_u, log_u[c, 1, u], log_u[c, 0, u])
     return out
 
 

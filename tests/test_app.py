@@ -327,7 +327,7 @@ def test_the_progress_callback_reports_every_round_and_ends_at_all_runs():
 
 PAGE_VIEWS = {
     "simulate": {},
-    "sweep": {},
+    "sweep": {"sweep_x_steps": "3"},  # three solves: the captions are the point here
     "game": {},
     "classroom": {"class_round": "20"},
     "classroom side by side": {"class_side_by_side": "1", "class_round": "2"},
@@ -364,6 +364,7 @@ def test_a_link_that_sets_an_unknown_field_says_so_and_runs_the_scenario():
 @pytest.mark.parametrize("page", ["scenario", "simulate", "sweep", "game", "classroom"])
 def test_every_page_renders_for_every_builtin_scenario(page: str, scenario: str):
     query = {"page": page, "scenario": scenario, "runs": "1000", "class_round": "20", "sweep_runs": "200"}
+    query["sweep_x_steps"] = "3"  # the sweep page solves one game per point: three keep this quick
     at = rendered(new_app(query))
     assert not at.error, [e.value for e in at.error]
     assert scenario in footer(at) and f"`{load_scenario(scenario).name}`" in footer(at)

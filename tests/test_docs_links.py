@@ -41,7 +41,8 @@ def test_the_docs_hold_app_links():
 def test_a_documented_link_opens_cleanly(doc: str, query: str):
     params = dict(parse_qsl(urlsplit(f"?{query}").query, keep_blank_values=True))
     params.setdefault("runs", "2000")  # keep the suite quick; the settings are what is checked
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    # Generous: a sweep link solves one game per point (seconds each, more on a busy machine).
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
     at.query_params.update(params)
     at.run()
     assert not at.exception, (doc, query, [e.value for e in at.exception])
