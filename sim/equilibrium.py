@@ -54,7 +54,6 @@ HOMOTOPY_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
 
 DAMPED_ITERATIONS = 40
 NEWTON_ITERATIONS = 12
-DAMPING = 0.5
 TOLERANCE = 1e-8
 RETRY_ABOVE = 1e-6
 """States a warm-started fixed point leaves above this residual are solved again cold, by homotopy."""
@@ -371,19 +370,11 @@ class RoundGame:
             parts = [part.reshape(-1, *shape) for part, shape in zip(np.split(points, cuts, axis=1), shapes)]
             return self._posterior_map(sub, continuation, parts, lam, audience)
 
-        residual = np.full(n, np.inf)
-        damping = np.ones(n)
-        active = np.arange(n)
-        for _ in range(DAMPED_ITERATIONS):
-            g = mapped(active, x[active]) - x[active]
-            size = np.abs(g).max(1)
-            # Plain iteration where it contracts; a state whose step grew is overshooting: damp it.
-            damping[active[size > residual[active]]] = np.maximum(damping[active[size > residual[active]]] * 0.5, 0.125)
-            residual[active] = size
-            x[active] += damping[active, None] * g
-            active = active[size >= TOLERANCE]
-            if not active.size:
-                break
+        # Damped iteration, state by state in compiled code (see _damped_kernel).
+        inputs = self._kernel_inputs(per_state, continuation, lam, audience)
+        x = np.ascontiguousarray(x, dtype=float)
+        residual = _damped_kernel(x, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+        active = np.flatnonzero(residual >= TOLERANCE)
         mu = np.full(n, 1e-3)
         for _ in range(NEWTON_ITERATIONS):
             if not active.size:
@@ -436,6 +427,44 @@ class RoundGame:
                 later[..., i, :] = self.horizon[None, ..., i, :]
         return later
 
+    def _kernel_inputs(
+        self, sub: dict[str, np.ndarray], continuation: ContinuationTable | None, lam: np.ndarray, audience: np.ndarray
+    ) -> tuple:
+        """The compiled kernels' arguments after the posteriors: the continuation table (empty after
+        the last round), its grid size, the myopic flags, the horizon, the per-state arrays and the
+        round's constants."""
+        n = len(sub["incident"])
+        t = self.tables
+        if continuation is None:
+            table, g = np.zeros((0, 2, 1, 1, 1, 3, 2)), 2
+        else:
+            table, g = np.ascontiguousarray(continuation.values, dtype=float), continuation.grid_points
+        fixed = [sub.get(f"fixed_{key}") for key in ("coalition", "russia", "us")]
+        shapes = [(n, 2, 3), (n, 2, 2, 3), (n, 2, 2, 3)]
+        per_state = (
+            np.ascontiguousarray(sub["beliefs"], dtype=float),
+            np.ascontiguousarray(sub["incident"], dtype=np.bool_),
+            np.ascontiguousarray(sub["pledged"], dtype=float),
+            np.ascontiguousarray(sub["acc"], dtype=float),
+            np.ascontiguousarray(sub["resist"], dtype=float),
+            np.ascontiguousarray(sub["resist_u"], dtype=float),
+            np.ascontiguousarray(sub["join_bar"], dtype=float),
+            *(np.zeros(shp) if f is None else np.ascontiguousarray(f, dtype=float) for f, shp in zip(fixed, shapes)),
+        )
+        constants = (
+            np.array([f is not None for f in fixed]),
+            np.asarray(lam, dtype=float),
+            float(self.delta),
+            float(self.a2),
+            np.ascontiguousarray((1 - self.delta) * t.H, dtype=float),
+            np.ascontiguousarray(t.K, dtype=float),
+            np.ascontiguousarray(t.cost, dtype=float),
+            np.asarray(audience, dtype=float),
+            np.ascontiguousarray(self.p_cb, dtype=float),
+            np.ascontiguousarray(self.p_rb, dtype=float),
+        )
+        return table, g, np.array(self.myopic), np.ascontiguousarray(self.horizon), per_state, constants
+
     def _posterior_map(
         self,
         sub: dict[str, np.ndarray],
@@ -447,33 +476,8 @@ class RoundGame:
         """The fixed point's map ``F``: the posteriors (S, 10) the policies answering ``posteriors``
         imply. The compiled :func:`_posterior_kernel`; :meth:`_backward` is its numpy reference."""
         n = len(sub["incident"])
-        t = self.tables
-        later = np.ascontiguousarray(self._later(n, continuation, posteriors))
-        fixed = [sub.get(f"fixed_{key}") for key in ("coalition", "russia", "us")]
-        shapes = [(n, 2, 3), (n, 2, 2, 3), (n, 2, 2, 3)]
-        fixed_arrays = [np.zeros(shape) if f is None else np.ascontiguousarray(f) for f, shape in zip(fixed, shapes)]
-        return _posterior_kernel(
-            np.ascontiguousarray(sub["beliefs"]),
-            np.ascontiguousarray(sub["incident"]),
-            np.ascontiguousarray(sub["pledged"], dtype=float),
-            np.ascontiguousarray(sub["acc"]),
-            np.ascontiguousarray(sub["resist"]),
-            np.ascontiguousarray(sub["resist_u"]),
-            np.ascontiguousarray(sub["join_bar"]),
-            later,
-            np.ascontiguousarray(posteriors[0]),
-            *fixed_arrays,
-            np.array([f is not None for f in fixed]),
-            np.asarray(lam, dtype=float),
-            float(self.delta),
-            float(self.a2),
-            np.ascontiguousarray((1 - self.delta) * t.H),
-            np.ascontiguousarray(t.K),
-            np.ascontiguousarray(t.cost),
-            np.asarray(audience, dtype=float),
-            np.ascontiguousarray(self.p_cb),
-            np.ascontiguousarray(self.p_rb),
-        )
+        points = np.ascontiguousarray(np.concatenate([p.reshape(n, -1) for p in posteriors], axis=1), dtype=float)
+        return _posterior_kernel(points, *self._kernel_inputs(sub, continuation, lam, audience))
 
     def _backward(
         self,
@@ -726,7 +730,7 @@ def _interpolate(flat: np.ndarray, g: int, post_c: np.ndarray, post_r: np.ndarra
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: float, log_not: float) -> float:
     """:func:`log_bayes` for one number, the prior's log-odds given (the compiled map's Bayes' rule)."""
     if prior > 0.0 and prior < 1.0:
@@ -736,7 +740,7 @@ def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: floa
     return min(max(prior, 0.0), 1.0)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: bool, log_p: np.ndarray, p: np.ndarray):
     """A logit choice over ``utilities`` (1-D), or a doctrine's fixed policy: log-probabilities into
     ``log_p`` and probabilities into ``p``."""
@@ -760,120 +764,190 @@ def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: boo
         p[k] /= total
 
 
-KERNEL_CHUNK = 64
-"""States per block of the compiled fixed-point map (scratch arrays are allocated per block)."""
+@numba.njit(cache=True, error_model="numpy")
+def _map_state(
+    s: int,
+    x: np.ndarray,
+    later: np.ndarray,
+    per_state: tuple,
+    constants: tuple,
+    scratch: tuple,
+    out: np.ndarray,
+) -> None:
+    """The fixed-point map at one state ``s``: the posteriors ``out`` (10,) = (post_c[c], post_r[c],
+    post_u[c, u]) that the policies answering the posteriors ``x`` (same layout) imply, given
+    ``later`` (c, u, iota', actor, type), the next round's values read at ``x``.
+
+    The arithmetic of :meth:`RoundGame._backward`, which stays the numpy reference
+    (tests/test_equilibrium.py checks the two agree); indices as there: c coalition posture, u US
+    posture, j whether the US is in a clash (``clash[actor, type, c, j]``).
+    """
+    beliefs, iota, kappa, acc, resist, resist_u, join_bar, fixed_c, fixed_r, fixed_u = per_state
+    use_fixed, lam, delta, a2, flow, clash, cost, audience, p_cb, p_rb = constants
+    cont, utility3, log_u, log_r, log_c, sigma_u, sigma_r, sigma_c, su_bar, sr_bar = scratch
+    bc, br, bu = beliefs[s, 0], beliefs[s, 1], beliefs[s, 2]
+    for c in range(2):
+        for u in range(3):
+            a = acc[s, c, u]
+            j = 1 if u == 0 else 0
+            for i in range(3):
+                for th in range(2):
+                    l0 = later[c, u, 0, i, th]
+                    if iota[s]:
+                        rest = delta * ((1.0 - a2) * l0 + a2 * clash[i, th, c, j])
+                    else:
+                        rest = delta * ((1.0 - a) * l0 + a * later[c, u, 1, i, th])
+                    cont[c, u, i, th] = flow[i, c] + rest
+    # The US's posture.
+    for c in range(2):
+        for th in range(2):
+            for u in range(3):
+                utility3[u] = cont[c, u, 2, th] - cost[2, u]
+            utility3[2] -= audience[2] * kappa[s]
+            _choose(lam[2], utility3, fixed_u[s, c, th], use_fixed[2], log_u[c, th], sigma_u[c, th])
+        for u in range(3):
+            su_bar[c, u] = bu * sigma_u[c, 1, u] + (1.0 - bu) * sigma_u[c, 0, u]
+    # Russia: a strike is answered by a coalition judged by the posterior its posture created.
+    for c in range(2):
+        resist_bar = x[c] * resist[s, c, 1, 0] + (1.0 - x[c]) * resist[s, c, 0, 0]
+        for th in range(2):
+            war = join_bar[s, c] * clash[1, th, c, 1] + (1.0 - join_bar[s, c]) * clash[1, th, c, 0]
+            utility3[0] = (1.0 - resist_bar) * p_cb[1] + resist_bar * war - cost[1, 0]
+            going = 0.0
+            for u in range(3):
+                going += su_bar[c, u] * cont[c, u, 1, th]
+            utility3[1] = going - cost[1, 1]
+            utility3[2] = p_rb[1] - cost[1, 2] - audience[1]
+            _choose(lam[1], utility3, fixed_r[s, c, th], use_fixed[1], log_r[c, th], sigma_r[c, th])
+        for r in range(3):
+            sr_bar[c, r] = br * sigma_r[c, 1, r] + (1.0 - br) * sigma_r[c, 0, r]
+    # The coalition.
+    for th in range(2):
+        for c in range(2):
+            resist_value = resist[s, c, th, 0] * resist_u[s, c, th, 0] + resist[s, c, th, 1] * resist_u[s, c, th, 1]
+            going = 0.0
+            for u in range(3):
+                going += su_bar[c, u] * cont[c, u, 0, th]
+            by_move = sr_bar[c, 2] * p_rb[0] + sr_bar[c, 0] * resist_value + sr_bar[c, 1] * going
+            utility3[c] = by_move - cost[0, c]
+        utility3[2] = p_cb[0] - cost[0, 2] - audience[0]
+        _choose(lam[0], utility3, fixed_c[s, th], use_fixed[0], log_c[th], sigma_c)
+    # Bayes' rule on each move that keeps the crisis going.
+    odds_c = np.log(bc) - np.log1p(-bc) if 0.0 < bc < 1.0 else 0.0
+    odds_r = np.log(br) - np.log1p(-br) if 0.0 < br < 1.0 else 0.0
+    odds_u = np.log(bu) - np.log1p(-bu) if 0.0 < bu < 1.0 else 0.0
+    for c in range(2):
+        out[c] = _bayes_from_log_odds(bc, odds_c, log_c[1, c], log_c[0, c])
+        out[2 + c] = _bayes_from_log_odds(br, odds_r, log_r[c, 1, 1], log_r[c, 0, 1])
+        for u in range(3):
+            out[4 + 3 * c + u] = _bayes_from_log_odds(bu, odds_u, log_u[c, 1, u], log_u[c, 0, u])
+
+
+@numba.njit(cache=True)
+def _scratch() -> tuple:
+    """Work arrays of :func:`_map_state`: continuing values (c, u, actor, type), utilities, the
+    actors' log-policies and policies, and the public forecasts of the US and Russia."""
+    return (
+        np.empty((2, 3, 3, 2)),
+        np.empty(3),
+        np.empty((2, 2, 3)),
+        np.empty((2, 2, 3)),
+        np.empty((2, 3)),
+        np.empty((2, 2, 3)),
+        np.empty((2, 2, 3)),
+        np.empty(3),
+        np.empty((2, 3)),
+        np.empty((2, 3)),
+    )
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _later_state(table: np.ndarray, g: int, x: np.ndarray, myopic: np.ndarray, horizon: np.ndarray, later: np.ndarray):
+    """The next round's values after each continuing path at one state's posteriors ``x``:
+    ``later`` (c, u, iota', actor, type), by trilinear interpolation of ``table`` (iota, kappa,
+    b_c, b_r, b_u, actor, type) with kappa' = [u = deploy]; the horizon's after the last round
+    (an empty table) and for a myopic actor."""
+    if table.shape[0] == 0:
+        later[...] = horizon
+        return
+    later[...] = 0.0
+    for c in range(2):
+        zc = min(max(x[c], 0.0), 1.0) * (g - 1)
+        zr = min(max(x[2 + c], 0.0), 1.0) * (g - 1)
+        ic = min(int(zc), g - 2)
+        ir = min(int(zr), g - 2)
+        wc = zc - ic
+        wr = zr - ir
+        for u in range(3):
+            kappa = 1 if u == 0 else 0
+            zu = min(max(x[4 + 3 * c + u], 0.0), 1.0) * (g - 1)
+            iu = min(int(zu), g - 2)
+            wu = zu - iu
+            for dc in range(2):
+                w1 = wc if dc else 1.0 - wc
+                for dr in range(2):
+                    w2 = w1 * (wr if dr else 1.0 - wr)
+                    for du in range(2):
+                        w = w2 * (wu if du else 1.0 - wu)
+                        if w == 0.0:
+                            continue
+                        for iota in range(2):
+                            corner = table[iota, kappa, ic + dc, ir + dr, iu + du]
+                            for i in range(3):
+                                for th in range(2):
+                                    later[c, u, iota, i, th] += w * corner[i, th]
+    for i in range(3):
+        if myopic[i]:
+            later[:, :, :, i, :] = horizon[:, :, :, i, :]
 
 
 @numba.njit(cache=True)
 def _posterior_kernel(
-    beliefs: np.ndarray,
-    iota: np.ndarray,
-    kappa: np.ndarray,
-    acc: np.ndarray,
-    resist: np.ndarray,
-    resist_u: np.ndarray,
-    join_bar: np.ndarray,
-    later: np.ndarray,
-    post_c: np.ndarray,
-    fixed_c: np.ndarray,
-    fixed_r: np.ndarray,
-    fixed_u: np.ndarray,
-    use_fixed: np.ndarray,
-    lam: np.ndarray,
-    delta: float,
-    a2: float,
-    flow: np.ndarray,
-    clash: np.ndarray,
-    cost: np.ndarray,
-    audience: np.ndarray,
-    p_cb: np.ndarray,
-    p_rb: np.ndarray,
-) -> np.ndarray:
-    """The fixed-point map of :meth:`RoundGame._backward` compiled, state by state: the posteriors
-    (S, 10) = (post_c[c], post_r[c], post_u[c, u]) the policies imply, given the posteriors they
-    answer (through ``later``, the continuation values read at them, and ``post_c``).
-
-    The same arithmetic as the numpy pass, which stays the reference (tests/test_equilibrium.py
-    checks the two agree); indices as there: c coalition posture, u US posture, j whether the US
-    is in a clash (``clash[actor, type, c, j]``). Serial on purpose: numba's default threading
-    layer aborts when two threads (two app sessions, threaded Dask workers) launch parallel
-    kernels at once, and sweeps already run points in parallel processes.
-    """
-    n = beliefs.shape[0]
+    points: np.ndarray, table: np.ndarray, g: int, myopic: np.ndarray, horizon: np.ndarray, per_state: tuple,
+    constants: tuple,
+) -> np.ndarray:  # fmt: skip
+    """The fixed-point map ``F`` at every state: the posteriors (S, 10) implied by the posteriors
+    ``points`` (S, 10), each state's continuation values read from ``table`` at its own points."""
+    n = points.shape[0]
     out = np.empty((n, 10))
-    chunks = (n + KERNEL_CHUNK - 1) // KERNEL_CHUNK
-    for chunk in range(chunks):
-        cont = np.empty((2, 3, 3, 2))  # (c, u, actor, type)
-        utility3 = np.empty(3)
-        log_u = np.empty((2, 2, 3))  # (c, type, u)
-        log_r = np.empty((2, 2, 3))  # (c, type, r)
-        log_c = np.empty((2, 3))  # (type, move)
-        sigma_u = np.empty((2, 2, 3))
-        sigma_r = np.empty((2, 2, 3))
-        sigma_c = np.empty(3)
-        su_bar = np.empty((2, 3))
-        sr_bar = np.empty((2, 3))
-        for s in range(chunk * KERNEL_CHUNK, min(n, (chunk + 1) * KERNEL_CHUNK)):
-            bc, br, bu = beliefs[s, 0], beliefs[s, 1], beliefs[s, 2]
-            for c in range(2):
-                for u in range(3):
-                    a = acc[s, c, u]
-                    j = 1 if u == 0 else 0
-                    for i in range(3):
-                        for th in range(2):
-                            l0 = later[s, c, u, 0, i, th]
-                            if iota[s]:
-                                rest = delta * ((1.0 - a2) * l0 + a2 * clash[i, th, c, j])
-                            else:
-                                rest = delta * ((1.0 - a) * l0 + a * later[s, c, u, 1, i, th])
-                            cont[c, u, i, th] = flow[i, c] + rest
-            # The US's posture.
-            for c in range(2):
-                for th in range(2):
-                    for u in range(3):
-                        utility3[u] = cont[c, u, 2, th] - cost[2, u]
-                    utility3[2] -= audience[2] * kappa[s]
-                    _choose(lam[2], utility3, fixed_u[s, c, th], use_fixed[2], log_u[c, th], sigma_u[c, th])
-                for u in range(3):
-                    su_bar[c, u] = bu * sigma_u[c, 1, u] + (1.0 - bu) * sigma_u[c, 0, u]
-            # Russia.
-            for c in range(2):
-                resist_bar = post_c[s, c] * resist[s, c, 1, 0] + (1.0 - post_c[s, c]) * resist[s, c, 0, 0]
-                for th in range(2):
-                    war = join_bar[s, c] * clash[1, th, c, 1] + (1.0 - join_bar[s, c]) * clash[1, th, c, 0]
-                    utility3[0] = (1.0 - resist_bar) * p_cb[1] + resist_bar * war - cost[1, 0]
-                    going = 0.0
-                    for u in range(3):
-                        going += su_bar[c, u] * cont[c, u, 1, th]
-                    utility3[1] = going - cost[1, 1]
-                    utility3[2] = p_rb[1] - cost[1, 2] - audience[1]
-                    _choose(lam[1], utility3, fixed_r[s, c, th], use_fixed[1], log_r[c, th], sigma_r[c, th])
-                for r in range(3):
-                    sr_bar[c, r] = br * sigma_r[c, 1, r] + (1.0 - br) * sigma_r[c, 0, r]
-            # The coalition.
-            for th in range(2):
-                for c in range(2):
-                    resist_value = (
-                        resist[s, c, th, 0] * resist_u[s, c, th, 0] + resist[s, c, th, 1] * resist_u[s, c, th, 1]
-                    )
-                    going = 0.0
-                    for u in range(3):
-                        going += su_bar[c, u] * cont[c, u, 0, th]
-                    by_move = sr_bar[c, 2] * p_rb[0] + sr_bar[c, 0] * resist_value + sr_bar[c, 1] * going
-                    utility3[c] = by_move - cost[0, c]
-                utility3[2] = p_cb[0] - cost[0, 2] - audience[0]
-                _choose(lam[0], utility3, fixed_c[s, th], use_fixed[0], log_c[th], sigma_c)
-            # Bayes' rule on each move that keeps the crisis going.
-            odds_c = np.log(bc) - np.log1p(-bc) if 0.0 < bc < 1.0 else 0.0
-            odds_r = np.log(br) - np.log1p(-br) if 0.0 < br < 1.0 else 0.0
-            odds_u = np.log(bu) - np.log1p(-bu) if 0.0 < bu < 1.0 else 0.0
-            for c in range(2):
-                out[s, c] = _bayes_from_log_odds(bc, odds_c, log_c[1, c], log_c[0, c])
-                out[s, 2 + c] = _bayes_from_log_odds(br, odds_r, log_r[c, 1, 1], log_r[c, 0, 1])
-                for u in range(3):
-                    out[s, 4 + 3 * c + u] = _bayes_from_log_odds(bu, odds_u, log_u[c, 1, u], log_u[c, 0, u])
+    later = np.empty((2, 3, 2, 3, 2))
+    scratch = _scratch()
+    for s in range(n):
+        _later_state(table, g, points[s], myopic, horizon, later)
+        _map_state(s, points[s], later, per_state, constants, scratch, out[s])
     return out
 
+
+@numba.njit(cache=True, error_model="numpy")
+def _damped_kernel(
+    x: np.ndarray, table: np.ndarray, g: int, myopic: np.ndarray, horizon: np.ndarray, per_state: tuple,
+    constants: tuple, iterations: int, tolerance: float,
+) -> np.ndarray:  # fmt: skip
+    """Damped fixed-point iteration ``x <- x + d (F(x) - x)``, state by state, in place on ``x``
+    (S, 10); returns each state's last ``max |F(x) - x|``. The damping ``d`` starts at 1 (plain
+    iteration) and halves, down to 1/8, whenever a state's step grows (it is overshooting); a state
+    stops once its step is below ``tolerance``."""
+    n = x.shape[0]
+    residual = np.full(n, np.inf)
+    later = np.empty((2, 3, 2, 3, 2))
+    image = np.empty(10)
+    scratch = _scratch()
+    for s in range(n):
+        damping = 1.0
+        for _ in range(iterations):
+            _later_state(table, g, x[s], myopic, horizon, later)
+            _map_state(s, x[s], later, per_state, constants, scratch, image)
+            size = 0.0
+            for k in range(10):
+                size = max(size, abs(image[k] - x[s, k]))
+            if size > residual[s]:
+                damping = max(damping * 0.5, 0.125)
+            residual[s] = size
+            for k in range(10):
+                x[s, k] += damping * (image[k] - x[s, k])
+            if size < tolerance:
+                break
+    return residual
 
 def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
     """Russia's expected rest-of-crisis value of each move (S, c, type, r): only threatening goes on."""

@@ -37,6 +37,7 @@ from sim.webapp.pages.sweep.plan import (
     MAX_POINTS,
     MAX_TOTAL_RUNS,
     SOBOL_SAMPLES,
+    SOLVE_SECONDS_PER_ROUND,
     Plan,
     plan_grid,
     plan_saltelli,
@@ -332,6 +333,10 @@ def test_plans_say_what_was_capped() -> None:
     plan = plan_saltelli(4, 256, 1_000)
     assert (plan.samples, plan.points) == (64, 384) and "N = 64" in plan.notes[0]
     assert plan_saltelli(3, 32, 1_000).work == 160 * 2_000
+    # The estimate shown counts the 160 games solved, one per point, not only the runs.
+    sobol = plan_saltelli(3, 32, 1_000)
+    assert sobol.seconds_with_solves(20) == pytest.approx(sobol.seconds + 160 * 20 * SOLVE_SECONDS_PER_ROUND)
+    assert sobol.seconds_with_solves(20) > 60 * sobol.seconds
 
 
 def test_schema_bounds_and_default_ranges() -> None:

@@ -113,9 +113,14 @@ def documented(command: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "command", ["sim trace coalition_2026 --seed 2", "sim trace classroom_chicken --seed 1 --json"]
+    "command",
+    [
+        "sim trace coalition_2026 --seed 2",
+        "sim trace classroom_chicken --seed 1 --json",
+        "sim run coalition_2026 --runs 20000 --seed 7",
+    ],
 )
-def test_the_documented_traces_are_what_sim_trace_prints(capsys, command):
+def test_the_documented_outputs_are_what_sim_prints(capsys, command):
     """docs/cli.md shows real output: regenerate it with the command when the model changes."""
     code, out, _ = run_cli(capsys, *command.split()[1:])
     assert code == 0

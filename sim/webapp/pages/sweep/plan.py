@@ -22,6 +22,9 @@ POINT_OVERHEAD_RUNS = 1_000
 """Setting up a design point (validating its scenario) costs about as much as this many runs."""
 SECONDS_PER_RUN = 2e-5
 """Rough cost of one simulated crisis on the development machine: for the time estimates shown."""
+SOLVE_SECONDS_PER_ROUND = 0.2
+"""Rough cost of solving one round of a design point's game (sim.equilibrium: about 4 s for the
+20 rounds of coalition_2026 on one core of the development machine): every point is a new game."""
 MAX_RUNS_PER_POINT = 100_000
 MAX_STEPS = 101
 SOBOL_SAMPLES = (8, 16, 32, 64, 128, 256)
@@ -44,7 +47,12 @@ class Plan:
 
     @property
     def seconds(self) -> float:
+        """Simulating the runs, without solving the points' games (see :meth:`seconds_with_solves`)."""
         return self.work * SECONDS_PER_RUN
+
+    def seconds_with_solves(self, rounds: int) -> float:
+        """The time estimate shown: the runs, and one game of ``rounds`` rounds solved per point."""
+        return self.seconds + self.points * rounds * SOLVE_SECONDS_PER_ROUND
 
     @property
     def crises(self) -> int:

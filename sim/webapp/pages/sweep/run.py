@@ -113,12 +113,13 @@ def obtain(request: Request, plan: Plan, button: str, key: str) -> SweepResult |
     run_before = already_run(request)
     if plan.work <= AUTO_RUN_WORK or run_before:
         return run_sweep(request, show_progress=not run_before)
+    rounds = int(json.loads(request.scenario_json)["rounds"])
     slot = st.empty()
     with slot.container():
         st.info(
-            f"This sweep simulates {plan.points:,} points × {plan.runs:,} runs = {plan.crises:,} crises, roughly "
-            f"{_duration(plan.seconds)} of computing on a shared server, so it runs when you press the button. Once "
-            "run, it shows again at once."
+            f"This sweep solves {plan.points:,} games, one per point, and simulates {plan.runs:,} runs of each = "
+            f"{plan.crises:,} crises, roughly {_duration(plan.seconds_with_solves(rounds))} of computing on a shared "
+            "server, so it runs when you press the button. Once run, it shows again at once."
         )
         pressed = st.button(
             button, key=key, type="primary", help="Run this sweep now; a progress bar shows the points."
