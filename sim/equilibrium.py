@@ -949,6 +949,7 @@ def _damped_kernel(
                 break
     return residual
 
+
 def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
     """Russia's expected rest-of-crisis value of each move (S, c, type, r): only threatening goes on."""
     out = np.zeros((*future.shape[:2], future.shape[-1], n_moves))

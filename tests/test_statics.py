@@ -8,11 +8,14 @@ Rows the literature leaves ambiguous (direction 0) must still move.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sim.statics import HIGH_LAMBDA, STATICS, Static, measure_static, scenario_for, with_common_lambda
 
 RUNS = 20_000
+MODEL_DOC = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
 
 
 def _check(static: Static, result: dict[str, float]) -> None:
@@ -25,12 +28,23 @@ def _check(static: Static, result: dict[str, float]) -> None:
         assert static.direction * result["difference"] > margin, "flat or reversed: " + message
 
 
+def _documented(static: Static, result: dict[str, float], column: int) -> None:
+    """docs/model.md's table shows these numbers (``python -m sim.statics`` regenerates it)."""
+    shown = f"{result['low']:.3f} → {result['high']:.3f}"
+    rows = [line for line in MODEL_DOC.splitlines() if line.startswith(f"| {static.scenario}") and static.lever in line]
+    assert rows and any(line.split(" | ")[column] == shown for line in rows), (static.lever, shown)
+
+
 @pytest.mark.parametrize("static", STATICS, ids=lambda s: f"{s.scenario}-{s.lever}")
 def test_static_at_the_scenarios_lambdas(static):
-    _check(static, measure_static(scenario_for(static), static, runs=RUNS, seed=1))
+    result = measure_static(scenario_for(static), static, runs=RUNS, seed=1)
+    _check(static, result)
+    _documented(static, result, 5)
 
 
 @pytest.mark.parametrize("static", STATICS, ids=lambda s: f"{s.scenario}-{s.lever}")
 def test_static_at_a_high_lambda(static):
     scenario = with_common_lambda(scenario_for(static), HIGH_LAMBDA)
-    _check(static, measure_static(scenario, static, runs=RUNS, seed=1))
+    result = measure_static(scenario, static, runs=RUNS, seed=1)
+    _check(static, result)
+    _documented(static, result, 6)

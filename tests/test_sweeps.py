@@ -189,8 +189,13 @@ SLOW_SWEEP = [
 
 
 def start_sweep(out, *extra: str) -> subprocess.Popen:
+    """The sweep as a user starts it in a terminal. Ctrl-C is restored in the child: a process
+    inherits an ignored SIGINT (something earlier in the test session may ignore it), and Python
+    then never raises KeyboardInterrupt."""
     command = [sys.executable, "-m", "sim", *SLOW_SWEEP, *extra, "--out", str(out)]
-    return subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)
+    )
 
 
 def wait_for_parts(out, count: int, timeout: float = 60) -> None:
