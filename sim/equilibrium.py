@@ -153,8 +153,9 @@ class RoundSolution:
 class RoundGame:
     """The constants of one round of one scenario, and the round's equilibrium at given states."""
 
-    def __init__(self, scenario: Scenario, tables: PayoffTables | None = None):
+    def __init__(self, scenario: Scenario, tables: PayoffTables | None = None, compiled: bool = True):
         self.scenario = scenario
+        self.compiled = compiled  # False: iterate the numpy reference map (_backward), not the kernels
         self.tables = tables or PayoffTables(scenario)
         self.delta = scenario.discount
         self.actors = [scenario.actor(key) for key in ACTORS]
@@ -371,9 +372,12 @@ class RoundGame:
             return self._posterior_map(sub, continuation, parts, lam, audience)
 
         # Damped iteration, state by state in compiled code (see _damped_kernel).
-        inputs = self._kernel_inputs(per_state, continuation, lam, audience)
         x = np.ascontiguousarray(x, dtype=float)
-        residual = _damped_kernel(x, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+        if self.compiled:
+            inputs = self._kernel_inputs(per_state, continuation, lam, audience)
+            residual = _damped_kernel(x, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+        else:
+            residual = _damped_iteration(mapped, x)
         active = np.flatnonzero(residual >= TOLERANCE)
         mu = np.full(n, 1e-3)
         for _ in range(NEWTON_ITERATIONS):
@@ -476,6 +480,9 @@ class RoundGame:
         """The fixed point's map ``F``: the posteriors (S, 10) the policies answering ``posteriors``
         imply. The compiled :func:`_posterior_kernel`; :meth:`_backward` is its numpy reference."""
         n = len(sub["incident"])
+        if not self.compiled:
+            reference = self._backward(1, sub, continuation, posteriors, lam, audience)["posteriors"]
+            return np.concatenate([p.reshape(n, -1) for p in reference], axis=1)
         points = np.ascontiguousarray(np.concatenate([p.reshape(n, -1) for p in posteriors], axis=1), dtype=float)
         return _posterior_kernel(points, *self._kernel_inputs(sub, continuation, lam, audience))
 
@@ -994,6 +1001,26 @@ def _interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.
     return out
 
 
+def _damped_iteration(mapped, x: np.ndarray) -> np.ndarray:
+    """:func:`_damped_kernel` in numpy over all states at once: the reference the compiled loop
+    reproduces iterate for iterate (``RoundGame(compiled=False)``; tests/test_equilibrium.py)."""
+    n = len(x)
+    residual = np.full(n, np.inf)
+    damping = np.ones(n)
+    active = np.arange(n)
+    for _ in range(DAMPED_ITERATIONS):
+        step = mapped(active, x[active]) - x[active]
+        size = np.abs(step).max(1)
+        grew = active[size > residual[active]]
+        damping[grew] = np.maximum(damping[grew] * 0.5, 0.125)
+        residual[active] = size
+        x[active] += damping[active, None] * step
+        active = active[size >= TOLERANCE]
+        if not active.size:
+            break
+    return residual
+
+
 def _initial_posteriors(beliefs: np.ndarray) -> list[np.ndarray]:
     """Posteriors equal to the priors: the fixed point's start (nobody learns anything yet)."""
     n = len(beliefs)
@@ -1132,11 +1159,14 @@ FEATURE_SLICES = {
 }
 
 
-def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
-    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring)."""
+def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
+    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring).
+
+    ``compiled=False`` iterates the numpy reference of the fixed-point map instead of the compiled
+    kernels: the same iterates, for checks and benchmarks."""
     if grid_points < 2:
         raise ValueError("grid_points must be at least 2")
-    game = RoundGame(scenario)
+    game = RoundGame(scenario, compiled=compiled)
     states = grid_states(grid_points)
     solutions: list[RoundSolution] = []
     continuation: ContinuationTable | None = None

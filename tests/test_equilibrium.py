@@ -193,6 +193,17 @@ def test_the_compiled_fixed_point_map_matches_the_numpy_reference(monkeypatch, n
     assert len(worst) >= 4 and max(worst) < 1e-12
 
 
+@pytest.mark.parametrize("name", ["coalition_2026", "korea_1953_tripwire", "classroom_chicken"])
+def test_the_compiled_solver_reaches_the_numpy_solvers_equilibrium(name):
+    """The whole solve with the compiled kernels and with the numpy reference loop: the same
+    values and posteriors at every grid state of every round."""
+    scenario = load_scenario(name, {"rounds": 3})
+    fast, reference = solve_crisis(scenario, 5), solve_crisis(scenario, 5, compiled=False)
+    for a, b in zip(fast.rounds, reference.rounds):
+        assert np.abs(a.values - b.values).max() < 1e-9
+        assert max(np.abs(p - q).max() for p, q in zip(a.posteriors, b.posteriors)) < 1e-9
+
+
 @given(
     risk=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
     members=st.lists(
