@@ -33,6 +33,9 @@ that leaves something to chance).
 from __future__ import annotations
 
 import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numba
@@ -375,7 +378,10 @@ class RoundGame:
         x = np.ascontiguousarray(x, dtype=float)
         if self.compiled:
             inputs = self._kernel_inputs(per_state, continuation, lam, audience)
-            residual = _damped_kernel(x, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+            residual = np.full(n, np.inf)
+            _in_threads(
+                n, lambda start, stop: _damped_kernel(x, residual, start, stop, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+            )
         else:
             residual = _damped_iteration(mapped, x)
         active = np.flatnonzero(residual >= TOLERANCE)
@@ -925,21 +931,21 @@ def _posterior_kernel(
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", nogil=True)
 def _damped_kernel(
-    x: np.ndarray, table: np.ndarray, g: int, myopic: np.ndarray, horizon: np.ndarray, per_state: tuple,
-    constants: tuple, iterations: int, tolerance: float,
-) -> np.ndarray:  # fmt: skip
-    """Damped fixed-point iteration ``x <- x + d (F(x) - x)``, state by state, in place on ``x``
-    (S, 10); returns each state's last ``max |F(x) - x|``. The damping ``d`` starts at 1 (plain
-    iteration) and halves, down to 1/8, whenever a state's step grows (it is overshooting); a state
-    stops once its step is below ``tolerance``."""
-    n = x.shape[0]
-    residual = np.full(n, np.inf)
+    x: np.ndarray, residual: np.ndarray, start: int, stop: int, table: np.ndarray, g: int, myopic: np.ndarray,
+    horizon: np.ndarray, per_state: tuple, constants: tuple, iterations: int, tolerance: float,
+) -> None:  # fmt: skip
+    """Damped fixed-point iteration ``x <- x + d (F(x) - x)``, state by state for the states
+    ``start:stop``, in place on ``x`` (S, 10); each state's last ``max |F(x) - x|`` goes to
+    ``residual`` (S,), which starts at infinity. The damping ``d`` starts at 1 (plain iteration)
+    and halves, down to 1/8, whenever a state's step grows (it is overshooting); a state stops once
+    its step is below ``tolerance``. States are independent and the GIL is released, so disjoint
+    ranges run in threads at once (:func:`_in_threads`) with the same result."""
     later = np.empty((2, 3, 2, 3, 2))
     image = np.empty(10)
     scratch = _scratch()
-    for s in range(n):
+    for s in range(start, stop):
         damping = 1.0
         for _ in range(iterations):
             _later_state(table, g, x[s], myopic, horizon, later)
@@ -954,7 +960,6 @@ def _damped_kernel(
                 x[s, k] += damping * (image[k] - x[s, k])
             if size < tolerance:
                 break
-    return residual
 
 
 def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
@@ -999,6 +1004,45 @@ def _interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.
                     for v in range(width):
                         out[s, v] += w * table[row, v]
     return out
+
+
+SOLVER_THREADS = max(
+    1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+)
+"""Threads the compiled damped iteration splits the grid states over (at most 2, or the cores
+this process may use). The states are independent, so the solution is the same for any number.
+Python threads calling a GIL-free kernel, not numba's threading layer, which aborts when two
+threads (two app sessions) launch parallel kernels at once."""
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_PID = 0
+_POOL_LOCK = threading.Lock()
+
+
+def _forget_pool() -> None:
+    """In a forked child (a sweep's worker process) the parent's threads do not exist: start afresh."""
+    global _POOL, _POOL_LOCK
+    _POOL, _POOL_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _in_threads(n: int, work) -> None:
+    """``work(start, stop)`` over ``0:n`` split into :data:`SOLVER_THREADS` contiguous ranges."""
+    global _POOL, _POOL_PID
+    if SOLVER_THREADS == 1 or n < 256:
+        work(0, n)
+        return
+    with _POOL_LOCK:
+        if _POOL is None or os.getpid() != _POOL_PID:
+            _POOL = ThreadPoolExecutor(max_workers=SOLVER_THREADS, thread_name_prefix="sim-solver")
+            _POOL_PID = os.getpid()
+    cuts = np.linspace(0, n, SOLVER_THREADS + 1).astype(int)
+    futures = [_POOL.submit(work, int(a), int(b)) for a, b in itertools.pairwise(cuts)]
+    for future in futures:
+        future.result()
 
 
 def _damped_iteration(mapped, x: np.ndarray) -> np.ndarray:

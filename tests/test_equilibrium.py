@@ -204,6 +204,21 @@ def test_the_compiled_solver_reaches_the_numpy_solvers_equilibrium(name):
         assert max(np.abs(p - q).max() for p, q in zip(a.posteriors, b.posteriors)) < 1e-9
 
 
+def test_the_solution_does_not_depend_on_the_solver_threads(monkeypatch):
+    """The damped iteration splits the grid states over threads; the states are independent, so
+    one thread and three give the same numbers, bit for bit."""
+    import sim.equilibrium as equilibrium
+
+    scenario = load_scenario("us_backstop", {"rounds": 2})
+    solutions = []
+    for threads in (1, 3):
+        monkeypatch.setattr(equilibrium, "SOLVER_THREADS", threads)
+        monkeypatch.setattr(equilibrium, "_POOL", None)
+        solutions.append(solve_crisis(scenario, 7))
+    for a, b in zip(*(solution.rounds for solution in solutions)):
+        assert np.array_equal(a.values, b.values) and np.array_equal(a.russia, b.russia)
+
+
 @given(
     risk=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=4),
     members=st.lists(
