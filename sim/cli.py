@@ -362,9 +362,22 @@ def _progress_printer():
     return report
 
 
+def _assignment_without_equals(argv: Sequence[str]) -> str | None:
+    """The hint for ``--set PATH VALUE`` (or ``--param PATH RANGE``) written without ``=``."""
+    for option, following, after in zip(argv, argv[1:], [*argv[2:], ""]):
+        if option in ("--set", "--param") and "=" not in following and after and not after.startswith("-"):
+            return f"{option} {following} {after}: write {option} {following}={after} (no spaces around '=')"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    hint = _assignment_without_equals(arguments)
+    if hint:
+        print(f"sim: error: {hint}", file=sys.stderr)
+        return EXIT_USAGE
+    args = parser.parse_args(arguments)
     try:
         return args.handler(args)
     except (ScenarioError, GameError, SweepError) as error:

@@ -82,6 +82,12 @@ class TraceEntry:
     outcome: str | None = None
 
 
+def draw_seed() -> int:
+    """A fresh seed when none is given: ``SeedSequence``'s own entropy (128 bits from the operating
+    system), as numpy recommends, so the seed a run used can be printed and given back to repeat it."""
+    return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
+
+
 class CrisisModel(mesa.Model):
     """N independent worlds of one scenario, advanced together one round per ``step()``."""
 
@@ -104,6 +110,8 @@ class CrisisModel(mesa.Model):
             if seed is not None:
                 raise ValueError("give seed or rng, not both")
             seed = rng
+        if seed is None:
+            seed = draw_seed()  # drawn, kept and reported, so this run can be repeated
         seed_sequence = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         # Mesa <3.5 calls it seed=, >=3.5 rng=; both accept rng. The numpy stream is ours either way.
         super().__init__(rng=int(seed_sequence.generate_state(1)[0]))

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.ladder import ACTORS, OUTCOMES
-from sim.model import CrisisModel
+from sim.model import CrisisModel, draw_seed
 from sim.results import Results, wilson_interval
 from sim.scenario import Scenario, load_scenario, with_overrides
 
@@ -41,11 +41,16 @@ def run_monte_carlo(
     progress: Callable[[float, int], None] | None = None,
     **overrides: Any,
 ) -> Results:
-    """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``)."""
+    """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``).
+
+    Without a ``seed`` one is drawn (:func:`sim.model.draw_seed`) and kept in the results, so the
+    same numbers come back with ``seed=results.seed``."""
     scenario = as_scenario(scenario, overrides)
     runs = _check_runs(runs)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
+    if seed is None:
+        seed = draw_seed()  # drawn and carried by the results: the run can be repeated exactly
     models = list(batched_models(scenario, runs, np.random.SeedSequence(seed), progress))
     return results_from_models(scenario, seed, models)
 

@@ -9,9 +9,11 @@ the file, the dotted field path and what is wrong.
 from __future__ import annotations
 
 import copy
+import difflib
 import hashlib
 import json
 import tomllib
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -31,13 +33,26 @@ MAX_MEMBERS = 16
 StartRung = Literal[START_RUNGS]  # type: ignore[valid-type]
 
 
+def _shown(source: str) -> str:
+    """A built-in scenario file as ``scenarios/NAME.toml`` (wherever the package is installed);
+    any other source as the user gave it."""
+    try:
+        path = Path(source)
+        if path.is_absolute() and path.parent.resolve() == scenarios_dir().resolve():
+            return f"scenarios/{path.name}"
+    except OSError:
+        pass
+    return source
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used: the file, each bad field's dotted path, and the problem."""
 
     def __init__(self, source: str, problems: list[tuple[str, str]]):
         self.source = source
         self.problems = problems
-        lines = [f"{source}: {path}: {message}" if path else f"{source}: {message}" for path, message in problems]
+        shown = _shown(source)
+        lines = [f"{shown}: {path}: {message}" if path else f"{shown}: {message}" for path, message in problems]
         super().__init__("\n".join(lines))
 
     def __reduce__(self):
@@ -239,7 +254,9 @@ def resolve_scenario_path(path_or_name: str | Path) -> Path:
     if str(path_or_name) in builtins:
         return builtins[str(path_or_name)]
     known = ", ".join(builtins) or "none found"
-    raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario (built-in: {known})")])
+    close = difflib.get_close_matches(path.stem, list(builtins), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario ({hint}built-in: {known})")])
 
 
 def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
@@ -353,6 +370,46 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     return path, value
 
 
+SYNONYMS = {"rationality": "lambda", "resolve": "resolve_prior", "precision": "lambda", "horizon": "rounds"}
+"""Names people reach for, and the field each means (for "did you mean" hints)."""
+
+
+def known_paths(model: type[BaseModel] | None = None, prefix: str = "") -> list[str]:
+    """Every field's dotted path in a scenario file (by its TOML name; list items as ``0``)."""
+    model = model or Scenario
+    paths = []
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        path = f"{prefix}{key}"
+        paths.append(path)
+        for inner in (info.annotation, *typing.get_args(info.annotation)):
+            for candidate in (inner, *typing.get_args(inner)):
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    item = ".0." if typing.get_origin(inner) in (list, tuple) else "."
+                    paths += known_paths(candidate, path + item)
+    return sorted(set(paths))
+
+
+def _did_you_mean(path: str) -> str:
+    """`` (did you mean russia.lambda?)`` for a misspelt or synonymous field, else nothing."""
+    parts = path.split(".")
+    general = ".".join("0" if part.isdigit() else part for part in parts)
+    known = known_paths()
+    synonym = SYNONYMS.get(parts[-1])
+    guesses = []
+    if synonym and ".".join([*general.split(".")[:-1], synonym]) in known:
+        guesses = [".".join([*general.split(".")[:-1], synonym])]
+    guesses = guesses or difflib.get_close_matches(general, known, n=1, cutoff=0.75)
+    if not guesses:
+        return ""
+    # Put the user's own list positions back.
+    guess = guesses[0].split(".")
+    guess = [mine if mine.isdigit() and theirs == "0" else theirs for mine, theirs in zip(parts, guess)] + guess[
+        len(parts) :
+    ]
+    return f" (did you mean {'.'.join(guess)}?)"
+
+
 def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tuple[str, str]]:
     """One (dotted path, message) per problem; marks problems that an override caused."""
     problems = []
@@ -361,7 +418,7 @@ def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tupl
         path = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            message = "unknown field"
+            message = "unknown field" + _did_you_mean(path)
         elif item["type"] != "missing" and not isinstance(item.get("input"), (dict, list)):
             message += f" (got {item['input']!r})"
         if any(changed == path or changed.startswith(f"{path}.") for changed in set_paths):

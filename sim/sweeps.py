@@ -22,6 +22,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import uuid
@@ -71,6 +72,12 @@ class Parameter:
             raise SweepError(f"--param {text}: expected PATH=LOW:HIGH[:STEPS] or PATH=A,B,C")
         path, _, spec = text.partition("=")
         path, spec = path.strip(), spec.strip()
+        dashed = re.fullmatch(r"(-?[\d.]+)\s*-\s*(-?[\d.]+)", spec)
+        if dashed:
+            low, high = dashed.groups()
+            raise SweepError(
+                f"--param {text}: write a range as LOW:HIGH ({path}={low}:{high}), or LOW:HIGH:STEPS for a grid"
+            )
         if ":" in spec and "," not in spec:
             parts = spec.split(":")
             try:

@@ -203,3 +203,37 @@ def test_a_reader_that_stops_early_is_not_an_error():
     done = subprocess.run(["bash", "-c", f"set -o pipefail; {pipeline}"], capture_output=True, text=True, timeout=120)
     assert done.stderr == ""
     assert done.returncode == 0
+
+
+def test_a_run_without_a_seed_draws_one_prints_it_and_can_be_repeated(capsys):
+    """No --seed: a seed is drawn from the operating system's entropy (SeedSequence), printed and
+    stored, and giving it back repeats the run exactly."""
+    code, out, _ = run_cli(capsys, "run", "us_backstop", "--runs", "3000", "--json", "--set", "rounds=3")
+    first = json.loads(out)
+    assert code == 0 and isinstance(first["seed"], int) and first["seed"] >= 0
+    again = json.loads(run_cli(capsys, "run", "us_backstop", "--runs", "3000", "--json", "--set", "rounds=3",
+                               "--seed", str(first["seed"]))[1])  # fmt: skip
+    assert again == first
+    other = json.loads(run_cli(capsys, "run", "us_backstop", "--runs", "3000", "--json", "--set", "rounds=3")[1])
+    assert other["seed"] != first["seed"]
+    code, out, _ = run_cli(capsys, "run", "classroom_chicken", "--runs", "10")
+    assert re.search(r"10 runs, seed \d{6,}, ", out), out.splitlines()[1]
+    trace = json.loads(run_cli(capsys, "trace", "classroom_chicken", "--json")[1])
+    assert isinstance(trace["seed"], int)
+    assert json.loads(run_cli(capsys, "trace", "classroom_chicken", "--json", "--seed", str(trace["seed"]))[1]) == trace
+
+
+@pytest.mark.parametrize(
+    ("args", "hint"),
+    [
+        (["run", "coalitoin_2026"], "did you mean coalition_2026?"),
+        (["run", "coalition_2026", "--set", "russia.resolve=0.5"], "did you mean russia.resolve_prior?"),
+        (["run", "coalition_2026", "--set", "russia.rationality=2"], "(did you mean russia.lambda?)"),
+        (["run", "coalition_2026", "--set", "coalition.members.1.exit_cst=2"], "mean coalition.members.1.exit_cost"),
+        (["run", "coalition_2026", "--set", "russia.resolve_prior", "0.5"], "write --set russia.resolve_prior=0.5"),
+        (["sweep", "us_backstop", "--param", "russia.resolve_prior=0.2-0.8"], "(russia.resolve_prior=0.2:0.8)"),
+    ],
+)  # fmt: skip
+def test_common_mistakes_get_a_hint_and_exit_2(capsys, args, hint):
+    code, out, err = run_cli(capsys, *args)
+    assert code == 2 and hint in err and "Traceback" not in err and not out
