@@ -360,7 +360,17 @@ def _prepare_directory(directory: Path, spec: SweepSpec, scenario: Scenario, res
     meta_path = directory / METADATA_FILE
     if meta_path.exists():
         if not resume:
-            raise SweepError(f"{directory} already holds a sweep: add --resume to finish it, or choose another --out")
+            finished = len(read_sweep(directory)[0])
+            total = json.loads(meta_path.read_text(encoding="utf-8")).get("n_points")
+            if finished == total:
+                raise SweepError(
+                    f"{directory} already holds a complete sweep ({finished} of {total} points): read it with "
+                    "sim.read_sweep or sim sensitivity/discover/plot, or choose another --out for a new one"
+                )
+            raise SweepError(
+                f"{directory} already holds a sweep ({finished} of {total} points done): add --resume to finish it, "
+                "or choose another --out"
+            )
         existing = json.loads(meta_path.read_text(encoding="utf-8"))
         changed = [key for key, value in asdict(spec).items() if existing.get(key) != value]
         if changed:
@@ -437,8 +447,13 @@ def sweep(
     results = _Executor(kind, workers, scheduler).map(chunks, scenario_json, runs, seed)
     rows = _run(results, directory, progress, len(done), len(points))
     if directory is not None:
-        return read_sweep(directory)[0]
-    return pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
+        frame = read_sweep(directory)[0]
+    else:
+        frame = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
+    # The metadata travels with the frame too, as read_sweep returns it beside the rows, so
+    # sim.sobol_indices(frame, frame.attrs, ...) works on a sweep kept in memory.
+    frame.attrs.update(spec.metadata(scenario))
+    return frame
 
 
 def _run(results: Iterator[list[dict]], directory: Path | None, progress: bool, already: int, total: int) -> list[dict]:

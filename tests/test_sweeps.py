@@ -165,7 +165,10 @@ def test_streamed_sweep_carries_its_provenance(tmp_path):
 def test_an_existing_sweep_is_never_overwritten_and_resume_must_match(tmp_path):
     out = tmp_path / "s.parquet"
     sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
-    with pytest.raises(SweepError, match="--resume"):
+    with pytest.raises(SweepError, match="already holds a complete sweep"):
+        sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
+    next(out.glob("part-*.parquet")).unlink()  # half done: the way on is --resume
+    with pytest.raises(SweepError, match=r"\(1 of 2 points done\): add --resume"):
         sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=2, out=out, executor="inline")
     with pytest.raises(SweepError, match="seed"):
         sweep(SHORT, PARAMS, design="lhs", samples=2, runs=200, seed=3, out=out, resume=True)
@@ -375,3 +378,19 @@ def test_an_invalid_combination_of_values_is_refused_before_any_work(tmp_path):
     with pytest.raises(SweepError, match="min_troops"):
         sweep(SHORT, params, runs=100, out=tmp_path / "never", executor="processes", workers=2)
     assert not (tmp_path / "never").exists()
+
+
+def test_a_sweep_in_memory_carries_its_design_for_sobol_and_a_finished_one_says_so(tmp_path):
+    """sim.sweep's frame holds the sweep's metadata in ``attrs`` (as read_sweep returns it), so the
+    Sobol indices work on a sweep kept in memory; a second sweep into a finished directory is told
+    that it is complete, not to resume it."""
+    from sim.analysis import sobol_indices
+
+    params = {"russia.resolve_prior": (0.2, 0.8), "escalation.tripwire": (0.0, 0.4)}
+    frame = sweep(SHORT, params, design="saltelli", samples=4, runs=100, seed=1, executor="inline", out=tmp_path / "s")
+    assert frame.attrs["design"] == "saltelli" and frame.attrs["n_points"] == len(frame) == 16
+    indices = sobol_indices(frame, frame.attrs, "deterrence_holds")
+    on_disk = sobol_indices(*read_sweep(tmp_path / "s"), "deterrence_holds")
+    pd.testing.assert_frame_equal(indices, on_disk)
+    with pytest.raises(SweepError, match=r"complete sweep \(16 of 16 points\)"):
+        sweep(SHORT, params, design="saltelli", samples=4, runs=100, seed=1, executor="inline", out=tmp_path / "s")
