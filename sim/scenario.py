@@ -307,10 +307,22 @@ def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, An
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
+    """A scenario file's TOML as a dict; an empty file is refused rather than run as the defaults."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(source, [("", f"not valid TOML: {error}")]) from None
+    if not data:
+        raise ScenarioError(
+            source,
+            [
+                (
+                    "",
+                    'the file is empty: a scenario states at least its title (title = "...") or what it extends',
+                )
+            ],
+        )
+    return data
 
 
 def scenario_from_dict(

@@ -71,6 +71,11 @@ def trace_records(model: CrisisModel) -> dict[str, Any]:
 # Words shared with the Classroom page
 
 
+def rounds_text(n: int) -> str:
+    """``1 round``, ``3 rounds``."""
+    return f"{n} round" if n == 1 else f"{n} rounds"
+
+
 def _words(name: str) -> str:
     return name.replace("_", " ")
 
@@ -136,7 +141,9 @@ def tell_story(model: CrisisModel) -> list[str]:
         lines.extend(_tell_round(model, entry))
     outcome = OUTCOMES[model.outcome[0]]
     lines.append("")
-    lines.append(f"Outcome after {model.rounds_played[0]} round(s): {_words(outcome)} - {OUTCOME_MEANING[outcome]}.")
+    lines.append(
+        f"Outcome after {rounds_text(model.rounds_played[0])}: {_words(outcome)} - {OUTCOME_MEANING[outcome]}."
+    )
     payoffs = ", ".join(f"{actor.label} {actor.payoff[0]:+.2f}" for actor in actors.values())
     lines.append(f"Realised payoffs (outcome plus costs along the way): {payoffs}.")
     return lines

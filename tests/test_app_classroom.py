@@ -207,7 +207,8 @@ def test_the_last_round_shows_the_models_outcome_and_payoffs(seed):
     outcome = OUTCOMES[model.outcome[0]]
     assert model.trace[-1].outcome == outcome
     title = words(outcome)
-    assert f"The crisis is over after {last} round(s): {title}" in [h.value for h in at.subheader]
+    rounds = f"{last} round" if last == 1 else f"{last} rounds"
+    assert f"The crisis is over after {rounds}: {title}" in [h.value for h in at.subheader]
     assert [m.value for m in at.metric] == [f"{actor.payoff[0]:+.2f}" for actor in model.actors.values()]
     assert at.button(key="class_next").disabled
     ladder = chart(at, "class_ladder_main")["data"][0]
@@ -361,7 +362,8 @@ def test_side_by_side_from_a_link_with_another_comparison_and_the_shorter_crisis
     page = text(at)
     assert f"This crisis ended in round {len(model.trace)}" in page
     outcome = words(OUTCOMES[model.outcome[0]])
-    assert f"Over after {model.rounds_played[0]} round(s): {outcome}." in page
+    played = model.rounds_played[0]
+    assert f"Over after {played} round{'s' if played != 1 else ''}: {outcome}." in page
     odds = chart(at, "class_odds_main")["data"][0]
     assert f"{outcome} ◀ this story" in odds["y"]
 

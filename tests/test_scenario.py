@@ -142,3 +142,11 @@ def test_extends_works_from_a_dict_too():
 
     scenario = scenario_from_dict({"extends": "coalition_2026", "name": "mine", "rounds": 3}, "upload.toml")
     assert scenario.rounds == 3 and scenario.russia == load_scenario("coalition_2026").russia
+
+
+@pytest.mark.parametrize("text", ["", "\n", "# a comment and nothing else\n"])
+def test_an_empty_scenario_file_is_refused_not_run_as_the_defaults(tmp_path, text):
+    path = tmp_path / "empty.toml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError, match="the file is empty: a scenario states at least its title"):
+        load_scenario(path)

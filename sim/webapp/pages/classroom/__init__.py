@@ -22,6 +22,7 @@ from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
 from sim.model import CrisisModel, TraceEntry
 from sim.results import Results
 from sim.scenario import ScenarioError
+from sim.trace import rounds_text
 from sim.webapp import state
 from sim.webapp.compute import simulate_with_progress, traced_run
 from sim.webapp.pages.classroom.controls import (
@@ -232,7 +233,7 @@ def ending_section(story: Story, current: Current) -> None:
     """How the crisis ended, what each actor got, and how often crises like it end that way."""
     model = story.model
     outcome = OUTCOMES[model.outcome[0]]
-    st.subheader(f"The crisis is over after {model.rounds_played[0]} round(s): {words(outcome)}")
+    st.subheader(f"The crisis is over after {rounds_text(model.rounds_played[0])}: {words(outcome)}")
     st.markdown(f"{words(OUTCOME_MEANING[outcome])}.")
     for column, actor in zip(st.columns(len(ACTORS)), model.actors.values()):
         column.metric(

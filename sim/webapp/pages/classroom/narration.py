@@ -12,7 +12,7 @@ from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
 from sim.model import CrisisModel, TraceEntry
 from sim.rules import rule_for
 from sim.scenario import Actor
-from sim.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, tell_story, worth
+from sim.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, rounds_text, tell_story, worth
 from sim.webapp.style import ACTOR_SHORT, capitalised, type_words, verb, words
 
 # ---------------------------------------------------------------------------------------------
@@ -270,7 +270,7 @@ def ending_brief(model: CrisisModel) -> str:
     """How the crisis ended and what each actor got, in one line (side by side)."""
     outcome = OUTCOMES[model.outcome[0]]
     payoffs = ", ".join(f"{actor.label} {actor.payoff[0]:+.2f}" for actor in model.actors.values())
-    return f"**Over after {model.rounds_played[0]} round(s): {words(outcome)}.** Payoffs: {payoffs}."
+    return f"**Over after {rounds_text(model.rounds_played[0])}: {words(outcome)}.** Payoffs: {payoffs}."
 
 
 def story_so_far(model: CrisisModel, shown: int) -> list[str]:
