@@ -433,3 +433,11 @@ def test_a_link_with_unknown_or_too_few_sobol_parameters_is_explained() -> None:
     assert "no.such_field" in texts(at.warning)
     assert "Choose at least two parameters" in texts(at.info)
     assert at.multiselect(key="sweep_sobol_pick").value == ["russia.lambda"]
+
+
+def test_progress_says_the_time_left_from_the_pace_so_far() -> None:
+    from sim.webapp.pages.sweep.run import _time_left
+
+    assert _time_left(0.0, 0, 10) == ""  # nothing done yet: no guess
+    assert _time_left(30.0, 3, 10) == ", about 70 s left"
+    assert _time_left(300.0, 3, 30) == ", about 45 minutes left"

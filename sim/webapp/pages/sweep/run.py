@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -94,11 +95,14 @@ def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
     size = max(1, math.ceil(len(points) / PROGRESS_STEPS))
     slot = st.empty() if show_progress else None
     rows: list[dict[str, Any]] = []
+    began = time.monotonic()
     for start in range(0, len(points), size):
         if slot is not None:
             slot.progress(
                 start / len(points),
-                text=f"Sweeping: {start:,} of {len(points):,} points done ({request.runs:,} runs each)…",
+                text=f"Sweeping: {start:,} of {len(points):,} points done ({request.runs:,} runs each)"
+                + _time_left(time.monotonic() - began, start, len(points))
+                + "…",
             )
         rows += run_points(request.scenario_json, json.dumps(points[start : start + size]), request.runs, request.seed)
     if slot is not None:
@@ -138,6 +142,13 @@ def obtain_or_error(request: Request, plan: Plan, button: str, key: str) -> Swee
         reason = str(error).replace(" [overridden]", "")
         st.error(f"This sweep cannot run: {reason}. Change the range and it runs again.")
         return None
+
+
+def _time_left(elapsed: float, done: int, total: int) -> str:
+    """``, about 40 s left`` from the pace so far (each point solves a game, then plays it)."""
+    if done == 0 or elapsed <= 0:
+        return ""
+    return f", about {_duration(elapsed / done * (total - done))} left"
 
 
 def _duration(seconds: float) -> str:
