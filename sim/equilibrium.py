@@ -698,48 +698,21 @@ class ContinuationTable:
 
     def values_at(self, post_c: np.ndarray, post_r: np.ndarray, post_u: np.ndarray) -> np.ndarray:
         """Values after each continuing path (S, c, u, iota', actor, type); kappa' = [u = deploy]."""
-        g = self.grid_points
-        flat = np.ascontiguousarray(self.values.reshape(2 * 2 * g**3, 6))
-        out = _interpolate(
-            flat, g, np.ascontiguousarray(post_c), np.ascontiguousarray(post_r), np.ascontiguousarray(post_u)
-        )
-        return out.reshape(len(post_c), 2, 3, 2, 3, 2)
+        n = len(post_c)
+        points = np.concatenate([post_c.reshape(n, -1), post_r.reshape(n, -1), post_u.reshape(n, -1)], axis=1)
+        return _interpolate(np.ascontiguousarray(self.values, dtype=float), self.grid_points, points)
 
 
 @numba.njit(cache=True)
-def _interpolate(flat: np.ndarray, g: int, post_c: np.ndarray, post_r: np.ndarray, post_u: np.ndarray) -> np.ndarray:
-    """Trilinear interpolation of the (iota, kappa, b_c, b_r, b_u) value table at each path's posteriors.
-
-    Compiled: a gather of 8 corners for 12 paths per state is the solver's innermost loop.
-    """
-    n = post_c.shape[0]
-    out = np.zeros((n, 2, 3, 2, 6))
-    block = g * g * g
+def _interpolate(table: np.ndarray, g: int, points: np.ndarray) -> np.ndarray:
+    """The next round's values after each continuing path (S, c, u, iota', actor, type) at each
+    state's posteriors ``points`` (S, 10): :func:`_later_state`, the one trilinear read, per state."""
+    n = points.shape[0]
+    out = np.empty((n, 2, 3, 2, 3, 2))
+    nobody_myopic = np.zeros(3, dtype=np.bool_)
+    unused_horizon = np.zeros((2, 3, 2, 3, 2))
     for s in range(n):
-        for c in range(2):
-            xs = (min(max(post_c[s, c], 0.0), 1.0) * (g - 1), min(max(post_r[s, c], 0.0), 1.0) * (g - 1))
-            ic = min(int(xs[0]), g - 2)
-            ir = min(int(xs[1]), g - 2)
-            wc = xs[0] - ic
-            wr = xs[1] - ir
-            for u in range(3):
-                kappa = 1 if u == 0 else 0
-                zu = min(max(post_u[s, c, u], 0.0), 1.0) * (g - 1)
-                iu = min(int(zu), g - 2)
-                wu = zu - iu
-                for dc in range(2):
-                    w1 = wc if dc else 1.0 - wc
-                    for dr in range(2):
-                        w2 = w1 * (wr if dr else 1.0 - wr)
-                        for du in range(2):
-                            w = w2 * (wu if du else 1.0 - wu)
-                            if w == 0.0:
-                                continue
-                            corner = ((ic + dc) * g + (ir + dr)) * g + (iu + du)
-                            for iota in range(2):
-                                row = (iota * 2 + kappa) * block + corner
-                                for v in range(6):
-                                    out[s, c, u, iota, v] += w * flat[row, v]
+        _later_state(table, g, points[s], nobody_myopic, unused_horizon, out[s])
     return out
 
 
