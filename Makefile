@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install app test lint bench screenshots clean
+.PHONY: install app test test-fast lint bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ $(BIN)/.browser: $(BIN)/.installed
 
 test: $(BIN)/.browser
 	$(BIN)/python -m pytest
+
+# Everything but the browser tests and the tests marked slow (pytest -m slow runs those alone).
+test-fast: $(BIN)/.installed
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

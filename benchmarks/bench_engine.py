@@ -68,9 +68,9 @@ def main() -> None:
     args = parser.parse_args()
 
     scenario = load_scenario(args.scenario)
-    solve_crisis(load_scenario(args.scenario, {"rounds": 1}))  # compile the numba kernels first
+    solve_crisis(load_scenario(args.scenario, {"rounds": 2})).value()  # compile the numba kernels first
     solved = solve_crisis(scenario)
-    solve = best_of(1, lambda: solve_crisis(scenario))
+    solve = best_of(1, lambda: solve_crisis(scenario).value())  # the grid, and round 1 where it is played
     run_monte_carlo(scenario, 1_000, seed=0)  # warm up imports and caches (the equilibrium is cached)
 
     results = run_monte_carlo(scenario, args.runs, seed=1)

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.argtypes import number, whole_number
+from sim.argtypes import add_command, number, whole_number
 from sim.files import write_atomically
 from sim.ladder import ACTORS, OUTCOMES
 
@@ -1129,9 +1129,13 @@ def _heatmap_html(heat, title, label, x, y) -> Callable[[str, str], None]:
 
 def add_analysis_commands(subparsers: Any) -> None:
     """Register ``sensitivity``, ``discover`` and ``plot`` on the ``sim`` command's sub-parsers."""
-    sensitivity = subparsers.add_parser(
-        "sensitivity", help="Sobol indices of a Saltelli sweep: which parameters drive an outcome"
-    )
+    sensitivity = add_command(
+        subparsers, "sensitivity", "Sobol indices of a Saltelli sweep: which parameters drive an outcome",
+        [
+            "sim sensitivity sweeps/sobol.parquet --outcome limited_clash",
+            "sim sensitivity sweeps/sobol.parquet --outcome major_war --json",
+        ],
+    )  # fmt: skip
     sensitivity.add_argument("sweep", metavar="SWEEP", help="a sweep directory written by sim sweep")
     _outcome_argument(sensitivity)
     sensitivity.add_argument("--json", action="store_true", help="print the indices as JSON")
@@ -1141,9 +1145,10 @@ def add_analysis_commands(subparsers: Any) -> None:
     )
     sensitivity.set_defaults(handler=command_sensitivity)
 
-    discovery = subparsers.add_parser(
-        "discover", help="scenario discovery (PRIM): where in parameter space an outcome exceeds a threshold"
-    )
+    discovery = add_command(
+        subparsers, "discover", "scenario discovery (PRIM): where in parameter space an outcome exceeds a threshold",
+        ["sim discover sweeps/sobol.parquet --outcome major_war --above 0.1"],
+    )  # fmt: skip
     discovery.add_argument("sweep", metavar="SWEEP", help="a sweep directory written by sim sweep")
     _outcome_argument(discovery)
     discovery.add_argument(
@@ -1173,7 +1178,14 @@ def add_analysis_commands(subparsers: Any) -> None:
     discovery.add_argument("--json", action="store_true", help="print the boxes as JSON")
     discovery.set_defaults(handler=command_discover)
 
-    plot = subparsers.add_parser("plot", help="plot an outcome of a sweep against one or two parameters")
+    plot = add_command(
+        subparsers, "plot", "plot an outcome of a sweep against one or two parameters",
+        [
+            "sim plot sweeps/resolve.parquet --outcome deterrence_holds --x russia.resolve_prior --out resolve.png",
+            "sim plot sweeps/grid.parquet --outcome limited_clash --x escalation.tripwire --y russia.resolve_prior \\",
+            "    --out tripwire.html",
+        ],
+    )  # fmt: skip
     plot.add_argument("sweep", metavar="SWEEP", help="a sweep directory written by sim sweep")
     _outcome_argument(plot)
     plot.add_argument("--x", required=True, metavar="PATH", help="the parameter on the x axis")

@@ -1,10 +1,12 @@
-"""Number types for command-line options: a one-line message for a bad value, never a traceback."""
+"""The command line's shared pieces: number types for options (a one-line message for a bad value,
+never a traceback) and sub-commands whose ``--help`` says what they do and shows examples."""
 
 from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 
 def whole_number(minimum: int) -> Callable[[str], int]:
@@ -37,3 +39,16 @@ def number(minimum: float | None = None) -> Callable[[str], float]:
         return value
 
     return parse
+
+
+def add_command(subparsers: Any, name: str, summary: str, examples: Sequence[str]) -> argparse.ArgumentParser:
+    """A sub-command whose ``--help`` opens with ``summary`` (also its line in ``sim --help``) and
+    ends with ``examples``, one command line each, kept as written."""
+    lines = "\n".join(f"  {example}" for example in examples)
+    return subparsers.add_parser(
+        name,
+        help=summary,
+        description=summary[0].upper() + summary[1:] + ".",
+        epilog=f"examples:\n{lines}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )

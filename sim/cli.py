@@ -7,6 +7,7 @@ with status 2, never with a traceback. Output files are written atomically.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
@@ -20,7 +21,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.analysis import add_analysis_commands
-from sim.argtypes import number, whole_number
+from sim.argtypes import add_command, number, whole_number
+from sim.game.bundled import bundled_games
 from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
@@ -36,6 +38,8 @@ class UsageError(Exception):
     """A command-line mistake; reported in one line with exit status 2."""
 
 
+SEED_HELP = "seed for reproducible results (default: one is drawn, printed and stored with the results)"
+
 positive_int = whole_number(1)
 seed_int = whole_number(0)
 non_negative_float = number(minimum=0)
@@ -50,27 +54,46 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sim {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    run = commands.add_parser("run", help="Monte Carlo: how often each outcome happens")
+    run = add_command(
+        commands, "run", "Monte Carlo: how often each outcome happens",
+        [
+            "sim run coalition_2026 --seed 7",
+            "sim run us_backstop --set russia.resolve_prior=0.8 --runs 100000 --json",
+            "sim run my_scenario.toml --seed 7 --out runs.parquet",
+        ],
+    )  # fmt: skip
     _scenario_arguments(run)
     run.add_argument("--runs", type=positive_int, default=10_000, help="independent crises to simulate (default 10000)")
-    run.add_argument("--seed", type=seed_int, default=None, help="seed for reproducible results")
+    run.add_argument("--seed", type=seed_int, default=None, help=SEED_HELP)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--out", metavar="FILE", help="save one row per run to FILE (.parquet or .csv)")
     run.set_defaults(handler=command_run)
 
-    trace = commands.add_parser("trace", help="tell one run round by round")
+    trace = add_command(
+        commands, "trace", "tell one run round by round: each move, its reasons and the beliefs after it",
+        ["sim trace coalition_2026 --seed 7", "sim trace classroom_chicken --seed 1 --json"],
+    )  # fmt: skip
     _scenario_arguments(trace)
-    trace.add_argument("--seed", type=seed_int, default=None, help="seed for reproducible results")
+    trace.add_argument("--seed", type=seed_int, default=None, help=SEED_HELP)
     trace.add_argument("--json", action="store_true", help="print the trace as JSON")
     trace.set_defaults(handler=command_trace)
 
-    validate = commands.add_parser("validate", help="check scenario files and report every problem")
+    validate = add_command(
+        commands, "validate", "check scenario files and report every problem (exit status 2 if any)",
+        ["sim validate my_scenario.toml", "sim validate scenarios/*.toml"],
+    )  # fmt: skip
     validate.add_argument("files", nargs="+", metavar="FILE", help="scenario files or built-in names")
     validate.set_defaults(handler=command_validate)
 
-    solve = commands.add_parser(
-        "solve", help="solve a scenario's one-round crisis game, or a game file; export the whole game tree"
-    )
+    solve = add_command(
+        commands, "solve", "solve a scenario's one-round crisis game, or a game file; export the whole game tree",
+        [
+            "sim solve coalition_2026",
+            "sim solve chain_store --qre 2",
+            "sim solve games/my_game.efg --json",
+            "sim solve coalition_2026 --rounds 2 --export-efg crisis.efg",
+        ],
+    )  # fmt: skip
     solve.add_argument(
         "target", metavar="TARGET", help="a scenario (file or built-in name) or a game (.efg, .nfg, .toml)"
     )
@@ -98,7 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="scenarios: override a field (repeatable)")  # fmt: skip
     solve.set_defaults(handler=command_solve)
 
-    sweep = commands.add_parser("sweep", help="vary scenario fields over a design; one row of results per point")
+    sweep = add_command(
+        commands, "sweep", "vary scenario fields over a design; one row of results per point",
+        [
+            "sim sweep coalition_2026 --param russia.resolve_prior=0.2:0.8:7 --out sweeps/resolve.parquet",
+            "sim sweep coalition_2026 --param escalation.tripwire=0:0.45 --param russia.lambda=0.5:5 \\",
+            "    --design saltelli --samples 64 --out sweeps/sobol.parquet",
+            "sim sweep coalition_2026 --param russia.resolve_prior=0.2:0.8:7 --out sweeps/resolve.parquet --resume",
+        ],
+    )  # fmt: skip
     _scenario_arguments(sweep)
     sweep.add_argument(
         "--param",
@@ -131,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analysis_commands(commands)  # sensitivity, discover, plot: analyses of a saved sweep
 
-    listing = commands.add_parser("scenarios", help="list the built-in scenarios")
+    listing = add_command(commands, "scenarios", "list the built-in scenarios", ["sim scenarios"])
     listing.set_defaults(handler=command_scenarios)
     return parser
 
@@ -266,11 +297,25 @@ def load_game_target(args: argparse.Namespace):
     from sim.game.formats import read_game
 
     target = Path(args.target)
+    games = bundled_games()
+    if not target.exists() and args.target in games and args.target not in builtin_scenarios():
+        target = games[args.target]  # a bundled game by name, from any folder
     if _is_game_file(target):
         if args.overrides or args.resolute or args.resolve_chance:
             raise UsageError("--set, --resolute and --resolve-chance apply to scenarios, not to game files")
         return read_game(target)
-    scenario = load_with_overrides(args, args.target)
+    try:
+        scenario = load_with_overrides(args, args.target)
+    except ScenarioError as error:
+        missing = error.source == args.target and error.problems[0][1].startswith("no such file")
+        if target.exists() or len(error.problems) != 1 or not missing:
+            raise
+        close = difflib.get_close_matches(args.target, [*games, *builtin_scenarios()], n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(
+            f"{args.target}: no such file, built-in scenario or bundled game ({hint}scenarios: "
+            f"{', '.join(builtin_scenarios())}; games: {', '.join(games)})"
+        ) from None
     resolute = None if args.resolute is None else {key: key in args.resolute for key in ACTORS}
     return crisis_game(scenario, resolute=resolute, resolve_chance=args.resolve_chance)
 

@@ -6,7 +6,7 @@ actor's type, updated by Bayes' rule. Because types are independent and strategi
 on an actor's own type and the public history, the public beliefs ``b = (b_c, b_r, b_u)`` with
 the incident flag ``iota`` and the US's pledge flag ``kappa`` summarise the history (the state).
 
-**Method** (docs/model.md, section 7). Backward induction over rounds ``t = T, ..., 1`` on a grid
+**Method** (docs/model.md, section 7). Backward induction over rounds ``t = T, ..., 2`` on a grid
 of public beliefs: for every grid state the round is solved as a fixed point, because a move
 changes the beliefs the rest of the crisis starts from (the posterior depends on both types'
 policies) and those beliefs change what the rest of the crisis is worth (the continuation
@@ -14,7 +14,9 @@ values, read from round ``t + 1``'s solution by trilinear interpolation at the p
 round's fixed point is found on the principal branch: the rationality of every actor is raised
 from a small fraction of its value to its full value, each step started from the last (a
 homotopy in lambda, as McKelvey and Palfrey 1998 and Turocy 2005 follow the branch from
-lambda = 0), with damped fixed-point iteration at every step. The large-lambda limit of the agent
+lambda = 0), with damped fixed-point iteration at every step. Round 1 is played at the prior
+beliefs only, so it is solved exactly there (:meth:`CrisisEquilibrium.solve_at`), its grid
+solution on demand. The large-lambda limit of the agent
 QRE approaches a sequential equilibrium; ``best_response`` is that limit, taken at
 ``BEST_RESPONSE_LAMBDA``.
 
@@ -58,6 +60,12 @@ HOMOTOPY_STEPS = (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.7, 0.85, 1.0)
 DAMPED_ITERATIONS = 40
 NEWTON_ITERATIONS = 12
 TOLERANCE = 1e-8
+LM_DAMPING = 1e-3
+"""Levenberg-Marquardt's starting damping ``mu``; times 0.3 after a step that helps, 10 after one that does not."""
+BAYES_RATIO_FLOOR = 1e-250
+"""Below this chance of an action (either type), the compiled Bayes' rule works in log-odds."""
+JACOBIAN_STEP = 1e-6
+"""The forward-difference step of the Jacobian of ``F(x) - x``."""
 RETRY_ABOVE = 1e-6
 """States a warm-started fixed point leaves above this residual are solved again cold, by homotopy."""
 COALITION, RUSSIA, US = 0, 1, 2
@@ -374,18 +382,22 @@ class RoundGame:
             parts = [part.reshape(-1, *shape) for part, shape in zip(np.split(points, cuts, axis=1), shapes)]
             return self._posterior_map(sub, continuation, parts, lam, audience)
 
-        # Damped iteration, state by state in compiled code (see _damped_kernel).
         x = np.ascontiguousarray(x, dtype=float)
         if self.compiled:
+            # Both stages state by state in compiled code (_damped_kernel, then _newton_kernel).
             inputs = self._kernel_inputs(per_state, continuation, lam, audience)
             residual = np.full(n, np.inf)
-            _in_threads(
-                n, lambda start, stop: _damped_kernel(x, residual, start, stop, *inputs, DAMPED_ITERATIONS, TOLERANCE)
-            )
+
+            def work(start: int, stop: int) -> None:
+                _damped_kernel(x, residual, start, stop, *inputs, DAMPED_ITERATIONS, TOLERANCE)
+                _newton_kernel(x, residual, start, stop, *inputs, NEWTON_ITERATIONS, TOLERANCE)
+
+            _in_threads(n, work)
+            active = np.zeros(0, dtype=int)
         else:
             residual = _damped_iteration(mapped, x)
-        active = np.flatnonzero(residual >= TOLERANCE)
-        mu = np.full(n, 1e-3)
+            active = np.flatnonzero(residual >= TOLERANCE)
+        mu = np.full(n, LM_DAMPING)
         for _ in range(NEWTON_ITERATIONS):
             if not active.size:
                 break
@@ -397,7 +409,7 @@ class RoundGame:
             if not active.size:
                 break
             d = current.shape[1]
-            h = 1e-6
+            h = JACOBIAN_STEP
             # All d probes of all states in one batched pass: (state, probe) rows.
             probes = np.repeat(current[:, None, :], d, axis=1) + h * np.eye(d)[None]
             images = mapped(np.repeat(active, d), probes.reshape(-1, d)).reshape(active.size, d, d)
@@ -451,8 +463,13 @@ class RoundGame:
             table, g = np.ascontiguousarray(continuation.values, dtype=float), continuation.grid_points
         fixed = [sub.get(f"fixed_{key}") for key in ("coalition", "russia", "us")]
         shapes = [(n, 2, 3), (n, 2, 2, 3), (n, 2, 2, 3)]
+        beliefs = np.ascontiguousarray(sub["beliefs"], dtype=float)
+        inner = (beliefs > 0) & (beliefs < 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_odds = np.where(inner, np.log(beliefs) - np.log1p(-beliefs), 0.0)
         per_state = (
-            np.ascontiguousarray(sub["beliefs"], dtype=float),
+            beliefs,
+            log_odds,
             np.ascontiguousarray(sub["incident"], dtype=np.bool_),
             np.ascontiguousarray(sub["pledged"], dtype=float),
             np.ascontiguousarray(sub["acc"], dtype=float),
@@ -620,7 +637,8 @@ class RoundGame:
         m = len(self.member_troops)
         if m == 0:
             return np.ones((n, 0)), np.zeros(n)
-        return _cohesion_kernel(
+        pi, collapse = np.ones((n, m)), np.zeros(n)
+        inputs = (
             np.ascontiguousarray(strike_risk, dtype=float),
             float(self.lam[COALITION]),
             self.member_troops.astype(float),
@@ -631,10 +649,16 @@ class RoundGame:
             self._subsets,
             self._viable,
         )
+        _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
+        return pi, collapse
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _cohesion_kernel(
+    pi: np.ndarray,
+    collapse: np.ndarray,
+    start: int,
+    stop: int,
     strike_risk: np.ndarray,
     lam: float,
     troops: np.ndarray,
@@ -644,17 +668,16 @@ def _cohesion_kernel(
     value: np.ndarray,
     subsets: np.ndarray,
     viable: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """:meth:`RoundGame.cohesion` compiled, state by state: the members' stay chances ``pi`` (S, m),
-    a fixed point reached by damped iteration (step 0.5, at most 200 steps, to 1e-12), and the
-    chance the troops kept in fall below the threshold, summed over every subset of members."""
-    n = strike_risk.shape[0]
+) -> None:
+    """:meth:`RoundGame.cohesion` compiled, state by state for the states ``start:stop``: the
+    members' stay chances into ``pi`` (S, m; it starts at "all stay"), a fixed point reached by
+    damped iteration (step 0.5, at most 200 steps, to 1e-12), and into ``collapse`` (S,; it starts
+    at 0) the chance the troops kept in fall below the threshold, summed over every subset of
+    members. States are independent and the GIL is released (:func:`_in_threads`)."""
     m = troops.shape[0]
     total = troops.sum()
-    pi = np.ones((n, m))
-    collapse = np.zeros(n)
     new_pi = np.empty(m)
-    for s in range(n):
+    for s in range(start, stop):
         for _ in range(200):
             kept = 0.0
             for k in range(m):
@@ -683,7 +706,6 @@ def _cohesion_kernel(
             for k in range(m):
                 probability *= pi[s, k] if subsets[row, k] == 1 else 1.0 - pi[s, k]
             collapse[s] += probability
-    return pi, collapse
 
 
 @dataclass
@@ -716,7 +738,7 @@ def _interpolate(table: np.ndarray, g: int, points: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: float, log_not: float) -> float:
     """:func:`log_bayes` for one number, the prior's log-odds given (the compiled map's Bayes' rule)."""
     if prior > 0.0 and prior < 1.0:
@@ -726,7 +748,20 @@ def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: floa
     return min(max(prior, 0.0), 1.0)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
+def _bayes_state(
+    prior: float, log_odds_prior: float, resolute: float, not_resolute: float, log_resolute: float, log_not: float
+) -> float:
+    """Bayes' rule for one action in the compiled map: the plain ratio while both types' chances
+    of the action are representable (the same number to rounding, no exponential), else
+    :func:`_bayes_from_log_odds`, well conditioned where those chances underflow."""
+    if prior > 0.0 and prior < 1.0 and resolute > BAYES_RATIO_FLOOR and not_resolute > BAYES_RATIO_FLOOR:
+        weighted = prior * resolute
+        return weighted / (weighted + (1.0 - prior) * not_resolute)
+    return _bayes_from_log_odds(prior, log_odds_prior, log_resolute, log_not)
+
+
+@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: bool, log_p: np.ndarray, p: np.ndarray):
     """A logit choice over ``utilities`` (1-D), or a doctrine's fixed policy: log-probabilities into
     ``log_p`` and probabilities into ``p``."""
@@ -768,7 +803,7 @@ def _map_state(
     (tests/test_equilibrium.py checks the two agree); indices as there: c coalition posture, u US
     posture, j whether the US is in a clash (``clash[actor, type, c, j]``).
     """
-    beliefs, iota, kappa, acc, resist, resist_u, join_bar, fixed_c, fixed_r, fixed_u = per_state
+    beliefs, log_odds, iota, kappa, acc, resist, resist_u, join_bar, fixed_c, fixed_r, fixed_u = per_state
     use_fixed, lam, delta, a2, flow, clash, cost, audience, p_cb, p_rb = constants
     cont, utility3, log_u, log_r, log_c, sigma_u, sigma_r, sigma_c, su_bar, sr_bar = scratch
     bc, br, bu = beliefs[s, 0], beliefs[s, 1], beliefs[s, 2]
@@ -817,16 +852,16 @@ def _map_state(
             by_move = sr_bar[c, 2] * p_rb[0] + sr_bar[c, 0] * resist_value + sr_bar[c, 1] * going
             utility3[c] = by_move - cost[0, c]
         utility3[2] = p_cb[0] - cost[0, 2] - audience[0]
-        _choose(lam[0], utility3, fixed_c[s, th], use_fixed[0], log_c[th], sigma_c)
+        _choose(lam[0], utility3, fixed_c[s, th], use_fixed[0], log_c[th], sigma_c[th])
     # Bayes' rule on each move that keeps the crisis going.
-    odds_c = np.log(bc) - np.log1p(-bc) if 0.0 < bc < 1.0 else 0.0
-    odds_r = np.log(br) - np.log1p(-br) if 0.0 < br < 1.0 else 0.0
-    odds_u = np.log(bu) - np.log1p(-bu) if 0.0 < bu < 1.0 else 0.0
+    odds_c, odds_r, odds_u = log_odds[s, 0], log_odds[s, 1], log_odds[s, 2]
     for c in range(2):
-        out[c] = _bayes_from_log_odds(bc, odds_c, log_c[1, c], log_c[0, c])
-        out[2 + c] = _bayes_from_log_odds(br, odds_r, log_r[c, 1, 1], log_r[c, 0, 1])
+        out[c] = _bayes_state(bc, odds_c, sigma_c[1, c], sigma_c[0, c], log_c[1, c], log_c[0, c])
+        out[2 + c] = _bayes_state(br, odds_r, sigma_r[c, 1, 1], sigma_r[c, 0, 1], log_r[c, 1, 1], log_r[c, 0, 1])
         for u in range(3):
-            out[4 + 3 * c + u] = _bayes_from_log_odds(bu, odds_u, log_u[c, 1, u], log_u[c, 0, u])
+            out[4 + 3 * c + u] = _bayes_state(
+                bu, odds_u, sigma_u[c, 1, u], sigma_u[c, 0, u], log_u[c, 1, u], log_u[c, 0, u]
+            )
 
 
 @numba.njit(cache=True)
@@ -841,7 +876,7 @@ def _scratch() -> tuple:
         np.empty((2, 3)),
         np.empty((2, 2, 3)),
         np.empty((2, 2, 3)),
-        np.empty(3),
+        np.empty((2, 3)),
         np.empty((2, 3)),
         np.empty((2, 3)),
     )
@@ -935,6 +970,64 @@ def _damped_kernel(
                 break
 
 
+@numba.njit(cache=True, error_model="numpy", nogil=True)
+def _newton_kernel(
+    x: np.ndarray, residual: np.ndarray, start: int, stop: int, table: np.ndarray, g: int, myopic: np.ndarray,
+    horizon: np.ndarray, per_state: tuple, constants: tuple, iterations: int, tolerance: float,
+) -> None:  # fmt: skip
+    """Levenberg-Marquardt on ``G(x) = F(x) - x`` for the states ``start:stop`` the damped
+    iteration left at ``residual >= tolerance``, in place: each iteration a forward-difference
+    Jacobian ``J`` (step :data:`JACOBIAN_STEP`), the step ``-(J'J + mu I)^-1 J'G`` clipped to
+    [0, 1], kept if it lowers ``max |G|`` (then ``mu *= 0.3``, else ``mu *= 10``; More 1978).
+    The batched numpy loop in :meth:`RoundGame._fixed_point` is its reference, state for state."""
+    d = x.shape[1]
+    later = np.empty((2, 3, 2, 3, 2))
+    scratch = _scratch()
+    image = np.empty(d)
+    gap = np.empty(d)
+    probe = np.empty(d)
+    trial = np.empty(d)
+    jacobian = np.empty((d, d))
+    for s in range(start, stop):
+        if residual[s] < tolerance:
+            continue
+        mu = LM_DAMPING
+        for _ in range(iterations):
+            _later_state(table, g, x[s], myopic, horizon, later)
+            _map_state(s, x[s], later, per_state, constants, scratch, image)
+            size = 0.0
+            for k in range(d):
+                gap[k] = image[k] - x[s, k]
+                size = max(size, abs(gap[k]))
+            residual[s] = size
+            if size < tolerance:
+                break
+            for k in range(d):
+                for m in range(d):
+                    probe[m] = x[s, m]
+                probe[k] += JACOBIAN_STEP
+                _later_state(table, g, probe, myopic, horizon, later)
+                _map_state(s, probe, later, per_state, constants, scratch, image)
+                for m in range(d):
+                    jacobian[m, k] = (image[m] - probe[m] - gap[m]) / JACOBIAN_STEP
+            normal = jacobian.T @ jacobian + mu * np.eye(d)
+            step = -np.linalg.solve(normal, jacobian.T @ gap)
+            for k in range(d):
+                trial[k] = min(max(x[s, k] + step[k], 0.0), 1.0)
+            _later_state(table, g, trial, myopic, horizon, later)
+            _map_state(s, trial, later, per_state, constants, scratch, image)
+            trial_size = 0.0
+            for k in range(d):
+                trial_size = max(trial_size, abs(image[k] - trial[k]))
+            if trial_size < size:
+                for k in range(d):
+                    x[s, k] = trial[k]
+                residual[s] = trial_size
+                mu *= 0.3
+            else:
+                mu *= 10.0
+
+
 def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
     """Russia's expected rest-of-crisis value of each move (S, c, type, r): only threatening goes on."""
     out = np.zeros((*future.shape[:2], future.shape[-1], n_moves))
@@ -987,6 +1080,9 @@ this process may use). The states are independent, so the solution is the same f
 Python threads calling a GIL-free kernel, not numba's threading layer, which aborts when two
 threads (two app sessions) launch parallel kernels at once."""
 
+THREAD_CHUNKS = 8
+"""Ranges per thread in :func:`_in_threads`."""
+
 _POOL: ThreadPoolExecutor | None = None
 _POOL_PID = 0
 _POOL_LOCK = threading.Lock()
@@ -1003,7 +1099,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def _in_threads(n: int, work) -> None:
-    """``work(start, stop)`` over ``0:n`` split into :data:`SOLVER_THREADS` contiguous ranges."""
+    """``work(start, stop)`` over ``0:n`` in :data:`SOLVER_THREADS` threads, in
+    :data:`THREAD_CHUNKS` contiguous ranges per thread that the threads take as they come free
+    (the states are not equally hard: one range per thread left one thread idle a fifth of the time)."""
     global _POOL, _POOL_PID
     if SOLVER_THREADS == 1 or n < 256:
         work(0, n)
@@ -1012,7 +1110,7 @@ def _in_threads(n: int, work) -> None:
         if _POOL is None or os.getpid() != _POOL_PID:
             _POOL = ThreadPoolExecutor(max_workers=SOLVER_THREADS, thread_name_prefix="sim-solver")
             _POOL_PID = os.getpid()
-    cuts = np.linspace(0, n, SOLVER_THREADS + 1).astype(int)
+    cuts = np.linspace(0, n, SOLVER_THREADS * THREAD_CHUNKS + 1).astype(int)
     futures = [_POOL.submit(work, int(a), int(b)) for a, b in itertools.pairwise(cuts)]
     for future in futures:
         future.result()
@@ -1020,7 +1118,7 @@ def _in_threads(n: int, work) -> None:
 
 def _damped_iteration(mapped, x: np.ndarray) -> np.ndarray:
     """:func:`_damped_kernel` in numpy over all states at once: the reference the compiled loop
-    reproduces iterate for iterate (``RoundGame(compiled=False)``; tests/test_equilibrium.py)."""
+    follows step for step (``RoundGame(compiled=False)``; tests/test_equilibrium.py)."""
     n = len(x)
     residual = np.full(n, np.inf)
     damping = np.ones(n)
@@ -1060,35 +1158,67 @@ def grid_states(grid_points: int) -> States:
 class CrisisEquilibrium:
     """The solved crisis: every round's policies on the belief grid, and how to read them anywhere.
 
-    ``rounds[t - 1]`` is round ``t``'s :class:`RoundSolution` at :func:`grid_states`.
+    ``rounds[t - 1]`` is round ``t``'s :class:`RoundSolution` at :func:`grid_states`. Round 1 is
+    played at one public state only (the scenario's prior beliefs: nothing has happened yet), so
+    :func:`solve_crisis` solves the grid for rounds ``T, ..., 2`` and round 1 exactly where it is
+    played (:meth:`solve_at`); round 1's grid solution is solved the first time something asks for
+    it (:attr:`rounds`, :meth:`features`).
     """
 
     scenario: Scenario
     grid_points: int
-    rounds: list[RoundSolution]
+    solved: list[RoundSolution | None]
     game: RoundGame
-    residual: float = 0.0
-    _features: list[np.ndarray] = field(default_factory=list, repr=False)
+    _features: list[np.ndarray | None] = field(default_factory=list, repr=False)
 
     @property
     def horizon(self) -> int:
-        return len(self.rounds)
+        return len(self.solved)
+
+    @property
+    def rounds(self) -> list[RoundSolution]:
+        """Every round's solution on the grid (round 1's solved now if it was not yet)."""
+        return [self.grid_round(t) for t in range(1, self.horizon + 1)]
+
+    @property
+    def residual(self) -> float:
+        """The largest fixed-point residual over the grid rounds solved (rounds 2 to T, and round 1
+        once solved on the grid)."""
+        return max((solution.residual for solution in self.solved if solution is not None), default=0.0)
+
+    def grid_round(self, round_number: int) -> RoundSolution:
+        """Round ``t``'s solution on the grid, solved on first use for round 1 (warm-started from
+        round 2's, as the backward induction does for every other round)."""
+        solution = self.solved[round_number - 1]
+        if solution is None:
+            later = self.solved[round_number] if round_number < self.horizon else None
+            warm = None if later is None else [p.copy() for p in later.posteriors]
+            states = grid_states(self.grid_points)
+            solution = self.game.solve(round_number, states, self.continuation(round_number), warm)
+            self.solved[round_number - 1] = solution
+        return solution
 
     def continuation(self, round_number: int) -> ContinuationTable | None:
         """The values the decisions of round ``t`` look forward to (None in the last round)."""
         if round_number >= self.horizon:
             return None
-        g = self.grid_points
-        return ContinuationTable(self.rounds[round_number].values.reshape(2, 2, g, g, g, 3, 2), g)
+        return _continuation_table(self.grid_round(round_number + 1), self.grid_points)
 
     def solve_at(self, round_number: int, states: States) -> RoundSolution:
         """The round's equilibrium solved afresh at exact states (early rounds, the trace, the Game page).
 
-        The fixed point starts from the posteriors interpolated off the grid solution, so it needs
-        no homotopy of its own.
+        The fixed point starts from the posteriors interpolated off the grid solution of this round
+        or, while round 1 has none, of round 2 (the start the grid solve would have used); the
+        states a warm start leaves unsolved follow the homotopy (:meth:`RoundGame.solve`). A
+        one-round crisis without a grid solution starts cold, by homotopy.
         """
-        grid = policies_at(self, round_number, states)["posteriors"]
-        warm = [grid[:, :2].copy(), grid[:, 2:4].copy(), grid[:, 4:].reshape(-1, 2, 3).copy()]
+        source = round_number
+        if self.solved[round_number - 1] is None:
+            source = round_number + 1 if round_number < self.horizon else 0
+        warm = None
+        if source:
+            grid = policies_at(self, source, states)["posteriors"]
+            warm = [grid[:, :2].copy(), grid[:, 2:4].copy(), grid[:, 4:].reshape(-1, 2, 3).copy()]
         return self.game.solve(round_number, states, self.continuation(round_number), warm)
 
     def initial_state(self) -> States:
@@ -1107,24 +1237,26 @@ class CrisisEquilibrium:
         join (c, type, 2), member stay chances, collapse.
         """
         if not self._features:
-            for solution in self.rounds:
-                n = len(solution.collapse)
-                self._features.append(
-                    np.concatenate(
-                        [
-                            solution.coalition.reshape(n, -1),
-                            solution.russia.reshape(n, -1),
-                            solution.us.reshape(n, -1),
-                            solution.resist.reshape(n, -1),
-                            solution.join.reshape(n, -1),
-                            solution.stay,
-                            solution.collapse[:, None],
-                            *(p.reshape(n, -1) for p in solution.posteriors),
-                        ],
-                        axis=1,
-                    )
-                )
-        return self._features[round_number - 1]
+            self._features.extend(None for _ in range(self.horizon))
+        features = self._features[round_number - 1]
+        if features is None:
+            solution = self.grid_round(round_number)
+            n = len(solution.collapse)
+            features = np.concatenate(
+                [
+                    solution.coalition.reshape(n, -1),
+                    solution.russia.reshape(n, -1),
+                    solution.us.reshape(n, -1),
+                    solution.resist.reshape(n, -1),
+                    solution.join.reshape(n, -1),
+                    solution.stay,
+                    solution.collapse[:, None],
+                    *(p.reshape(n, -1) for p in solution.posteriors),
+                ],
+                axis=1,
+            )
+            self._features[round_number - 1] = features
+        return features
 
 
 def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> dict[str, np.ndarray]:
@@ -1177,26 +1309,30 @@ FEATURE_SLICES = {
 
 
 def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
-    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring).
+    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring):
+    rounds ``T, ..., 2`` on the grid; round 1, played at the prior beliefs only, is solved where it
+    is played (:meth:`CrisisEquilibrium.solve_at`), and on the grid only if asked for.
 
     ``compiled=False`` iterates the numpy reference of the fixed-point map instead of the compiled
-    kernels: the same iterates, for checks and benchmarks."""
+    kernels: the same steps and fixed points (to the solver's tolerance), for checks and benchmarks."""
     if grid_points < 2:
         raise ValueError("grid_points must be at least 2")
     game = RoundGame(scenario, compiled=compiled)
     states = grid_states(grid_points)
-    solutions: list[RoundSolution] = []
+    solved: list[RoundSolution | None] = [None] * scenario.rounds
     continuation: ContinuationTable | None = None
-    g = grid_points
     warm: list[np.ndarray] | None = None
-    for round_number in range(scenario.rounds, 0, -1):
+    for round_number in range(scenario.rounds, 1, -1):
         solution = game.solve(round_number, states, continuation, warm)
         warm = solution.posteriors
-        solutions.append(solution)
-        continuation = ContinuationTable(solution.values.reshape(2, 2, g, g, g, 3, 2), g)
-    solutions.reverse()
-    residual = max(solution.residual for solution in solutions)
-    return CrisisEquilibrium(scenario, grid_points, solutions, game, residual)
+        solved[round_number - 1] = solution
+        continuation = _continuation_table(solution, grid_points)
+    return CrisisEquilibrium(scenario, grid_points, solved, game)
+
+
+def _continuation_table(solution: RoundSolution, g: int) -> ContinuationTable:
+    """A grid round's values as the table the round before it reads."""
+    return ContinuationTable(solution.values.reshape(2, 2, g, g, g, 3, 2), g)
 
 
 __all__ = [

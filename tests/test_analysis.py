@@ -499,6 +499,7 @@ def test_plot_command(tmp_path, capsys):
         run_command("plot", str(tmp_path / "none"), "--outcome", "major_war", "--x", "a", "--out", str(figure))
 
 
+@pytest.mark.slow
 def test_commands_on_a_sweep_from_the_engine(tmp_path, capsys):
     from sim.sweeps import sweep
 

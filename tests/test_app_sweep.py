@@ -55,6 +55,8 @@ from sim.webapp.pages.sweep.wording import (
 from sim.webapp.state import field_value
 from sim.webapp.style import capitalised
 
+pytestmark = pytest.mark.slow  # the Sweep page solves a game per design point: left out by `make test-fast`
+
 SCENARIO = "coalition_2026"
 SEED = 7  # the sidebar's default
 

@@ -237,3 +237,44 @@ def test_a_run_without_a_seed_draws_one_prints_it_and_can_be_repeated(capsys):
 def test_common_mistakes_get_a_hint_and_exit_2(capsys, args, hint):
     code, out, err = run_cli(capsys, *args)
     assert code == 2 and hint in err and "Traceback" not in err and not out
+
+
+def _subcommands() -> dict[str, object]:
+    import argparse
+
+    from sim.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("name", sorted(_subcommands()))
+def test_every_subcommand_help_says_what_it_does_and_shows_examples_that_parse(name):
+    """``sim COMMAND --help`` opens with a one-line description and ends with examples; each
+    example is a command line the parser accepts as written (continuation lines joined)."""
+    import shlex
+
+    from sim.cli import build_parser
+
+    sub = _subcommands()[name]
+    text = sub.format_help()
+    assert sub.description and sub.description.endswith(".")
+    assert "examples:" in text
+    lines = sub.epilog.split("\n")[1:]
+    commands: list[str] = []
+    for line in lines:
+        if commands and commands[-1].endswith("\\"):
+            commands[-1] = commands[-1][:-1] + line
+        else:
+            commands.append(line.strip())
+    assert commands and all(command.startswith(f"sim {name}") for command in commands)
+    for command in commands:
+        args = build_parser().parse_args(shlex.split(command)[1:])
+        assert args.command == name
+
+
+def test_the_seed_help_says_what_happens_without_one(capsys):
+    for name in ("run", "trace"):
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        assert "one is drawn, printed and stored" in " ".join(capsys.readouterr().out.split())

@@ -117,3 +117,32 @@ def test_bad_input_exits_2_without_a_traceback(tmp_path, args, words):
     completed = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert completed.returncode == 2, completed.stderr
     assert words in completed.stderr and "Traceback" not in completed.stderr
+
+
+@pytest.mark.parametrize("name", ["chain_store", "chicken", "unilateral_deterrence"])
+def test_a_bundled_game_is_solved_by_name_from_any_folder(capsys, monkeypatch, tmp_path, name):
+    from sim.game.bundled import bundled_games
+
+    monkeypatch.chdir(tmp_path)  # no games/ folder here
+    code, out, _ = solve(capsys, name, "--json")
+    assert code == 0
+    by_path = solve(capsys, str(bundled_games()[name]), "--json")[1]
+    assert json.loads(out) == json.loads(by_path)
+
+
+def test_a_misspelt_game_or_scenario_name_gets_a_hint_and_exit_2(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = solve(capsys, "chain_stor")
+    assert code == 2 and "did you mean chain_store?" in err and "Traceback" not in err
+    code, _, err = solve(capsys, "coalition_2062")
+    assert code == 2 and "did you mean coalition_2026?" in err and "games: " in err
+
+
+def test_a_scenario_name_wins_over_a_game_of_the_same_name(capsys):
+    """Built-in scenarios keep their names: a bundled game never shadows one."""
+    from sim.game.bundled import bundled_games
+    from sim.scenario import builtin_scenarios
+
+    assert not set(bundled_games()) & set(builtin_scenarios())
+    code, out, _ = solve(capsys, "classroom_chicken")
+    assert code == 0 and out.splitlines()[0].endswith("the one-round crisis game")

@@ -1,7 +1,8 @@
-"""The `sim run` and `sim trace` outputs shown in the docs are what `sim` prints today.
+"""The `sim run`, `sim trace` and `--help` outputs shown in the docs are what `sim` prints today.
 
 Every code block line in README.md and docs/*.md that is a plain ``$ sim run`` or ``$ sim trace``
-(no pipe, redirection, ``--out`` or continuation line) and is followed by output is run
+(no pipe, redirection, ``--out`` or continuation line), or ``$ sim --help`` or
+``$ sim COMMAND --help``, and is followed by output is run
 in-process, and what it prints (standard output, or standard error when it fails) is compared
 with the block, line for line. When the model changes, regenerate them:
 ``python tests/test_docs_console.py --update``.
@@ -23,7 +24,7 @@ from sim.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-PLAIN = re.compile(r"^\$ (sim (?:run|trace) [^|>;\\]*)$")
+PLAIN = re.compile(r"^\$ (sim (?:(?:run|trace) [^|>;\\]*|(?:[a-z]+ )?--help))$")
 
 
 def blocks(text: str) -> list[list[str]]:
@@ -43,7 +44,7 @@ def blocks(text: str) -> list[list[str]]:
 
 
 def shown_outputs() -> list[tuple[Path, str, str]]:
-    """(file, command, output shown) for every plain ``sim run``/``sim trace`` in a code block."""
+    """(file, command, output shown) for every plain ``sim run``/``sim trace``/``--help`` in a code block."""
     found = []
     for path in FILES:
         for lines in blocks(path.read_text(encoding="utf-8")):

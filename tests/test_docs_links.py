@@ -18,6 +18,8 @@ from sim.equilibrium import equilibrium_for
 from sim.ladder import BACK_DOWN, DEPLOY, LIMITED_WAR
 from sim.scenario import load_scenario
 
+pytestmark = pytest.mark.slow  # every documented app link opened in the app: left out by `make test-fast`
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = [ROOT / "docs" / "teaching.md", *sorted((ROOT / "docs" / "app").glob("*.md"))]
 LINK = re.compile(r"(?:https?://[\w.:-]+)?/?\?(page=[^\s`)\"'>]+)")

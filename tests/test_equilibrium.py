@@ -27,13 +27,35 @@ def test_bayes_from_log_probabilities_is_bayes(prior, resolute, not_resolute):
 
 
 def test_the_last_round_does_not_depend_on_the_grid():
-    """With one round nothing is interpolated: the solution at the start is the same on any grid."""
+    """With one round nothing is interpolated: the solution at the start is the same solved cold
+    (no grid round exists yet: homotopy at the one state) and warm-started from a 3- or 9-point
+    grid solution of the round."""
     scenario = load_scenario("coalition_2026", {"rounds": 1})
-    coarse, fine = solve_crisis(scenario, 3), solve_crisis(scenario, 9)
-    a = coarse.solve_at(1, coarse.initial_state())
-    b = fine.solve_at(1, fine.initial_state())
-    for name in ("coalition", "russia", "us", "resist", "join", "values"):
-        assert np.allclose(getattr(a, name), getattr(b, name), atol=1e-7), name
+    for points in (3, 9):
+        equilibrium = solve_crisis(scenario, points)
+        cold = equilibrium.solve_at(1, equilibrium.initial_state())
+        equilibrium.grid_round(1)
+        warm = equilibrium.solve_at(1, equilibrium.initial_state())
+        for name in ("coalition", "russia", "us", "resist", "join", "values"):
+            assert np.allclose(getattr(cold, name), getattr(warm, name), atol=1e-7), (points, name)
+
+
+def test_round_one_is_solved_where_it_is_played_and_on_the_grid_on_demand():
+    """Round 1 is played at the prior beliefs only, so the solve leaves its grid round for later:
+    the start is the same whether round 1 is solved from round 2's posteriors or from its own grid
+    solution, and asking for the grid (``rounds``, ``features``) solves it, as a fixed point."""
+    scenario = load_scenario("korea_1953_tripwire", {"rounds": 4})
+    equilibrium = solve_crisis(scenario, 5)
+    assert equilibrium.solved[0] is None and all(solution is not None for solution in equilibrium.solved[1:])
+    start = equilibrium.solve_at(1, equilibrium.initial_state())
+    assert equilibrium.solved[0] is None  # solving the start does not need the grid
+    first = equilibrium.rounds[0]
+    assert equilibrium.solved[0] is first and first.values.shape[0] == 4 * 5**3
+    assert first.residual < 1e-6
+    again = equilibrium.solve_at(1, equilibrium.initial_state())
+    for name in ("coalition", "russia", "us", "values"):
+        assert np.allclose(getattr(start, name), getattr(again, name), atol=1e-7), name
+    assert equilibrium.features(1).shape[0] == 4 * 5**3
 
 
 def test_refining_the_grid_converges():
@@ -196,12 +218,15 @@ def test_the_compiled_fixed_point_map_matches_the_numpy_reference(monkeypatch, n
 @pytest.mark.parametrize("name", ["coalition_2026", "korea_1953_tripwire", "classroom_chicken"])
 def test_the_compiled_solver_reaches_the_numpy_solvers_equilibrium(name):
     """The whole solve with the compiled kernels and with the numpy reference loop: the same
-    values and posteriors at every grid state of every round."""
+    values and posteriors at every grid state of every round, to within what the fixed point's
+    tolerance (1e-8 on the posteriors) leaves open. The two take the same steps but not bit for
+    bit (the compiled Bayes' rule takes the plain ratio where it can, its Levenberg-Marquardt
+    step another LAPACK), so a tighter bound would test rounding, not the solver."""
     scenario = load_scenario(name, {"rounds": 3})
     fast, reference = solve_crisis(scenario, 5), solve_crisis(scenario, 5, compiled=False)
     for a, b in zip(fast.rounds, reference.rounds):
-        assert np.abs(a.values - b.values).max() < 1e-9
-        assert max(np.abs(p - q).max() for p, q in zip(a.posteriors, b.posteriors)) < 1e-9
+        assert np.abs(a.values - b.values).max() < 1e-7
+        assert max(np.abs(p - q).max() for p, q in zip(a.posteriors, b.posteriors)) < 1e-7
 
 
 def test_the_solution_does_not_depend_on_the_solver_threads(monkeypatch):

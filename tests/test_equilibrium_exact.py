@@ -39,6 +39,8 @@ from sim.ladder import ACTIONS, ACTORS, OUTCOMES
 from sim.montecarlo import run_monte_carlo
 from sim.scenario import builtin_scenarios, load_scenario, with_overrides
 
+pytestmark = pytest.mark.slow  # whole game trees solved exactly, and by Gambit: left out by `make test-fast`
+
 LAMBDA = 1.0
 TOLERANCE = 0.01
 RUNS = 200_000

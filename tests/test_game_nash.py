@@ -262,15 +262,17 @@ def test_pure_equilibria_of_three_player_games_match_brute_force(values):
 
 def test_support_enumeration_agrees_with_pygambit():
     gbt = pytest.importorskip("pygambit")
+    from sim.game.gambit_api import profile_arrays, table_game
 
     @settings(max_examples=30, deadline=None)
     @given(generic_bimatrix())
     def check(game):
         ours = nash_equilibria(game).equilibria
-        solved = gbt.nash.enummixed_solve(gbt.Game.from_arrays(*game.payoffs.tolist()), rational=False)
+        table = table_game(gbt, game.payoffs.tolist())
+        solved = gbt.nash.enummixed_solve(table, rational=False)
         assert len(ours) == len(solved.equilibria)
         for eq in solved.equilibria:
-            profile = [np.array([float(eq[s]) for s in player.strategies]) for player in eq.game.players]
+            profile = profile_arrays(table, eq)
             assert any(all(np.allclose(p, q, atol=1e-6) for p, q in zip(profile, mine.profile)) for mine in ours)
 
     check()

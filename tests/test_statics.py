@@ -14,6 +14,8 @@ import pytest
 
 from sim.statics import HIGH_LAMBDA, STATICS, Static, measure_static, scenario_for, with_common_lambda
 
+pytestmark = pytest.mark.slow  # the engine at both lever values, at two lambdas: left out by `make test-fast`
+
 RUNS = 20_000
 MODEL_DOC = (Path(__file__).resolve().parents[1] / "docs" / "model.md").read_text(encoding="utf-8")
 

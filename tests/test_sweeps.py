@@ -23,6 +23,8 @@ from sim.montecarlo import tally_monte_carlo
 from sim.scenario import load_scenario
 from sim.sweeps import Parameter, SweepError, design_points, read_sweep, sweep
 
+pytestmark = pytest.mark.slow  # sweeps, interrupted sweeps and Dask clusters: left out by `make test-fast`
+
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
 SHORT = str(Path(__file__).parent / "data" / "short_crisis.toml")
 """coalition_2026 with three rounds: each design point solves its own equilibrium."""

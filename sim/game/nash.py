@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.game.gambit_api import profile_arrays, table_game
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import ExtensiveFormGame
 
@@ -252,12 +253,9 @@ def gambit_equilibria(game: NormalFormGame) -> list[Equilibrium] | None:
         return None
     try:
         arrays = [np.asarray(game.payoffs[i]).tolist() for i in range(game.n_players)]
-        gambit_game = pygambit.Game.from_arrays(*arrays)
+        gambit_game = table_game(pygambit, arrays)
         result = pygambit.nash.gnm_solve(gambit_game)
-        profiles = [
-            [np.array([float(eq[strategy]) for strategy in player.strategies]) for player in gambit_game.players]
-            for eq in result.equilibria
-        ]
+        profiles = [profile_arrays(gambit_game, eq) for eq in result.equilibria]
     except Exception:  # an optional extra with a changing API: never let it break the solver
         return None
     tol = max(1e-7, payoff_tolerance(game))
