@@ -14,7 +14,7 @@ import sim
 from sim.webapp import state
 from sim.webapp.fields import field_input, key_fields
 from sim.webapp.pages import classroom, game, scenario, simulate, sweep
-from sim.webapp.style import presenter_css, presenting
+from sim.webapp.style import page_css, presenter_css, presenting
 
 PAGES = {"scenario": scenario, "simulate": simulate, "sweep": sweep, "game": game, "classroom": classroom}
 SETTINGS = (*state.CORE_SETTINGS, *(setting for page in PAGES.values() for setting in page.SETTINGS))
@@ -104,6 +104,7 @@ def main() -> None:
         st.session_state["page"] = "simulate"
     current = state.current()
     sidebar(current)
+    page_css()
     presenter_css()
     page = PAGES[st.session_state["page"]]
     if current.scenario is None:

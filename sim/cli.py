@@ -22,12 +22,23 @@ import pandas as pd
 from sim import __version__
 from sim.analysis import add_analysis_commands
 from sim.argtypes import add_command, number, whole_number
+from sim.files import write_text_atomically
 from sim.game.bundled import bundled_games
 from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
-from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario, parse_assignment, with_overrides
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    builtin_scenarios,
+    load_scenario,
+    parse_assignment,
+    parse_toml,
+    scenario_from_dict,
+    starter_scenario,
+    with_overrides,
+)
 from sim.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, sweep
 from sim.trace import tell_story, trace_records, trace_run
 
@@ -161,6 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.set_defaults(handler=command_sweep)  # fmt: skip
 
     add_analysis_commands(commands)  # sensitivity, discover, plot: analyses of a saved sweep
+
+    new = add_command(
+        commands, "new", "write a scenario file to start from: a built-in one with its comments, retitled",
+        ["sim new my_crisis", "sim new korea_variant --from korea_1953_tripwire"],
+    )  # fmt: skip
+    new.add_argument("name", metavar="NAME", help="the new scenario's name: writes NAME.toml in this folder")
+    new.add_argument(
+        "--from", dest="source", default="coalition_2026", metavar="SCENARIO",
+        help="the built-in scenario to start from (default coalition_2026)",
+    )  # fmt: skip
+    new.add_argument("--force", action="store_true", help="replace NAME.toml if it exists")
+    new.set_defaults(handler=command_new)
 
     listing = add_command(commands, "scenarios", "list the built-in scenarios", ["sim scenarios"])
     listing.set_defaults(handler=command_scenarios)
@@ -363,6 +386,25 @@ def command_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{name}: ok ({scenario.name}, sha256 {scenario.sha256()[:12]})")
     return EXIT_USAGE if failures else 0
+
+
+def command_new(args: argparse.Namespace) -> int:
+    name = args.name.removesuffix(".toml")
+    if not name or Path(name).name != name or name.startswith("."):
+        raise UsageError(f"{args.name!r}: give a plain name such as my_crisis (the file is NAME.toml in this folder)")
+    path = Path(f"{name}.toml")
+    if path.exists() and not args.force:
+        raise UsageError(f"{path} already exists: pick another name, or add --force to replace it")
+    text = starter_scenario(name, args.source)
+    load_scenario_text_check(text, str(path))
+    write_text_atomically(path, text)
+    print(f"wrote {path} (from {args.source}); edit it, then: sim validate {path} && sim run {path}")
+    return 0
+
+
+def load_scenario_text_check(text: str, source: str) -> None:
+    """The starter file must be a valid scenario before it is written (it always is; a guard)."""
+    scenario_from_dict(parse_toml(text, source), source)
 
 
 def command_scenarios(args: argparse.Namespace) -> int:

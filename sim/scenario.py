@@ -12,6 +12,7 @@ import copy
 import difflib
 import hashlib
 import json
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -257,6 +258,81 @@ def resolve_scenario_path(path_or_name: str | Path) -> Path:
     close = difflib.get_close_matches(path.stem, list(builtins), n=1, cutoff=0.6)
     hint = f"did you mean {close[0]}? " if close else ""
     raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario ({hint}built-in: {known})")])
+
+
+def starter_scenario(name: str, source: str = "coalition_2026") -> str:
+    """The text of a new scenario file to start from (``sim new``): a built-in scenario's file with
+    every comment kept (each field's meaning and the source of its number), retitled for ``name``.
+
+    Raises :class:`ScenarioError` if ``source`` is not a built-in scenario.
+    """
+    builtins = builtin_scenarios()
+    if source not in builtins:
+        close = [key for key in builtins if key.startswith(source)] if source else []
+        close = close or difflib.get_close_matches(source, list(builtins), n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ScenarioError(source, [("", f"not a built-in scenario ({hint}built-in: {', '.join(builtins)})")])
+    lines = builtins[source].read_text(encoding="utf-8").split("\n")
+    header = [
+        f"# {name}: a scenario started from the built-in {source} (sim new). Change any number below;",
+        f"# `sim validate {name}.toml` checks the file, `sim run {name}.toml` runs it.",
+        "#",
+    ]
+    if lines and lines[0].startswith(f"# {source}:"):
+        rest = lines[0][len(f"# {source}:") :].strip()
+        lines[0] = f"# {rest[:1].upper()}{rest[1:]}"
+    titled = False
+    for i, line in enumerate(lines):
+        if not titled and re.match(r"title\s*=", line):
+            lines[i] = f"title = {json.dumps(f'{name} (from {source})')}"
+            titled = True
+    return "\n".join(header + lines)
+
+
+def edited_scenario_text(text: str, edits: Mapping[str, Any], name: str, source: str = "the file") -> str | None:
+    """A scenario file's text with ``edits`` (dotted path -> value) written into it, every comment
+    and unchanged line kept as it was; ``None`` where that cannot be done faithfully (an edit inside
+    a list the file does not write out, a file ``tomlkit`` cannot round-trip). The caller checks
+    the result and falls back to writing every field.
+
+    Each changed line says so in its comment (``# was 0.5 in coalition_2026: ...``). The file's
+    ``name`` is written if it had none (a built-in file takes its name from the file's name).
+    """
+    import tomlkit  # only the app's download needs it
+
+    try:
+        document = tomlkit.parse(text)
+        if "name" not in document:
+            document.add("name", name)
+        for path, value in edits.items():
+            node: Any = document
+            parts = path.split(".")
+            for part in parts[:-1]:
+                if part.isdigit():
+                    node = node[int(part)]
+                    continue
+                if part not in node:
+                    node[part] = tomlkit.table()
+                node = node[part]
+            key = parts[-1]
+            old = node.get(key)
+            item = tomlkit.item(value)
+            previous = "" if old is None else f"was {value_text_toml(old)} in {source}"
+            comment = old.trivia.comment.lstrip("# ").strip() if old is not None and hasattr(old, "trivia") else ""
+            note = "; ".join(part for part in (previous or f"added to {source}", comment) if part)
+            item.comment(f"{note} (changed in the app)")
+            node[key] = item
+        return tomlkit.dumps(document)
+    except Exception:  # a structure this simple writer does not handle: the caller writes every field
+        return None
+
+
+def value_text_toml(value: Any) -> str:
+    """A TOML item's value as it would be written (``0.5``, ``true``, ``"logit"``)."""
+    plain = value.unwrap() if hasattr(value, "unwrap") else value
+    if isinstance(plain, bool):
+        return "true" if plain else "false"
+    return json.dumps(plain) if isinstance(plain, str) else str(plain)
 
 
 def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

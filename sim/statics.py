@@ -131,7 +131,7 @@ STATICS: tuple[Static, ...] = (
         "discount",
         0.8,
         1.0,
-        "coalition_backs_down",
+        "war",
         0,
         "patience weighs the future: holding out, a reputation and the audience costs to come all count more",
         "Fudenberg and Tirole 1991, ch. 9",

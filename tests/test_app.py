@@ -360,6 +360,19 @@ def test_a_link_that_sets_an_unknown_field_says_so_and_runs_the_scenario():
     assert shown_probabilities(at) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), SMALL_RUNS, 7))
 
 
+@pytest.mark.parametrize("page", ["scenario", "sweep", "game", "classroom"])
+def test_a_pages_title_begins_with_its_name_in_the_menu(page: str):
+    """The menu says "Sweep"; the page it opens says "Sweep: ..." (Simulate, the first page, is
+    titled with the app's name)."""
+    import importlib
+
+    menu_name = importlib.import_module(f"sim.webapp.pages.{page}").TITLE
+    query = {"page": page, "runs": "1000", "class_round": "2", "sweep_runs": "100", "sweep_x_steps": "2"}
+    at = rendered(new_app(query))
+    title = at.title[0].value
+    assert title.lstrip("🎓 ").startswith(f"{menu_name}:"), title
+
+
 @pytest.mark.parametrize("scenario", sorted(builtin_scenarios()))
 @pytest.mark.parametrize("page", ["scenario", "simulate", "sweep", "game", "classroom"])
 def test_every_page_renders_for_every_builtin_scenario(page: str, scenario: str):

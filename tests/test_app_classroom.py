@@ -101,7 +101,9 @@ def assert_shows_round(at: AppTest, seed: int, number: int, scenario: str = DEFA
         key = decision["actor"]
         bar = bars[figures.row_name(key, decision)]
         actions = list(decision["utility"])
-        assert bar["x"] == pytest.approx([decision["utility"][a] for a in actions])
+        ends = [start + length for start, length in zip(bar["base"], bar["x"])]  # bars from the worst move
+        assert ends == pytest.approx([decision["utility"][a] for a in actions])
+        assert [row[3] for row in bar["customdata"]] == pytest.approx([decision["utility"][a] for a in actions])
         assert [row[2] for row in bar["customdata"]] == pytest.approx([decision["later"][a] for a in actions])
         chosen = [label for label in bar["y"] if "✔" in label]
         assert chosen == [f"<b>✔ {narration.action_label(key, decision['action'])}</b>"]
@@ -267,7 +269,8 @@ def test_the_sidebars_changes_apply_to_the_story():
     model = model_for(7, **{"russia.resolve_prior": 1.0})
     bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
     russia = next(d for d in model.trace[0].decisions if d["actor"] == "russia")
-    assert bars["russia"]["x"] == pytest.approx(list(russia["utility"].values()))
+    ends = [start + length for start, length in zip(bars["russia"]["base"], bars["russia"]["x"])]
+    assert ends == pytest.approx(list(russia["utility"].values()))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -526,7 +529,12 @@ def test_utility_figure_has_one_row_per_decision_and_notes_who_did_not_move():
     notes = [a["text"] for a in figure["layout"]["annotations"]]
     assert notes.count("did not move: the crisis ended before its turn") == len(set(ACTORS) - movers)
     first = entry.decisions[0]
-    assert np.allclose(figure["data"][0]["x"], list(first["utility"].values()))
+    worth = np.array(list(first["utility"].values()))
+    bars = figure["data"][0]
+    assert np.allclose(np.array(bars["base"]) + np.array(bars["x"]), worth)  # each bar ends at the move's worth
+    assert np.argmax(bars["x"]) == np.argmax(worth) and min(bars["x"]) > 0  # from below the worst move
+    ranges = {tuple(axis["range"]) for name, axis in figure["layout"].items() if name.startswith("xaxis")}
+    assert len(ranges) == 1  # one shared axis: the same utils at the same place in every row
     strike = model_for(seed_where(ends_in_a_fight)).trace[-1]
     rows = figures.utility_rows(strike)
     assert [(key, d["stage"]) for key, d in rows] == [
@@ -560,3 +568,14 @@ def test_happened_lines_tell_who_used_force_and_when_nobody_chose_it():
     assert "⚔ **At the horizon the open incident spiralled into a clash that nobody chose.**" in (
         narration.happened_lines(struck, spiral)
     )
+
+
+@pytest.mark.parametrize(("rounds", "seed"), [(3, 1), (20, 8)])  # seed 8: all 20 rounds played
+def test_the_belief_chart_numbers_only_the_rounds_that_exist(rounds, seed):
+    """The x axis leaves room for the end labels but ticks only rounds 0..the last one shown."""
+    model = trace_run(load_scenario("coalition_2026", {"rounds": rounds}), seed=seed)
+    shown = len(model.trace)
+    figure = figures.belief_figure(model, shown)
+    ticks = list(figure.layout.xaxis.tickvals)
+    assert ticks[0] == 0 and max(ticks) == shown and len(ticks) <= 13
+    assert figure.layout.xaxis.range[1] > shown  # the labels still fit

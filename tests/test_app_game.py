@@ -113,14 +113,28 @@ def test_nash_table_has_one_row_per_equilibrium_and_the_engines_subgame_perfect_
     table = nash_frame(at)
     count = len(solution.nash.equilibria)
     assert len(table) == count > 1
-    assert table["subgame perfect"].tolist() == solution.subgame_perfect_flags()
-    assert table["#"].tolist() == list(range(1, count + 1))
+    flags = solution.subgame_perfect_flags()
+    assert sorted(table["#"].tolist()) == list(range(1, count + 1))  # the solver's numbers, every one once
+    assert table["subgame perfect"].tolist() == [flags[number - 1] for number in table["#"]]
+    spe = sum(flags)
+    assert table["subgame perfect"].tolist() == [True] * spe + [False] * (count - spe)  # the perfect ones first
+    assert table["#"].tolist()[:spe] == sorted(table["#"].tolist()[:spe])  # in the solver's order within
     spe_row = table[table["subgame perfect"]].iloc[0]
     payoffs = solution.spe[0].payoffs
     assert [spe_row["payoff Coalition"], spe_row["payoff Russia"], spe_row["payoff US"]] == pytest.approx(payoffs)
     summary = next(d.value for d in at.dataframe if "equilibria" in d.value.columns)
     assert summary["equilibria"].sum() == count
     assert summary["of them subgame perfect"].sum() == sum(solution.subgame_perfect_flags())
+    assert summary["of them subgame perfect"].iloc[0] > 0  # the path of the perfect ones first
+
+
+def test_the_subgame_perfect_filter_leaves_only_those():
+    at = rendered(game_app())
+    everything = nash_frame(at)
+    at.toggle(key="game_spe_only").set_value(True)
+    rendered(at)
+    only = nash_frame(at)
+    assert 0 < len(only) < len(everything) and only["subgame perfect"].all()
 
 
 def test_changing_a_type_changes_the_equilibrium():

@@ -272,3 +272,41 @@ def test_settings_refuse_what_they_cannot_hold():
     assert choice.parse("blue") == "blue" and choice.parse("green") is None
     number = state.Setting("x", 0.5, low=0.0, high=1.0)
     assert number.parse("nan") is None and number.parse("inf") is None and number.parse("1.5") is None
+
+
+def test_the_downloaded_toml_keeps_the_original_files_comments_and_marks_the_changes():
+    at = page({"russia.resolve_prior": "0.8", "coalition.payoffs.major_war": "-80"})
+    text = download_text(at)
+    original = builtin_scenarios()[DEFAULT].read_text(encoding="utf-8")
+    kept = [line for line in original.splitlines() if line.startswith("#")]
+    assert all(line in text.splitlines() for line in kept)  # every comment line of the file is still there
+    changed = [line for line in text.splitlines() if line.endswith("(changed in the app)")]
+    assert len(changed) == 2 and any(line.startswith("resolve_prior = 0.8 # was 0.5 in") for line in changed)
+    expected = with_overrides(load_scenario(DEFAULT), {"russia.resolve_prior": 0.8, "coalition.payoffs.major_war": -80})
+    assert scenario_from_dict(tomllib.loads(text), "downloaded.toml").sha256() == expected.sha256()
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_edits_written_into_any_builtin_file_read_back_as_the_edited_scenario(name: str):
+    from sim.scenario import edited_scenario_text
+
+    edits = {"russia.resolve_prior": 0.8, "escalation.base": 0.2, "us.payoffs.major_war": -33.0}
+    edits["coalition.lambda"] = 3.0
+    text = edited_scenario_text(builtin_scenarios()[name].read_text(encoding="utf-8"), edits, name, name)
+    assert text is not None
+    again = scenario_from_dict(tomllib.loads(text), "x.toml")
+    assert again.sha256() == with_overrides(load_scenario(name), edits).sha256()
+
+
+def test_an_edit_the_file_cannot_hold_falls_back_to_every_field():
+    """An edit inside a list the file does not write out cannot be written into it: the download
+    then writes every field, and still reads back as the scenario in use."""
+    from sim.scenario import edited_scenario_text
+    from sim.webapp.pages.scenario import scenario_toml
+
+    assert edited_scenario_text('title = "x"\n', {"coalition.members.0.troops": 9.0}, "x") is None
+    base = load_scenario("divided_coalition")
+    edits = {"coalition.members.0.troops": 9.0}
+    scenario = with_overrides(base, edits)
+    text = scenario_toml(state.Current("divided_coalition", base, scenario, 1, 0, edits=edits))
+    assert scenario_from_dict(tomllib.loads(text), "x.toml").sha256() == scenario.sha256()

@@ -278,3 +278,35 @@ def test_the_seed_help_says_what_happens_without_one(capsys):
         with pytest.raises(SystemExit):
             main([name, "--help"])
         assert "one is drawn, printed and stored" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("source", ["coalition_2026", "korea_1953_tripwire", "divided_coalition"])
+def test_sim_new_writes_a_commented_scenario_that_runs_as_its_source(capsys, monkeypatch, tmp_path, source):
+    """``sim new`` copies a built-in scenario with every comment, retitled: the same model, so
+    the same numbers for the same seed, under a new name and title."""
+    from sim.scenario import builtin_scenarios, load_scenario
+
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run_cli(capsys, "new", "my_crisis", "--from", source)
+    assert code == 0 and "wrote my_crisis.toml" in out
+    text = (tmp_path / "my_crisis.toml").read_text(encoding="utf-8")
+    original = builtin_scenarios()[source].read_text(encoding="utf-8")
+    comments = [line for line in original.splitlines() if line.lstrip().startswith("#") or " # " in line]
+    assert sum(line in text for line in comments[1:]) == len(comments) - 1  # every comment but the first kept
+    mine, theirs = load_scenario(tmp_path / "my_crisis.toml"), load_scenario(source)
+    assert mine.title == f"my_crisis (from {source})" and mine.name == "my_crisis"
+    assert mine.model_dump(exclude={"title", "name"}) == theirs.model_dump(exclude={"title", "name"})
+
+
+def test_sim_new_never_overwrites_and_explains_bad_names(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli(capsys, "new", "mine")[0] == 0
+    (tmp_path / "mine.toml").write_text('title = "edited by hand"\n', encoding="utf-8")
+    code, _, err = run_cli(capsys, "new", "mine")
+    assert code == 2 and "already exists" in err and "--force" in err
+    assert (tmp_path / "mine.toml").read_text(encoding="utf-8") == 'title = "edited by hand"\n'  # nothing lost
+    assert run_cli(capsys, "new", "mine", "--force")[0] == 0
+    code, _, err = run_cli(capsys, "new", "../elsewhere")
+    assert code == 2 and "plain name" in err and not (tmp_path.parent / "elsewhere.toml").exists()
+    code, _, err = run_cli(capsys, "new", "k", "--from", "korea")
+    assert code == 2 and "did you mean korea_1953_tripwire?" in err and "Traceback" not in err

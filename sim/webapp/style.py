@@ -183,6 +183,19 @@ def show_chart(figure: go.Figure, key: str, how_to_read: str) -> None:
     st.caption(f"**How to read it:** {how_to_read}")
 
 
+PAGE_TOP_PADDING_REM = 2.5
+"""Space above a page's title. Streamlit leaves 6rem (about 100 px), a seventh of a projector's
+720 px, before anything is drawn; the main result must fit on the first screen at 1280x720."""
+
+
+def page_css() -> None:
+    """Less empty space above every page's title (see :data:`PAGE_TOP_PADDING_REM`)."""
+    st.markdown(
+        f"<style>.stMainBlockContainer {{padding-top: {PAGE_TOP_PADDING_REM}rem !important;}}</style>",
+        unsafe_allow_html=True,
+    )
+
+
 def presenter_css() -> None:
     """Larger body text for presenter mode (charts scale through :func:`font_size`)."""
     if presenting():

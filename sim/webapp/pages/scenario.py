@@ -8,6 +8,7 @@ TOML file that ``sim run FILE`` (and this page's upload) reads back unchanged.
 
 from __future__ import annotations
 
+import tomllib
 from typing import Any
 
 import pandas as pd
@@ -16,7 +17,7 @@ import tomli_w
 
 import sim
 from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
-from sim.scenario import Scenario, ScenarioError
+from sim.scenario import Scenario, ScenarioError, builtin_scenarios, edited_scenario_text, scenario_from_dict
 from sim.webapp import state
 from sim.webapp.fields import GAME_FIELDS, Field, actor_field, field_input
 from sim.webapp.state import Current, Setting
@@ -143,9 +144,23 @@ def upload_error_text(error: ScenarioError) -> str:
 
 
 def scenario_toml(current: Current) -> str:
-    """The scenario in use as a TOML file: every field written out, a header saying where it came from."""
+    """The scenario in use as a TOML file, a header saying where it came from: the original file
+    (the built-in one or the upload) with its comments and the changes written into it, or, where
+    that cannot be done faithfully, every field written out."""
     scenario = current.scenario
     assert scenario is not None
+    original = _original_text(current)
+    if original is not None:
+        based_on = current.choice if current.choice != state.UPLOADED else "the uploaded file"
+        edited = edited_scenario_text(original, current.applied_edits, scenario.name, based_on)
+        if edited is not None and _same_scenario(edited, scenario):
+            saved = f"deterrence-sim {sim.__version__}"
+            header = [f"# Saved from the deterrence simulator app ({saved}), based on {based_on}."]
+            if current.applied_edits:
+                header.append("# Changed in the app (each changed line says so in its comment):")
+                header += [f"#   {path} = {value!r}" for path, value in current.applied_edits.items()]
+            header.append("# Everything else, comments included, is the original file.")
+            return "\n".join(header) + "\n\n" + edited
     header = [
         f"# {scenario.title or scenario.name}",
         f"# Saved from the deterrence simulator app (deterrence-sim {sim.__version__}).",
@@ -157,6 +172,23 @@ def scenario_toml(current: Current) -> str:
     header.append("# Every number is an assumption to vary, not an estimate (docs/scenarios.md).")
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     return "\n".join(header) + "\n\n" + tomli_w.dumps(data)
+
+
+def _original_text(current: Current) -> str | None:
+    """The text of the file the scenario in use comes from: the built-in file, or the upload."""
+    if current.choice == state.UPLOADED:
+        upload = st.session_state.get(state.UPLOAD)
+        return None if upload is None else upload[1]
+    path = builtin_scenarios().get(current.choice)
+    return None if path is None else path.read_text(encoding="utf-8")
+
+
+def _same_scenario(text: str, scenario: Scenario) -> bool:
+    """The written file gives back exactly the scenario in use."""
+    try:
+        return scenario_from_dict(tomllib.loads(text), "download.toml").sha256() == scenario.sha256()
+    except (tomllib.TOMLDecodeError, ScenarioError):
+        return False
 
 
 def download_section(current: Current) -> None:

@@ -207,10 +207,12 @@ def round_section(story: Story, entry: TraceEntry) -> None:
     show_chart(
         utility_figure(model, entry),
         f"class_utility_{story.side}",
-        "one row per decision (after a strike the coalition decides twice and the US answers). Each bar is "
+        "one row per decision (after a strike the coalition decides twice and the US answers). Each bar ends at "
         "what the actor expects a move to be worth (its expected utility, in its own utils): this round plus "
         "the rest of the crisis it leads to, discounted, given what it believes about the others; hover over a "
-        "bar for the two parts. The percentage is how likely it was to pick that move; the outlined bar marked "
+        "bar for the two parts. All rows share one axis, and each bar starts just below the row's worst move: "
+        "the longest bar is the move that pays best, and the gaps between bars are what the choice weighs. "
+        "The percentage is how likely it was to pick that move; the outlined bar marked "
         "✔ is what it chose. Russia's 'deploy' is the use of force.",
     )
     if not presenting():

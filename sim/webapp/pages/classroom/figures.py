@@ -111,13 +111,21 @@ def utility_figure(model: CrisisModel, entry: TraceEntry) -> go.Figure:
     rows = utility_rows(entry)
     titles = [model.actors[key].label + (", after the strike" if row_name(key, d) != key else "") for key, d in rows]
     figure = make_subplots(rows=len(rows), cols=1, subplot_titles=titles, vertical_spacing=0.6 / len(rows))
+    worths = [u for _, decision in rows if decision is not None for u in decision["utility"].values()]
+    low, high = (min(worths), max(worths)) if worths else (0.0, 1.0)
+    span = max(high - low, 1.0)
     for row, (key, decision) in enumerate(rows, start=1):
         if decision is None:
             _did_not_move(figure, row)
         else:
-            _utility_row(figure, row, key, decision)
+            _utility_row(figure, row, key, decision, stub=0.06 * span)
+    # One axis for every row: the same utils sit at the same place, and each bar starts at its row's
+    # worst move, so the longest bar is the best move and the gaps the logit answers are lengths.
+    # The right half is room for the labels "+0.99 · 93% likely", which must fit on a phone too.
+    figure.update_xaxes(range=[low - 0.1 * span, high + 1.1 * span], gridcolor=GRID)
+    figure.update_xaxes(zeroline=True, zerolinecolor=ink(), zerolinewidth=2)
     figure.update_xaxes(
-        title_text="What each move is worth: this round plus the rest of the crisis (each actor's own utils)",
+        title_text="What each move is worth (own utils):<br>this round plus the rest of the crisis",
         row=len(rows),
         col=1,
     )
@@ -141,16 +149,19 @@ def _did_not_move(figure: go.Figure, row: int) -> None:
     figure.update_yaxes(visible=False, row=row, col=1)
 
 
-def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any]) -> None:
-    """One decision's bars: what each move is worth, its probability in the label, the choice outlined;
-    the hover splits the worth into this round and the rest of the crisis."""
+def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any], stub: float) -> None:
+    """One decision's bars, from just below its worst move to what each move is worth (so the chosen,
+    likeliest move is never a sliver): its probability in the label, the choice outlined; the hover
+    splits the worth into this round and the rest of the crisis."""
     actions = list(decision["utility"])
     utility = [decision["utility"][a] for a in actions]
+    start = min(utility) - stub
     chosen = [a == decision["action"] for a in actions]
     probability = [decision["probability"][a] for a in actions]
     split = [now_and_later(decision, a) for a in actions]
     figure.add_bar(
-        x=utility,
+        x=[u - start for u in utility],
+        base=[start] * len(utility),
         y=[f"<b>✔ {action_label(key, a)}</b>" if c else action_label(key, a) for a, c in zip(actions, chosen)],
         orientation="h",
         marker={
@@ -160,22 +171,11 @@ def _utility_row(figure: go.Figure, row: int, key: str, decision: dict[str, Any]
         text=[f"{u:+.2f} · {share(p)} likely" for u, p in zip(utility, probability)],
         textposition="outside",
         cliponaxis=False,
-        customdata=[[p, now, later] for p, (now, later) in zip(probability, split)],
-        hovertemplate="%{y}: worth %{x:+.2f} (%{customdata[1]:+.2f} this round, %{customdata[2]:+.2f} for the rest "
-        "of the crisis), picked with probability %{customdata[0]:.1%}<extra></extra>",
+        customdata=[[p, now, later, u] for p, (now, later), u in zip(probability, split, utility)],
+        hovertemplate="%{y}: worth %{customdata[3]:+.2f} (%{customdata[1]:+.2f} this round, %{customdata[2]:+.2f} "
+        "for the rest of the crisis), picked with probability %{customdata[0]:.1%}<extra></extra>",
         showlegend=False,
         name=row_name(key, decision),
-        row=row,
-        col=1,
-    )
-    low, high = min(0.0, *utility), max(0.0, *utility)
-    pad = 0.5 * max(high - low, 1.0)
-    figure.update_xaxes(
-        range=[low - (pad if low < 0 else 0), high + (pad if high > 0 else 0.1 * pad)],
-        zeroline=True,
-        zerolinecolor=ink(),
-        zerolinewidth=2,
-        gridcolor=GRID,
         row=row,
         col=1,
     )
@@ -240,8 +240,14 @@ def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
             cliponaxis=False,
             hovertemplate=f"{actor.label}, after round %{{x}}: %{{y:.1%}}<extra></extra>",
         )
+    # Room on the right for the end labels, but ticks only at rounds that exist (a 20-round crisis
+    # is not numbered to 25).
+    step = 1 if upto <= 12 else 2 if upto <= 24 else 5
     figure.update_xaxes(
-        title_text="After round (0 = start)", dtick=1, range=[-0.3, upto + 0.3 + max(1.2, 0.25 * upto)], gridcolor=GRID
+        title_text="After round (0 = start)",
+        tickvals=list(range(0, upto + 1, step)),
+        range=[-0.3, upto + 0.3 + max(1.2, 0.25 * upto)],
+        gridcolor=GRID,
     )
     figure.update_yaxes(title_text="Belief it is resolute", range=[0, 1.02], tickformat=".0%", gridcolor=GRID)
     figure.update_layout(legend={"orientation": "h", "y": -0.3})

@@ -93,7 +93,7 @@ def header(current: Current) -> None:
     """What the page is, and a warning when some of the user's edits could not be used."""
     scenario = current.scenario
     assert scenario is not None
-    st.title("The crisis as a game")
+    st.title(f"{TITLE}: the crisis solved exactly")  # the menu name first, as on every page
     st.subheader(scenario.title or scenario.name)
     st.markdown(
         "One round of the crisis, solved exactly: the coalition moves (deploy, threaten or back down), Russia "
@@ -193,8 +193,15 @@ def nash_section(solution: Solution, table: pd.DataFrame) -> None:
     st.markdown(_nash_intro(solution, table))
     st.markdown("**By path of play** (most equilibria differ only in moves off the path):")
     st.dataframe(nash_summary(table), hide_index=True, column_config=_payoff_format(table))
-    st.markdown("**Every equilibrium** (one column per decision point: the move it prescribes there):")
-    st.dataframe(table, hide_index=True, height=min(420, 38 + 35 * len(table)), column_config=_payoff_format(table))
+    st.markdown(
+        "**Every equilibrium** (one column per decision point: the move it prescribes there; the subgame-perfect "
+        "ones first):"
+    )
+    shown = table
+    mixed = "subgame perfect" in table.columns and not table["subgame perfect"].all()
+    if mixed and st.toggle("Only the subgame-perfect ones", key="game_spe_only"):
+        shown = table[table["subgame perfect"]]
+    st.dataframe(shown, hide_index=True, height=min(420, 38 + 35 * len(shown)), column_config=_payoff_format(shown))
     st.caption(
         "**How to read it:** a row is one equilibrium: a complete plan, one move at every decision point, reached "
         "or not. 'Path of play' is what actually happens under it; payoffs are expected over chance. A tick in "

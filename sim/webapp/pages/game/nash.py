@@ -50,8 +50,9 @@ def behaviour_path(game: ExtensiveFormGame, behaviour: Mapping[str, np.ndarray])
 
 
 def nash_table(solution: Solution) -> pd.DataFrame:
-    """One row per Nash equilibrium, in the solver's order: each information set's move in words,
-    the path of play, the payoffs and (perfect information only) whether it is subgame perfect."""
+    """One row per Nash equilibrium: each information set's move in words, the path of play, the
+    payoffs and (perfect information only) whether it is subgame perfect. The subgame-perfect ones
+    come first; ``#`` is the solver's order (as ``sim solve`` numbers them)."""
     game = solution.game
     assert isinstance(game, ExtensiveFormGame)
     infosets = game.infosets()
@@ -67,7 +68,10 @@ def nash_table(solution: Solution) -> pd.DataFrame:
         row |= {f"payoff {ACTOR_SHORT[a]}": float(x) for a, x in zip(game.players, equilibrium.payoffs, strict=True)}
         row |= {labels[i.key]: choice_words(i.actions, behaviour[i.key]) for i in infosets}
         rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if "subgame perfect" in table.columns:
+        table = table.sort_values("subgame perfect", ascending=False, kind="stable").reset_index(drop=True)
+    return table
 
 
 def nash_summary(table: pd.DataFrame) -> pd.DataFrame:
@@ -78,4 +82,5 @@ def nash_summary(table: pd.DataFrame) -> pd.DataFrame:
     summary = grouped.size().rename("equilibria").reset_index()
     if "subgame perfect" in table.columns:
         summary["of them subgame perfect"] = grouped["subgame perfect"].sum().to_numpy().astype(int)
-    return summary
+        summary = summary.sort_values("of them subgame perfect", ascending=False, kind="stable")
+    return summary.reset_index(drop=True)

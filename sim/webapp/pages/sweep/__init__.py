@@ -98,7 +98,7 @@ def render(current: Current) -> None:
 def header(current: Current) -> None:
     scenario = current.scenario
     assert scenario is not None
-    st.title("Which assumptions matter?")
+    st.title(f"{TITLE}: which assumptions matter?")  # the menu name first, as on every page
     st.markdown(
         f"Vary one or two assumptions of **{scenario.title or scenario.name}** over a range and see how an outcome's "
         "probability responds; rank several assumptions by how much of the outcome they explain; and find where in "
