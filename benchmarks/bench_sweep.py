@@ -2,7 +2,12 @@
 LocalCluster, for small and large design points; Dask's overhead against local processes; and
 peak memory of one design point against its number of runs.
 
-Usage:  python benchmarks/bench_sweep.py [--quick] [--repeat N]
+Usage:  python benchmarks/bench_sweep.py [--quick] [--repeat N] [--rounds T]
+
+Every design point solves its own equilibrium before it simulates (issue 15). The throughput
+sections sweep coalition_2026 shortened to --rounds rounds (3 by default), so that a run of the
+script takes minutes; the last section sweeps the full 20-round scenario and reports the points
+per second a researcher gets on it.
 
 Targets (issue 4): 2 workers at least 1.7x one worker on large points; Dask overhead under 10%
 on points of 0.1 s or more; peak memory flat in --runs.
@@ -35,6 +40,7 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import __version__, load_scenario  # noqa: E402
+from sim.equilibrium import _CACHE  # noqa: E402
 from sim.montecarlo import tally_monte_carlo  # noqa: E402
 from sim.sweeps import local_dask_cluster, sweep  # noqa: E402
 
@@ -42,45 +48,55 @@ PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
 INLINE, PROCESSES, DASK = "in the process", "2 processes", "dask, 2 workers"
 
 
+ROUNDS = 3
+"""Rounds of the swept scenario in the throughput sections (--rounds)."""
+
+
 def sweep_kwargs(points: int, runs: int) -> dict:
     return dict(params=PARAMS, design="lhs", samples=points, runs=runs, seed=1)
 
 
-def timed_sweep(points: int, runs: int, **executor) -> tuple[float, object]:
+def swept(rounds: int):
+    return load_scenario("coalition_2026", {"rounds": rounds})
+
+
+def timed_sweep(points: int, runs: int, rounds: int, **executor) -> tuple[float, object]:
+    scenario = swept(rounds)
+    _CACHE.clear()  # every timing solves its points afresh (forked workers would inherit solved ones)
     start = time.perf_counter()
-    frame = sweep("coalition_2026", **sweep_kwargs(points, runs), **executor)
+    frame = sweep(scenario, **sweep_kwargs(points, runs), **executor)
     return time.perf_counter() - start, frame
 
 
-def local_round(sizes, reference: dict) -> dict[tuple, dict[str, float]]:
+def local_round(sizes, reference: dict, rounds: int) -> dict[tuple, dict[str, float]]:
     """One round of in-process and 2-process timings for each size, in this (single-threaded)
     process so that the local workers start by fork, as they do from the command line."""
     if threading.active_count() != 1:
         print(f"  warning: {threading.active_count()} threads: local workers will not start by fork")
     seconds = {}
     for size in sizes:
-        inline, frame = timed_sweep(*size, executor="inline")
+        inline, frame = timed_sweep(*size, rounds, executor="inline")
         reference.setdefault(size, frame)
         assert frame.equals(reference[size]), "in-process runs must agree exactly"
-        processes, frame = timed_sweep(*size, executor="processes", workers=2)
+        processes, frame = timed_sweep(*size, rounds, executor="processes", workers=2)
         assert frame.equals(reference[size]), "executors must agree exactly"
         seconds[size] = {INLINE: inline, PROCESSES: processes}
     return seconds
 
 
-def dask_round(sizes) -> dict[tuple, tuple[float, object]]:
+def dask_round(sizes, rounds: int) -> dict[tuple, tuple[float, object]]:
     """Run in a child process: start a 2-worker cluster, warm it (the workers import the package
     on first use), then time a sweep of each size on it; the cluster is closed before returning."""
     with local_dask_cluster(2) as cluster:
         address = cluster.scheduler_address
-        sweep("coalition_2026", PARAMS, design="lhs", samples=4, runs=10, seed=0, scheduler=address)
-        return {size: timed_sweep(*size, scheduler=address) for size in sizes}
+        sweep(swept(rounds), PARAMS, design="lhs", samples=4, runs=10, seed=0, scheduler=address)
+        return {size: timed_sweep(*size, rounds, scheduler=address) for size in sizes}
 
 
-def run_dask_round(sizes, reference: dict) -> dict[tuple, float]:
+def run_dask_round(sizes, reference: dict, rounds: int) -> dict[tuple, float]:
     spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: no Dask thread in this one
     with ProcessPoolExecutor(1, mp_context=spawn) as child:
-        results = child.submit(dask_round, sizes).result()
+        results = child.submit(dask_round, sizes, rounds).result()
     for size, (_, frame) in results.items():
         assert frame.equals(reference[size]), "executors must agree exactly"
     return {size: seconds for size, (seconds, _) in results.items()}
@@ -120,9 +136,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     parser.add_argument("--repeat", type=int, default=3, help="timings of each configuration (default 3)")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of the swept scenario (default 3)")
     args = parser.parse_args()
     repeat = max(1, args.repeat)
+    horizon = max(1, args.rounds)
     print(f"sim {__version__}, {os.cpu_count()} cores, best and median of {repeat} interleaved rounds")
+    print(f"coalition_2026 with {horizon} rounds; every design point solves its own equilibrium")
     small = (64, 200) if args.quick else (400, 200)
     large = (8, 20_000) if args.quick else (64, 20_000)
     sizes = (small, large)
@@ -131,11 +150,11 @@ def main() -> None:
     for index in range(repeat):
         print(f"round {index + 1} of {repeat}", flush=True)
         if index % 2 == 0:  # the first round sets the reference frames
-            local = local_round(sizes, reference)
-            on_dask = run_dask_round(sizes, reference)
+            local = local_round(sizes, reference, horizon)
+            on_dask = run_dask_round(sizes, reference, horizon)
         else:  # the other order, so a slow spell on the machine does not always fall on one side
-            on_dask = run_dask_round(sizes, reference)
-            local = local_round(sizes, reference)
+            on_dask = run_dask_round(sizes, reference, horizon)
+            local = local_round(sizes, reference, horizon)
         for size in sizes:
             rounds[size].append(local[size] | {DASK: on_dask[size]})
     small_seconds = report("small points", *small, rounds[small])
@@ -153,6 +172,16 @@ def main() -> None:
         f"Dask overhead vs local processes, small points: best {small_overhead:+.1%}, median {small_median:+.1%}"
         " (no target)"
     )
+
+    print("\nthe full 20-round coalition_2026, each point solved then simulated (1,000 runs a point):")
+    full = (4, 1_000) if args.quick else (8, 1_000)
+    timings: dict[str, list[float]] = {INLINE: [], PROCESSES: []}
+    for _ in range(repeat):
+        timings[INLINE].append(timed_sweep(*full, 20, executor="inline")[0])
+        timings[PROCESSES].append(timed_sweep(*full, 20, executor="processes", workers=2)[0])
+    for label, seconds in timings.items():
+        best = min(seconds)
+        print(f"  {label:16s} {best:7.2f} s best for {full[0]} points: {full[0] / best:5.2f} points/s")
 
     print("\npeak memory of one design point (tracemalloc):")
     memory_sizes = (50_000, 250_000, 500_000) if args.quick else (50_000, 250_000, 1_000_000)

@@ -190,10 +190,8 @@ PAGE_TOP_PADDING_REM = 2.5
 
 def page_css() -> None:
     """Less empty space above every page's title (see :data:`PAGE_TOP_PADDING_REM`)."""
-    st.markdown(
-        f"<style>.stMainBlockContainer {{padding-top: {PAGE_TOP_PADDING_REM}rem !important;}}</style>",
-        unsafe_allow_html=True,
-    )
+    # st.html with only a <style> block adds no element to the page (it takes no space).
+    st.html(f"<style>.stMainBlockContainer {{padding-top: {PAGE_TOP_PADDING_REM}rem !important;}}</style>")
 
 
 def presenter_css() -> None:
