@@ -396,15 +396,10 @@ def command_new(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         raise UsageError(f"{path} already exists: pick another name, or add --force to replace it")
     text = starter_scenario(name, args.source)
-    load_scenario_text_check(text, str(path))
+    scenario_from_dict(parse_toml(text, str(path)), str(path))  # a guard: the file written must load
     write_text_atomically(path, text)
     print(f"wrote {path} (from {args.source}); edit it, then: sim validate {path} && sim run {path}")
     return 0
-
-
-def load_scenario_text_check(text: str, source: str) -> None:
-    """The starter file must be a valid scenario before it is written (it always is; a guard)."""
-    scenario_from_dict(parse_toml(text, source), source)
 
 
 def command_scenarios(args: argparse.Namespace) -> int:

@@ -255,9 +255,16 @@ def resolve_scenario_path(path_or_name: str | Path) -> Path:
     if str(path_or_name) in builtins:
         return builtins[str(path_or_name)]
     known = ", ".join(builtins) or "none found"
-    close = difflib.get_close_matches(path.stem, list(builtins), n=1, cutoff=0.6)
-    hint = f"did you mean {close[0]}? " if close else ""
+    hint = _builtin_hint(path.stem)
     raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario ({hint}built-in: {known})")])
+
+
+def _builtin_hint(name: str) -> str:
+    """``did you mean korea_1953_tripwire? `` for a built-in name begun or misspelt, else nothing."""
+    builtins = list(builtin_scenarios())
+    close = [key for key in builtins if name and key.startswith(name)]
+    close = close or difflib.get_close_matches(name, builtins, n=1, cutoff=0.6)
+    return f"did you mean {close[0]}? " if close else ""
 
 
 def starter_scenario(name: str, source: str = "coalition_2026") -> str:
@@ -268,9 +275,7 @@ def starter_scenario(name: str, source: str = "coalition_2026") -> str:
     """
     builtins = builtin_scenarios()
     if source not in builtins:
-        close = [key for key in builtins if key.startswith(source)] if source else []
-        close = close or difflib.get_close_matches(source, list(builtins), n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}? " if close else ""
+        hint = _builtin_hint(source)
         raise ScenarioError(source, [("", f"not a built-in scenario ({hint}built-in: {', '.join(builtins)})")])
     lines = builtins[source].read_text(encoding="utf-8").split("\n")
     header = [
@@ -317,7 +322,7 @@ def edited_scenario_text(text: str, edits: Mapping[str, Any], name: str, source:
             key = parts[-1]
             old = node.get(key)
             item = tomlkit.item(value)
-            previous = "" if old is None else f"was {value_text_toml(old)} in {source}"
+            previous = "" if old is None else f"was {_toml_text(old)} in {source}"
             comment = old.trivia.comment.lstrip("# ").strip() if old is not None and hasattr(old, "trivia") else ""
             note = "; ".join(part for part in (previous or f"added to {source}", comment) if part)
             item.comment(f"{note} (changed in the app)")
@@ -327,7 +332,7 @@ def edited_scenario_text(text: str, edits: Mapping[str, Any], name: str, source:
         return None
 
 
-def value_text_toml(value: Any) -> str:
+def _toml_text(value: Any) -> str:
     """A TOML item's value as it would be written (``0.5``, ``true``, ``"logit"``)."""
     plain = value.unwrap() if hasattr(value, "unwrap") else value
     if isinstance(plain, bool):
