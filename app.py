@@ -11,10 +11,11 @@ from __future__ import annotations
 import streamlit as st
 
 import sim
-from sim.webapp import state
+from sim.webapp import screen, state
 from sim.webapp.fields import field_input, key_fields
 from sim.webapp.pages import classroom, game, scenario, simulate, sweep
-from sim.webapp.style import page_css, presenter_css, presenting
+from sim.webapp.share import copy_link_button
+from sim.webapp.style import page_css, plain, presenter_css, presenting
 
 PAGES = {"scenario": scenario, "simulate": simulate, "sweep": sweep, "game": game, "classroom": classroom}
 SETTINGS = (*state.CORE_SETTINGS, *(setting for page in PAGES.values() for setting in page.SETTINGS))
@@ -33,6 +34,10 @@ def scenario_picker() -> None:
         help="A built-in crisis (scenarios/*.toml) or a file uploaded on the Scenario page. Every number in it "
         "is an assumption to vary, not an estimate.",
     )
+    # The box cuts a long title at the sidebar's width: the whole title, and the name `sim run` takes, below it.
+    choice = st.session_state["scenario"]
+    name = plain(choice) if choice != state.UPLOADED else "uploaded on the Scenario page"
+    st.caption(f"{plain(titles[choice])} ({name})")
 
 
 def run_inputs() -> None:
@@ -60,7 +65,8 @@ def edits_summary(current: state.Current) -> None:
     if not current.edits:
         st.caption("No assumption changed: these are the scenario's own values.")
         return
-    lines = [f"- `{path}` = {value}" + (f" ⚠ not used: {current.problems[path]}" if path in current.problems else "")
+    lines = [f"- {plain(path)} = {plain(str(value))}"
+             + (f" ⚠ not used: {plain(current.problems[path])}" if path in current.problems else "")
              for path, value in current.edits.items()]  # fmt: skip
     st.markdown("**Changed from the scenario file:**\n" + "\n".join(lines))
     st.button("Reset to the scenario's values", on_click=state.reset_edits, key="reset_edits")
@@ -80,6 +86,13 @@ def sidebar(current: state.Current) -> None:
             st.warning(note)
         scenario_picker()
         run_inputs()
+        if current.runs_asked is not None:
+            members = len(current.scenario.coalition.members) if current.scenario is not None else 0
+            st.warning(
+                f"This scenario has {members:,} member states, so a run here simulates at most {current.runs:,} "
+                f"crises (not {current.runs_asked:,}) to keep the shared server's memory in bounds; "
+                "`sim run` has no such cap."
+            )
         if current.base is None:
             return
         st.header("Key assumptions")
@@ -88,7 +101,8 @@ def sidebar(current: state.Current) -> None:
         for item in key_fields():
             field_input(current, item, "sidebar")
         edits_summary(current)
-        st.caption("🔗 The address bar holds every setting: copy it to share exactly this view.")
+        st.caption("The address bar holds every setting: its link reopens exactly this view.")
+        copy_link_button("copy_link_sidebar")
 
 
 def main() -> None:
@@ -117,10 +131,12 @@ def main() -> None:
         page.render(current)
     footer(current)
     state.save_to_url(SETTINGS)
+    screen.probe()
 
 
 def footer(current: state.Current) -> None:
     st.divider()
+    copy_link_button("copy_link_footer")  # presenter mode hides the sidebar's
     if current.scenario is not None:
         st.caption(
             f"Scenario `{current.scenario.name}` · sha256 `{current.scenario.sha256()[:12]}` · seed {current.seed} · "

@@ -52,10 +52,12 @@ HOW_TO_RUN_SALTELLI = (
 
 
 def load_sweep(path: str | Path) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """A sweep directory written by ``sim sweep --out`` as ``(frame, metadata)``, with at least one point."""
+    """A sweep directory written by ``sim sweep --out`` as ``(frame, metadata)``: every design point
+    exactly once, or SweepError (a ValueError) naming the points duplicated or missing, so that no
+    analysis silently counts a point twice or describes half a sweep as the whole."""
     from sim.sweeps import read_sweep
 
-    frame, metadata = read_sweep(path)
+    frame, metadata = read_sweep(path, complete=True)
     if frame.empty:
         raise ValueError(
             f"{path}: the sweep has no finished points yet; finish it with sim sweep ... --out {path} --resume"

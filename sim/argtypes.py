@@ -1,16 +1,22 @@
 """The command line's shared pieces: number types for options (a one-line message for a bad value,
-never a traceback) and sub-commands whose ``--help`` says what they do and shows examples."""
+never a traceback), sizes checked against :mod:`sim.limits` before any work starts, and
+sub-commands whose ``--help`` says what they do and shows examples."""
 
 from __future__ import annotations
 
 import argparse
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    pass
 
 
-def whole_number(minimum: int) -> Callable[[str], int]:
-    """A whole number of at least ``minimum``."""
+def whole_number(minimum: int, maximum: int | None = None, limit: str = "") -> Callable[[str], int]:
+    """A whole number of at least ``minimum`` and, when given, at most ``maximum``: the largest
+    amount of work the option may ask for, refused while the arguments are read, before any of
+    it starts. ``limit`` names the constant in :mod:`sim.limits` for the message."""
 
     def parse(text: str) -> int:
         try:
@@ -19,6 +25,9 @@ def whole_number(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            named = f" (sim.limits.{limit})" if limit else ""
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:,}{named}, got {value:,}")
         return value
 
     return parse

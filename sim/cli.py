@@ -12,7 +12,6 @@ import json
 import os
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from sim.game.bundled import bundled_games
 from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
+from sim.limits import MAX_DESIGN_POINTS, MAX_RUNS, MAX_WORKERS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
 from sim.scenario import (
     Scenario,
@@ -35,11 +35,12 @@ from sim.scenario import (
     load_scenario,
     parse_assignment,
     parse_toml,
+    read_scenario_text,
     scenario_from_dict,
     starter_scenario,
     with_overrides,
 )
-from sim.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, sweep
+from sim.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, check_sweep_size, sweep
 from sim.trace import tell_story, trace_records, trace_run
 
 EXIT_USAGE = 2
@@ -53,6 +54,9 @@ SEED_HELP = "seed for reproducible results (default: one is drawn, printed and s
 
 positive_int = whole_number(1)
 seed_int = whole_number(0)
+run_count = whole_number(1, MAX_RUNS, "MAX_RUNS")
+sample_count = whole_number(1, MAX_DESIGN_POINTS, "MAX_DESIGN_POINTS")
+worker_count = whole_number(1, MAX_WORKERS, "MAX_WORKERS")
 non_negative_float = number(minimum=0)
 
 
@@ -74,7 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         ],
     )  # fmt: skip
     _scenario_arguments(run)
-    run.add_argument("--runs", type=positive_int, default=10_000, help="independent crises to simulate (default 10000)")
+    run.add_argument("--runs", type=run_count, default=10_000, help="independent crises to simulate (default 10000)")
     run.add_argument("--seed", type=seed_int, default=None, help=SEED_HELP)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--out", metavar="FILE", help="save one row per run to FILE (.parquet or .csv)")
@@ -152,15 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="a field to vary: PATH=LOW:HIGH, PATH=LOW:HIGH:STEPS (grid) or PATH=A,B,C (repeatable)",
     )
     sweep.add_argument("--design", choices=DESIGNS, default="grid", help="grid (default), lhs, sobol or saltelli")
-    sweep.add_argument("--samples", type=positive_int, help="design points for lhs and sobol; N for saltelli")
+    sweep.add_argument("--samples", type=sample_count, help="design points for lhs and sobol; N for saltelli")
     sweep.add_argument("--second-order", action="store_true", help="saltelli: also sample for second-order indices")
-    sweep.add_argument("--runs", type=positive_int, default=1_000, help="crises per design point (default 1000)")
+    sweep.add_argument("--runs", type=run_count, default=1_000, help="crises per design point (default 1000)")
     sweep.add_argument("--seed", type=seed_int, default=0, help="sweep seed (default 0)")
     sweep.add_argument("--out", metavar="DIR", help="write a resumable Parquet dataset here (e.g. sweeps/x.parquet)")
     sweep.add_argument("--resume", action="store_true", help="finish an interrupted sweep in --out")
     sweep.add_argument(
         "--workers",
-        type=positive_int,
+        type=worker_count,
         help="worker processes: local ones, or a Dask LocalCluster of this size with --executor dask "
         "(default: all cores; 1 runs in this process)",
     )
@@ -344,17 +348,21 @@ def load_game_target(args: argparse.Namespace):
 
 
 def _toml_keys(path: Path) -> set[str]:
+    """The top-level keys of a ``.toml`` file, read with the scenario files' checks (a regular file,
+    within the size and nesting limits), so a pipe or a device named ``x.toml`` cannot hang this
+    peek at what kind of file it is."""
     try:
-        return set(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return set(parse_toml(read_scenario_text(path), str(path)))
+    except ScenarioError:
         return set()  # let the scenario loader report the problem with its usual message
 
 
 def command_sweep(args: argparse.Namespace) -> int:
     if args.resume and not args.out:
         raise UsageError("--resume needs --out, the sweep directory to finish")
-    scenario = load_with_overrides(args)
     params = [Parameter.parse(text) for text in args.params]
+    check_sweep_size(params, args.design, args.samples, args.second_order)  # before any work, even loading
+    scenario = load_with_overrides(args)
     start = time.perf_counter()
     try:
         frame = sweep(

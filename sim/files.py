@@ -1,9 +1,11 @@
-"""Writing files so that an interruption never leaves a half-written file, nor destroys the old one."""
+"""Writing files so that an interruption never leaves a half-written file, nor destroys the old one;
+reading a file a user names so that it can never hang the process or fill its memory."""
 
 from __future__ import annotations
 
 import os
 import secrets
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -53,3 +55,63 @@ def _create_temporary(path: Path) -> str:
             continue
         return str(candidate)
     raise FileExistsError(f"no free temporary file name beside {path}")
+
+
+class FileRefused(ValueError):
+    """A file that is not read: not a regular file, or larger than allowed. The message says which,
+    in words for the user (the caller adds the file's name and the field that named it)."""
+
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
+    """The bytes of ``path``, only if it is a regular file of at most ``max_bytes``.
+
+    A name a user gives can be a device (``/dev/zero`` never ends, ``/dev/stdin`` waits for a
+    terminal), a pipe (opening one blocks until a writer comes) or a folder. So the file is
+    checked with ``os.stat`` before it is opened (opening some devices has effects of its own),
+    opened with ``O_NONBLOCK`` (a pipe swapped in after the check cannot block the open), checked
+    again on the open descriptor (the same file, not a replacement), and read with a bound one
+    byte past the cap (a file that grows, or a ``/proc`` file reporting size 0, stops there).
+
+    Raises
+    ------
+    FileRefused
+        Not a regular file, or larger than ``max_bytes``.
+    OSError
+        It cannot be found or opened (missing, no permission).
+    """
+    _check_regular(os.stat(path), max_bytes)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(path, flags)
+    try:
+        _check_regular(os.fstat(descriptor), max_bytes)
+        chunks: list[bytes] = []
+        left = max_bytes + 1
+        while left > 0:
+            chunk = os.read(descriptor, min(left, 1 << 16))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > max_bytes:
+        raise FileRefused(f"the file is larger than the {max_bytes:,} bytes allowed")
+    return data
+
+
+def _check_regular(info: os.stat_result, max_bytes: int) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        kind = next((name for test, name in _KINDS if test(info.st_mode)), "not an ordinary file")
+        raise FileRefused(f"{kind}, not a regular file: only regular files are read")
+    if info.st_size > max_bytes:
+        raise FileRefused(f"the file has {info.st_size:,} bytes, more than the {max_bytes:,} allowed")

@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.ladder import ACTORS, OUTCOMES
+from sim.limits import MAX_RUNS
 from sim.model import CrisisModel, draw_seed
 from sim.results import Results, wilson_interval
 from sim.scenario import Scenario, load_scenario, with_overrides
@@ -122,8 +123,12 @@ def tally_monte_carlo(scenario: Scenario, runs: int, seed_sequence: np.random.Se
 
 
 def _check_runs(runs: int) -> int:
-    if int(runs) != runs or runs < 1:
+    """``runs`` as an int, refused before any work if it is not a whole number from 1 to
+    :data:`~sim.limits.MAX_RUNS` (the command line checks the same limit while reading its options)."""
+    if isinstance(runs, bool) or int(runs) != runs or runs < 1:
         raise ValueError(f"runs must be a whole number of at least 1 (got {runs})")
+    if runs > MAX_RUNS:
+        raise ValueError(f"runs must be at most {MAX_RUNS:,} (sim.limits.MAX_RUNS), got {runs:,}")
     return int(runs)
 
 

@@ -4,6 +4,12 @@ A scenario is data, never code: every number the model uses lives here, with its
 range and default, so every assumption can be seen, documented and changed (``--set``).
 Validation is done by pydantic; its errors are turned into :class:`ScenarioError`, which names
 the file, the dotted field path and what is wrong.
+
+Names: a bare name (no path separator, no ``.toml`` suffix) always means a built-in scenario, so
+a file in the current folder can never change what ``coalition_2026`` means; a user's file is
+named by a path (``./mine``, ``dir/mine``) or a ``.toml`` suffix. Files are read only if they
+are regular files within :data:`sim.limits.MAX_FILE_BYTES`, and tables nested more than
+:data:`sim.limits.MAX_NESTING` deep are refused before validation.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 import re
 import tomllib
 import typing
@@ -19,18 +26,41 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
+from sim.files import FileRefused, read_regular_file
 from sim.ladder import ACCIDENT_RUNGS, ACTIONS, OUTCOMES, START_RUNGS
+from sim.limits import MAX_FILE_BYTES, MAX_MEMBERS, MAX_NESTING, MAX_ROUNDS
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Payoff = Annotated[float, Field(ge=-1e6, le=1e6)]
-Cost = Annotated[float, Field(ge=0.0, le=1e6)]
+
+def _refuse_bool_and_text(kind: str) -> BeforeValidator:
+    """A check run before pydantic's own, which would read ``true`` as 1 and ``"20"`` as 20: a
+    boolean or a quoted number where a number belongs is a mistake in the file (a wrong field, a
+    stray pair of quotes), and running it as a number would change results silently."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            raise PydanticCustomError("number_type", "Input should be {kind}, not true or false", {"kind": kind})
+        if isinstance(value, str):
+            raise PydanticCustomError(
+                "number_type", "Input should be {kind}, not text: write it without quotes", {"kind": kind}
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Real = Annotated[float, _refuse_bool_and_text("a number")]
+"""A number: an integer or a decimal (``6`` or ``6.0``), never a boolean or a string."""
+Whole = Annotated[int, _refuse_bool_and_text("a whole number")]
+"""A whole number (``20``, or ``20.0``), never a boolean or a string."""
+Probability = Annotated[Real, Field(ge=0.0, le=1.0)]
+Payoff = Annotated[Real, Field(ge=-1e6, le=1e6)]
+Cost = Annotated[Real, Field(ge=0.0, le=1e6)]
 Action = Literal["deploy", "threaten", "back_down"]
 RuleName = Literal["logit", "best_response", "doctrine"]
 Foresight = Literal["forward", "myopic"]
-MAX_MEMBERS = 16
-"""Member states a coalition may list: the solver sums over every subset of them (2**16 at most)."""
 StartRung = Literal[START_RUNGS]  # type: ignore[valid-type]
 
 
@@ -112,18 +142,18 @@ class Actor(_Strict):
 
     name: str = ""
     rule: RuleName = "logit"
-    rationality: Annotated[float, Field(ge=0.0, le=1e4, alias="lambda")] = 1.0
+    rationality: Annotated[Real, Field(ge=0.0, le=1e4, alias="lambda")] = 1.0
     payoffs: Payoffs
     resolve_prior: Probability = 0.5
     believed_resolve: Probability | None = None
-    war_bonus: Annotated[float, Field(ge=0.0, le=1e6)] = 0.0
+    war_bonus: Annotated[Real, Field(ge=0.0, le=1e6)] = 0.0
     force_in_place: Payoff = 0.0
     backstop_effect: Payoff = 0.0
     audience_cost: Cost = 0.0
     deploy_cost: Cost = 0.0
     threaten_cost: Cost = 0.0
     back_down_cost: Cost = 0.0
-    commitment: Annotated[float, Field(ge=0.0, le=1e3)] = 0.0
+    commitment: Annotated[Real, Field(ge=0.0, le=1e3)] = 0.0
     foresight: Foresight = "forward"
     doctrine: Doctrine | None = None
 
@@ -146,7 +176,7 @@ class Member(_Strict):
     """A member state of the coalition, with its own troops and private resolve."""
 
     name: str
-    troops: Annotated[float, Field(gt=0.0, le=1e4)]
+    troops: Annotated[Real, Field(gt=0.0, le=1e4)]
     resolve_prior: Probability = 0.5
     war_cost: Cost = 0.0
     exit_cost: Cost = 0.0
@@ -156,7 +186,7 @@ class Member(_Strict):
 class CoalitionActor(Actor):
     tripwire_cost: Cost = 0.0
     members: list[Member] = Field(default_factory=list, max_length=MAX_MEMBERS)
-    min_troops: Annotated[float, Field(ge=0.0, le=1e5)] = 0.0
+    min_troops: Annotated[Real, Field(ge=0.0, le=1e5)] = 0.0
 
     @model_validator(mode="after")
     def _threshold_reachable(self) -> CoalitionActor:
@@ -172,8 +202,8 @@ class Escalation(_Strict):
     """How likely a clash is to become a major war: base + tripwire + backstop, clipped to [0, 1]."""
 
     base: Probability = 0.1
-    tripwire: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.15
-    backstop: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.15
+    tripwire: Annotated[Real, Field(ge=-1.0, le=1.0)] = 0.15
+    backstop: Annotated[Real, Field(ge=-1.0, le=1.0)] = 0.15
 
 
 class Accident(_Strict):
@@ -194,8 +224,8 @@ class Scenario(_Strict):
     name: str = "unnamed"
     title: str = ""
     description: str = ""
-    rounds: Annotated[int, Field(ge=1, le=1000)] = 20
-    discount: Annotated[float, Field(gt=0.0, le=1.0)] = 0.95
+    rounds: Annotated[Whole, Field(ge=1, le=MAX_ROUNDS)] = 20
+    discount: Annotated[Real, Field(gt=0.0, le=1.0)] = 0.95
     start_rung: StartRung = "declared_intent"
     escalation: Escalation = Field(default_factory=Escalation)
     accident: Accident = Field(default_factory=Accident)
@@ -247,16 +277,78 @@ def builtin_scenarios() -> dict[str, Path]:
     return {path.stem: path for path in sorted(scenarios_dir().glob("*.toml"))}
 
 
+def is_builtin_name(text: str) -> bool:
+    """Whether ``text`` is read as a built-in scenario's name: it has no path separator and does
+    not end in ``.toml``. Everything else is a file path.
+
+    The rule depends on the text alone, never on which files exist, so a file in the current
+    folder (or beside a scenario) cannot change what a built-in name means: ``coalition_2026`` is
+    always the built-in one, ``./coalition_2026`` or ``coalition_2026.toml`` a file.
+    """
+    separators = {"/", os.sep, os.altsep} - {None}
+    return not any(separator in text for separator in separators) and not text.lower().endswith(".toml")
+
+
 def resolve_scenario_path(path_or_name: str | Path) -> Path:
+    """The file of a scenario named on the command line or in Python.
+
+    A string is a built-in name or a path by :func:`is_builtin_name`; a :class:`~pathlib.Path` is
+    always a file (``Path("./x")`` prints as ``x``, so its text cannot tell). A relative path is
+    taken from the current folder. Raises :class:`ScenarioError` if there is no such scenario.
+    """
+    if not isinstance(path_or_name, Path) and is_builtin_name(str(path_or_name)):
+        name = str(path_or_name)
+        builtin = builtin_scenarios().get(name)
+        if builtin is None:
+            raise ScenarioError(name, [("", _not_builtin(name, Path(name)))])
+        return builtin
     path = Path(path_or_name)
-    if path.exists():
-        return path
-    builtins = builtin_scenarios()
-    if str(path_or_name) in builtins:
-        return builtins[str(path_or_name)]
-    known = ", ".join(builtins) or "none found"
-    hint = _builtin_hint(path.stem)
-    raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario ({hint}built-in: {known})")])
+    if not path.exists():
+        known = ", ".join(builtin_scenarios()) or "none found"
+        hint = _builtin_hint(path.stem)
+        raise ScenarioError(str(path_or_name), [("", f"no such file or built-in scenario ({hint}built-in: {known})")])
+    return path
+
+
+def _not_builtin(name: str, local: Path) -> str:
+    """Why a bare ``name`` is not a scenario: not a built-in one, and, if a file ``local`` of that
+    name exists, how to name that file instead."""
+    known = ", ".join(builtin_scenarios()) or "none found"
+    if os.path.lexists(local):
+        return (
+            f"not a built-in scenario (built-in: {known}); a name without a path means a built-in one: "
+            f"for the file {local}, write ./{name}"
+        )
+    return f"no such file or built-in scenario ({_builtin_hint(name)}built-in: {known})"
+
+
+def _is_builtin_file(source: str) -> bool:
+    """Whether ``source`` is one of the built-in scenarios' own files."""
+    try:
+        path = Path(source)
+        return path.suffix == ".toml" and path.resolve().parent == scenarios_dir().resolve()
+    except (OSError, ValueError):
+        return False
+
+
+def read_scenario_text(path: str | Path, source: str | None = None) -> str:
+    """A scenario file's text: only a regular file of at most :data:`~sim.limits.MAX_FILE_BYTES`
+    UTF-8 bytes is read (a device, a pipe or a folder could hang the reader or fill its memory).
+
+    Raises :class:`ScenarioError` naming the file as ``source`` (the path as the user wrote it),
+    or as ``path``.
+    """
+    source = str(path) if source is None else source
+    try:
+        data = read_regular_file(path, MAX_FILE_BYTES)
+    except FileRefused as error:
+        raise ScenarioError(source, [("", f"cannot read the file: {error}")]) from None
+    except OSError as error:
+        raise ScenarioError(source, [("", f"cannot read the file: {error.strerror or error}")]) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ScenarioError(source, [("", f"not UTF-8 text (byte {error.start}: {error.reason})")]) from None
 
 
 def _builtin_hint(name: str) -> str:
@@ -341,40 +433,63 @@ def _toml_text(value: Any) -> str:
 
 
 def load_scenario(path_or_name: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Read, override and validate a scenario file (or a built-in one, by name)."""
+    """Read, override and validate a scenario file (or a built-in one, by name: see
+    :func:`resolve_scenario_path`)."""
     path = resolve_scenario_path(path_or_name)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(str(path), [("", f"cannot read the file: {error}")]) from None
-    raw = parse_toml(text, str(path))
+    # A path is named as the user wrote it (Path would print ./crisis as crisis, a built-in's name).
+    source = path_or_name if isinstance(path_or_name, str) and not is_builtin_name(path_or_name) else str(path)
+    raw = parse_toml(read_scenario_text(path, source), source)
     raw.setdefault("name", path.stem)
-    return scenario_from_dict(raw, str(path), overrides)
+    return scenario_from_dict(raw, source, overrides)
 
 
 def resolve_extends(raw: dict[str, Any], source: str, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """Merge a scenario onto the one it names in ``extends`` (a built-in name or a path).
 
     Tables merge key by key; anything else, lists of members included, replaces the base value.
+    Every problem with the parent (missing, unreadable, invalid TOML, a cycle) is reported on the
+    extending file's ``extends`` field, which is where the user can fix it.
     """
     if "extends" not in raw:
         return raw
     raw = dict(raw)
     parent_name = raw.pop("extends")
-    if not isinstance(parent_name, str):
+    if not isinstance(parent_name, str) or not parent_name.strip():
         raise ScenarioError(source, [("extends", "must be a built-in scenario name or a file path")])
-    relative = Path(source).parent / parent_name
-    parent_path = relative if relative.suffix == ".toml" and relative.exists() else resolve_scenario_path(parent_name)
+    if len(seen) > MAX_NESTING:
+        raise ScenarioError(source, [("extends", f"a chain of more than {MAX_NESTING} scenarios extending each other")])
+    parent_path = _extends_path(parent_name, source)
     if parent_path.resolve() in seen:
         raise ScenarioError(source, [("extends", f"{parent_name} extends itself (a cycle)")])
     try:
-        parent_text = parent_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ScenarioError(source, [("extends", f"cannot read {parent_path}: {error}")]) from None
-    parent_raw = parse_toml(parent_text, str(parent_path))
-    parent_raw = resolve_extends(parent_raw, str(parent_path), (*seen, parent_path.resolve()))
+        parent_raw = parse_toml(read_scenario_text(parent_path), str(parent_path))
+        parent_raw = resolve_extends(parent_raw, str(parent_path), (*seen, parent_path.resolve()))
+    except ScenarioError as error:
+        shown = parent_name if error.source == str(parent_path) else _shown(error.source)
+        problems = [("extends", f"{shown}: {path}: {message}" if path else f"{shown}: {message}")
+                    for path, message in error.problems]  # fmt: skip
+        raise ScenarioError(source, problems) from None
     parent_raw.pop("name", None)
     return _deep_merge(parent_raw, raw)
+
+
+def _extends_path(parent_name: str, source: str) -> Path:
+    """The file an ``extends`` value names. A bare name is a built-in scenario (always, and the only
+    thing a built-in scenario may extend); a relative path is looked up beside the extending file,
+    then, as before names were strict, from the current folder."""
+    folder = Path(source).parent
+    if is_builtin_name(parent_name):
+        builtin = builtin_scenarios().get(parent_name)
+        if builtin is None:
+            local = folder / parent_name
+            raise ScenarioError(source, [("extends", f"{parent_name}: {_not_builtin(parent_name, local)}")])
+        return builtin
+    if _is_builtin_file(source):
+        raise ScenarioError(source, [("extends", f"{parent_name}: a built-in scenario extends built-in ones only")])
+    for candidate in (folder / parent_name, Path(parent_name)):
+        if candidate.exists():
+            return candidate
+    raise ScenarioError(source, [("extends", f"{parent_name}: no such file (looked beside {_shown(source)})")])
 
 
 def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, Any]:
@@ -388,11 +503,18 @@ def _deep_merge(base: dict[str, Any], change: Mapping[str, Any]) -> dict[str, An
 
 
 def parse_toml(text: str, source: str) -> dict[str, Any]:
-    """A scenario file's TOML as a dict; an empty file is refused rather than run as the defaults."""
+    """A scenario file's TOML as a dict; an empty file is refused rather than run as the defaults,
+    and tables nested more than :data:`~sim.limits.MAX_NESTING` deep before anything else reads them."""
+    deep = too_deep_in_text(text)
+    if deep is not None:
+        raise ScenarioError(source, [(deep, _TOO_DEEP)])
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(source, [("", f"not valid TOML: {error}")]) from None
+    except RecursionError:  # not expected after too_deep_in_text, but never a traceback
+        raise ScenarioError(source, [("", _TOO_DEEP)]) from None
+    check_nesting(data, source)
     if not data:
         raise ScenarioError(
             source,
@@ -406,13 +528,89 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+_TOO_DEEP = f"tables and arrays nested more than {MAX_NESTING} levels deep (a scenario needs 3)"
+
+
+def check_nesting(data: Any, source: str) -> None:
+    """Refuse tables and arrays nested more than :data:`~sim.limits.MAX_NESTING` deep, naming
+    the field where they go too deep. The walk is a loop, not a recursion: a recursive one (like
+    ``copy.deepcopy`` and validation, which come next) would overflow on the very data it refuses.
+    """
+    stack: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while stack:
+        node, path = stack.pop()
+        if not isinstance(node, (dict, list, tuple)):
+            continue
+        if len(path) > MAX_NESTING:
+            raise ScenarioError(source, [(_shortened(".".join(path)), _TOO_DEEP)])
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        stack.extend((value, (*path, str(key))) for key, value in items)
+
+
+_TOKENS = re.compile(
+    r""""{3}(?:[^"\\]|\\.|"(?!""))*"{3,5}|'{3}.*?'{3,5}|"(?:[^"\\\n]|\\.)*"|'[^'\n]*'|#[^\n]*|[][{}.,=\n]""",
+    re.DOTALL,
+)
+"""What :func:`too_deep_in_text` looks at: strings and comments (skipped whole, so their brackets and
+dots do not count), brackets, dots, and the characters that end a dotted key."""
+
+
+def too_deep_in_text(text: str) -> str | None:
+    """The field of a TOML text that nests more than :data:`~sim.limits.MAX_NESTING` levels, found
+    before the TOML reader sees it, else ``None`` (``""`` if the field cannot be named).
+
+    The reader cannot be trusted with such text: it recurses once per ``[`` or ``{`` (a
+    ``RecursionError`` near 500 levels, 1 kB of text), and its work grows with the square of a
+    dotted key's length (a 200 kB key ``a.a.a...`` runs for minutes). So brackets open more than
+    MAX_NESTING deep, or a dotted key of more than MAX_NESTING parts, are refused here. Valid TOML
+    only reaches either by nesting its data that deep, so no acceptable file is refused.
+    """
+    depth = dots = line_start = 0
+    key = table = ""
+    for token in _TOKENS.finditer(text):
+        mark = token.group()
+        if mark[0] in "\"'#":
+            continue
+        if mark == ".":
+            dots += 1
+            if dots > MAX_NESTING:
+                return _shortened(text[line_start : token.start()].strip(" \t[{,"))
+            continue
+        dots = 0
+        if mark == "\n":
+            line_start = token.end()
+        elif mark == "=" and depth == 0:
+            key = text[line_start : token.start()].strip()
+        elif mark in "[{":
+            if depth == 0 and mark == "[" and not text[line_start : token.start()].strip():
+                header = _TABLE_HEADER.match(text, token.start())
+                table, key = (header.group(1) if header else ""), ""
+            depth += 1
+            if depth > MAX_NESTING:
+                return _shortened(".".join(part for part in (table, key) if part))
+        elif mark in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
+_TABLE_HEADER = re.compile(r"\[\[?\s*([^\]\n]*?)\s*\]")
+
+
+def _shortened(path: str) -> str:
+    """A dotted path cut to its first three parts: enough to find the field, short enough to read."""
+    parts = path.split(".")
+    return ".".join(parts[:3]) + ("..." if len(parts) > 3 else "")
+
+
 def scenario_from_dict(
     raw: Mapping[str, Any], source: str = "<scenario>", overrides: Mapping[str, Any] | None = None
 ) -> Scenario:
     """Validate a scenario given as a dict (as read from TOML), after ``extends`` and overrides."""
     own_path = Path(source)
     seen = (own_path.resolve(),) if own_path.exists() else ()
+    check_nesting(raw, source)
     data = apply_overrides(resolve_extends(dict(raw), source, seen), overrides or {}, source)
+    check_nesting(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -435,12 +633,16 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
     data = copy.deepcopy(dict(raw))
     for dotted, value in overrides.items():
         keys = dotted.replace("__", ".").split(".")
+        if not dotted:
+            raise ScenarioError(source, [("", "an override with an empty path: name a field, e.g. russia.lambda")])
+        if not all(keys):
+            raise ScenarioError(source, [(dotted, "a path names a field between every two dots, e.g. russia.lambda")])
         node: Any = data
         try:
             for key in keys[:-1]:
-                node = node[int(key)] if isinstance(node, list) else node.setdefault(key, {})
+                node = node[_position(key)] if isinstance(node, list) else node.setdefault(key, {})
             if isinstance(node, list):
-                node[int(keys[-1])] = value
+                node[_position(keys[-1])] = value
             elif isinstance(node, dict):
                 node[keys[-1]] = value
             else:
@@ -450,16 +652,32 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
     return data
 
 
+def _position(key: str) -> int:
+    """A list position in a dotted path: 0, 1, 2, ... (Python's negative positions would silently
+    pick an item counted from the end)."""
+    if not (key.isascii() and key.isdigit()):
+        raise ValueError(f"{key!r} is not a list position (0, 1, 2, ...)")
+    return int(key)
+
+
 def parse_assignment(text: str) -> tuple[str, Any]:
-    """``path=value`` from the command line; the value is read as TOML, else kept as a string."""
+    """``path=value`` from the command line; the value is read as TOML (so ``2`` is the number 2,
+    which the schema's strict types need), else kept as a string (``best_response``)."""
     if "=" not in text:
         raise ScenarioError("--set", [(text, "expected PATH=VALUE, e.g. russia.lambda=2.5")])
     path, _, value_text = text.partition("=")
     path, value_text = path.strip(), value_text.strip()
+    if not path:
+        raise ScenarioError("--set", [(text, "the path before '=' is empty: write PATH=VALUE, e.g. russia.lambda=2.5")])
+    toml = f"v = {value_text}"
+    if too_deep_in_text(toml) is not None:
+        raise ScenarioError("--set", [(path, _TOO_DEEP)])
     try:
-        value = tomllib.loads(f"v = {value_text}")["v"]
+        value = tomllib.loads(toml)["v"]
     except tomllib.TOMLDecodeError:
         value = value_text
+    except RecursionError:  # not expected after too_deep_in_text, but never a traceback
+        raise ScenarioError("--set", [(path, _TOO_DEEP)]) from None
     return path, value
 
 
@@ -513,7 +731,8 @@ def _describe(error: ValidationError, overrides: Mapping[str, Any]) -> list[tupl
         if item["type"] == "extra_forbidden":
             message = "unknown field" + _did_you_mean(path)
         elif item["type"] != "missing" and not isinstance(item.get("input"), (dict, list)):
-            message += f" (got {item['input']!r})"
+            given = item["input"]
+            message += f" (got {str(given).lower() if isinstance(given, bool) else repr(given)})"
         if any(changed == path or changed.startswith(f"{path}.") for changed in set_paths):
             message += " [overridden]"
         problems.append((path, message))
@@ -533,6 +752,7 @@ __all__ = [
     "ScenarioError",
     "apply_overrides",
     "builtin_scenarios",
+    "is_builtin_name",
     "load_scenario",
     "parse_assignment",
     "scenario_from_dict",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,3 +37,8 @@ def chart(at: AppTest, key: str) -> dict:
     charts = [element for element in at.get("plotly_chart") if element.key == key]
     assert len(charts) == 1, f"expected one chart {key!r}, found {[c.key for c in at.get('plotly_chart')]}"
     return json.loads(charts[0].proto.spec)
+
+
+def shown(markdown_source: str) -> str:
+    """Markdown source as the reader sees it: backslash escapes removed (user text is escaped, ``style.plain``)."""
+    return re.sub(r"\\(.)", r"\1", markdown_source).replace("\u2060", "")

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from apptest import chart, new_app, rendered
+from apptest import chart, new_app, rendered, shown
 from streamlit.testing.v1 import AppTest
 
 import sim
@@ -39,10 +39,12 @@ def app() -> AppTest:
     return rendered(at)
 
 
-def shown_probabilities(at: AppTest) -> dict[str, float]:
-    """Outcome label -> probability, read from the bars of the outcome chart."""
-    bars = next(trace for trace in chart(at, "outcome_chart")["data"] if trace["type"] == "bar")
-    return dict(zip(bars["y"], bars["x"], strict=True))
+def shown_probabilities(at: AppTest, trace_name: str = "these assumptions") -> dict[str, float]:
+    """Outcome label -> probability, read from the bars of the outcome chart (the scenario in use; the
+    trace ``"the scenario's own values"`` holds the frames drawn for comparison when a field is edited)."""
+    bars = [trace for trace in chart(at, "outcome_chart")["data"] if trace["type"] == "bar"]
+    chosen = next(trace for trace in bars if trace.get("name") == trace_name)
+    return dict(zip(chosen["y"], chosen["x"], strict=True))
 
 
 def engine_probabilities(scenario: sim.Scenario, runs: int, seed: int) -> dict[str, float]:
@@ -62,9 +64,9 @@ def test_opens_on_coalition_2026_and_shows_results_without_any_action():
     assert at.selectbox(key="scenario").value == DEFAULT
     assert at.number_input(key="runs").value == 10_000
     assert at.number_input(key="seed").value == 7
-    assert at.title[0].value == "Deterrence and escalation simulator"
+    assert at.title[0].value == "Simulate: how the crises end"
     scenario = load_scenario(DEFAULT)
-    assert at.subheader[0].value == scenario.title
+    assert scenario.title in shown(at.main.markdown[0].value)
     assert not at.error
     assert not at.warning
 
@@ -142,7 +144,7 @@ def test_picking_another_scenario_changes_the_result_and_its_assumptions(app: Ap
     rendered(app)
 
     scenario = load_scenario(other)
-    assert app.subheader[0].value == scenario.title
+    assert scenario.title in shown(app.main.markdown[0].value)
     # The inputs now hold the new scenario's own values, not those typed for the old one.
     assert app.number_input(key="sidebar:russia.resolve_prior").value == pytest.approx(scenario.russia.resolve_prior)
     assert app.number_input(key="sidebar:rounds").value == scenario.rounds
@@ -247,17 +249,20 @@ def test_story_markdown_formats_rounds_and_decisions():
         "Round 1: the crisis stands at x.",
         "  Russia expects $5.",
         "    It chose.",
+        "  Member ![x](http://host/t.png) stays.",  # a member's name is user text: never Markdown
     ]
     assert story_markdown(lines).splitlines() == [
-        "**Title (seed 1)**",
+        r"**Title \(seed 1\)**",
         "",
-        "Types.",
+        r"Types\.",
         "",
         "",
-        "**Round 1:** the crisis stands at x.",
-        r"- Russia expects \$5.",
-        "    - It chose.",
+        r"**Round 1:** the crisis stands at x\.",
+        r"- Russia expects \$5\.",
+        r"    - It chose\.",
+        "- Member \\!\\[x\\]\\(http\u2060\\://host/t\\.png\\) stays\\.",  # a word joiner: no autolink
     ]
+    assert shown(story_markdown(lines)).splitlines()[5] == "**Round 1:** the crisis stands at x."
 
 
 def test_the_paths_chart_accounts_for_every_run_and_every_outcome(app: AppTest):
@@ -355,8 +360,8 @@ def test_outcome_and_actor_colours_are_distinct_okabe_ito_colours():
 
 def test_a_link_that_sets_an_unknown_field_says_so_and_runs_the_scenario():
     at = rendered(new_app({"runs": str(SMALL_RUNS), "russia.nerve": "3"}))
-    summary = " ".join(markdown.value for markdown in at.sidebar.markdown)
-    assert "`russia.nerve` = 3 ⚠ not used: unknown field" in summary
+    summary = shown(" ".join(markdown.value for markdown in at.sidebar.markdown))
+    assert "russia.nerve = 3 ⚠ not used: unknown field" in summary
     assert shown_probabilities(at) == pytest.approx(engine_probabilities(load_scenario(DEFAULT), SMALL_RUNS, 7))
 
 
@@ -381,3 +386,39 @@ def test_every_page_renders_for_every_builtin_scenario(page: str, scenario: str)
     at = rendered(new_app(query))
     assert not at.error, [e.value for e in at.error]
     assert scenario in footer(at) and f"`{load_scenario(scenario).name}`" in footer(at)
+
+
+def test_an_edit_keeps_the_scenarios_own_shares_beside_the_new_ones_with_the_change_in_points():
+    scenario = load_scenario(DEFAULT)
+    at = rendered(new_app({"runs": str(SMALL_RUNS), "russia.resolve_prior": "0.9"}))
+    edited = with_overrides(scenario, {"russia.resolve_prior": 0.9})
+    now = shown_probabilities(at)
+    before = shown_probabilities(at, "the scenario's own values")
+    assert now == pytest.approx(engine_probabilities(edited, SMALL_RUNS, 7))
+    assert before == pytest.approx(engine_probabilities(scenario, SMALL_RUNS, 7))
+    assert now != before, "the edit moved the outcomes"
+    labels = next(t for t in chart(at, "outcome_chart")["data"] if t.get("name") == "labels")["text"]
+    for label, (outcome, p) in zip(labels, now.items(), strict=True):
+        assert f"({100 * (p - before[outcome]):+.1f})" in label
+    assert "black frames are the same runs with the scenario's own values" in " ".join(c.value for c in at.caption)
+
+
+def test_without_edits_the_outcome_chart_has_no_comparison_frames():
+    at = rendered(new_app({"runs": str(SMALL_RUNS)}))
+    names = [t.get("name") for t in chart(at, "outcome_chart")["data"] if t["type"] == "bar"]
+    assert names == ["these assumptions"]
+
+
+def test_the_sidebar_writes_the_whole_title_the_box_may_cut():
+    at = rendered(new_app({"runs": str(SMALL_RUNS)}))
+    scenario = load_scenario(DEFAULT)
+    assert f"{scenario.title} ({DEFAULT})" in [shown(c.value) for c in at.sidebar.caption]
+
+
+def test_every_payoff_panel_shows_its_outermost_bins_whole():
+    at = rendered(new_app({"runs": str(SMALL_RUNS)}))
+    results = sim.run_monte_carlo(load_scenario(DEFAULT), runs=SMALL_RUNS, seed=7)
+    layout = chart(at, "payoff_chart")["layout"]
+    for axis, actor in zip(("xaxis", "xaxis2", "xaxis3"), ("coalition", "russia", "us"), strict=True):
+        low, high = layout[axis]["range"]
+        assert low < results.payoff[actor].min() and high > results.payoff[actor].max(), actor

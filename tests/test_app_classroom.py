@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 import pytest
-from apptest import chart, new_app, rendered
+from apptest import chart, new_app, rendered, shown
 from streamlit.testing.v1 import AppTest
 
 import sim
@@ -75,9 +75,10 @@ def chart_keys(at: AppTest) -> list[str]:
 
 
 def text(at: AppTest) -> str:
-    """Everything written on the main page (markdown, headings, captions)."""
+    """Everything written on the main page (markdown, headings, captions), as the reader sees it: the
+    scenario's words are user text, escaped in the Markdown source (``style.plain``)."""
     parts = [m.value for m in at.main.markdown] + [h.value for h in at.main.subheader]
-    return "\n".join(parts + [c.value for c in at.main.caption])
+    return shown("\n".join(parts + [c.value for c in at.main.caption]))
 
 
 def model_for(seed: int, scenario: str = DEFAULT, **edits: float):
@@ -134,6 +135,9 @@ def test_opens_before_the_first_move_with_the_private_types():
         assert f"Public belief that it is resolute: **{actor.config.initial_belief:.0%}**" in page
     assert at.button(key="class_back").disabled
     assert not at.button(key="class_next").disabled
+    # No tooltip on the stepping buttons: after a click it would stay over the round (the keys are on them).
+    assert not at.button(key="class_next").help and not at.button(key="class_back").help
+    assert model.scenario.title in page  # on the status line, under the buttons
     ladder = chart(at, "class_ladder_main")["data"][0]
     assert ladder["text"][RUNGS.index(model.scenario.start_rung)] == "◀ now"
     assert "class_odds_main" not in chart_keys(at)  # the odds are kept for the end: no spoiler
@@ -180,7 +184,7 @@ def test_new_seed_changes_the_seed_and_the_story(monkeypatch: pytest.MonkeyPatch
     assert at.number_input(key="class_seed").value == 4321
     assert shown_round(at) == 0
     assert at.query_params["class_seed"] == "4321"
-    assert "Class seed **4321**" in text(at)
+    assert "class seed **4321**" in text(at)
     new_story = tell_story(model_for(4321))
     assert new_story != old_story
     assert new_story[1] in text(at)  # the private types of the new world, as the story tells them
@@ -309,7 +313,8 @@ def test_presenter_mode_is_read_from_the_link_and_enlarges_the_charts():
     assert_shows_round(at, 7, 3)
     for key in ("class_ladder_main", "class_utility_main", "class_beliefs_main"):
         assert chart(at, key)["layout"]["font"]["size"] == 24
-    assert not at.expander  # the secondary detail is hidden on the projector
+    # The secondary detail is hidden on the projector; only the folded settings remain.
+    assert [e.label for e in at.expander] == ["Round shown, class seed, presenter mode, two scenarios side by side"]
     assert any("font-size: 1.45rem" in m.value for m in at.markdown)  # style.presenter_css, on every page
 
     normal = opened(class_round="3")

@@ -268,6 +268,11 @@ def test_section_four_shows_round_one_for_both_types_and_the_belief_paths():
         means = expected.mean[key][resolute]
         assert [y is None for y in line["y"]] == [math.isnan(m) for m in means]  # no crisis of that type left
         assert [y for y in line["y"] if y is not None] == pytest.approx([m for m in means if not math.isnan(m)])
+    # The axis runs over the crisis's rounds, not past them (a 20-round crisis is not drawn to 25).
+    layout = chart(at, "game_beliefs")["layout"]
+    last = max(expected.rounds)
+    for axis in ("xaxis", "xaxis2", "xaxis3"):
+        assert layout[axis]["range"] == pytest.approx([-0.3, last + 0.3])
 
 
 def test_private_resolve_explains_that_there_is_no_subgame_perfect_equilibrium():

@@ -212,6 +212,24 @@ def test_a_bad_upload_names_the_file_and_field_and_the_app_goes_on(content: byte
     assert outcome_bars(at)
 
 
+def test_the_field_reference_unfolds_on_the_page():
+    at = page()
+    reference = next(e for e in at.expander if e.label.startswith("What every field means"))
+    shown = " ".join(m.value for m in reference.markdown)
+    assert "# Scenarios" in shown and "resolve_prior" in shown
+
+
+def test_a_file_that_is_not_toml_is_refused_in_words_and_the_next_good_one_clears_the_error():
+    at = upload(page(), "notes.txt", b'title = "looks like TOML"\n')
+    errors = [error.value for error in at.main.error]
+    assert len(errors) == 1 and "notes.txt" in errors[0] and "not a .toml file" in errors[0]
+    assert at.session_state["scenario"] == DEFAULT
+    text = 'extends = "coalition_2026"\ntitle = "My classroom variant"\n'
+    at = upload(at, "variant.toml", text.encode())
+    assert not at.main.error, "the earlier file's error is gone once a good file is read"
+    assert at.session_state["scenario"] == state.UPLOADED
+
+
 # ---------------------------------------------------------------------------------------------
 # Pure helpers
 

@@ -38,6 +38,7 @@ from sim.webapp.pages.sweep.plan import (
     MAX_TOTAL_RUNS,
     SOBOL_SAMPLES,
     SOLVE_SECONDS_PER_ROUND,
+    Pace,
     Plan,
     plan_grid,
     plan_saltelli,
@@ -205,7 +206,7 @@ def test_a_bad_range_shows_an_error_and_the_page_goes_on() -> None:
     at = open_page({"sweep_x_low": "0.9", "sweep_x_high": "0.1"})
     assert "'From' (0.9) is above 'To' (0.1)" in texts(at.error)
     assert "sweep_curve" not in chart_keys(at)
-    assert "When does it happen?" in [header.value for header in at.header]
+    assert "When does it happen?" in [header.value for header in at.subheader]
     at = open_page({"sweep_x_low": "-0.5", "sweep_x_steps": "3", "sweep_runs": "50"})
     assert "greater than or equal to 0" in texts(at.error)
     at.number_input(key="sweep_x_low").set_value(0.0)  # fixing it brings the chart back
@@ -261,16 +262,38 @@ def test_discovery_says_when_nothing_is_above_the_threshold() -> None:
 
 def test_a_big_sweep_waits_for_its_button_then_shows_again_without_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(run, "AUTO_RUN_WORK", 0)
+    run.server_pace.clear()  # a server that has not swept yet
     query = {"sweep_x_steps": "3", "sweep_runs": "100", "seed": "9173"}  # a seed no other test uses
     at = open_page(query)
     assert "sweep_curve" not in chart_keys(at)
     assert "runs when you press the button" in texts(at.info)
+    assert "on the development machine's pace" in texts(at.info)
     at.button(key="sweep_run_grid").click()
     rendered(at)
     assert "sweep_curve" in chart_keys(at)
+    assert run.server_pace().ratio is not None, "the sweep that ran told the server its pace"
+    other = open_page({**query, "seed": "9174"})
+    assert "at the pace measured on this server" in texts(other.info)
     again = open_page(query)  # another session: the server already has it
     assert "sweep_curve" in chart_keys(again)
     assert not again.get("button") or all(button.key != "sweep_run_grid" for button in again.button)
+
+
+def test_the_pace_scales_the_estimate_by_what_this_server_measured() -> None:
+    pace = Pace()
+    plan = plan_grid([11], 1_000)
+    planned = plan.seconds_with_solves(20)
+    assert pace.seconds(plan, 20) == (planned, False)
+    pace.record(10.0, 25.0)
+    pace.record(30.0, 15.0)  # measured 40 s for 40 s planned: the ratio is of sums, a long sweep weighs more
+    assert pace.ratio == pytest.approx(1.0)
+    pace.record(0.0, 5.0)  # nothing planned: ignored, as are non-finite or non-positive times
+    pace.record(5.0, float("nan"))
+    assert pace.ratio == pytest.approx(1.0)
+    for _ in range(Pace.REMEMBERED):
+        pace.record(1.0, 3.0)  # only the recent sweeps count
+    assert pace.ratio == pytest.approx(3.0)
+    assert pace.seconds(plan, 20) == (pytest.approx(3 * planned), True)
 
 
 # ---------------------------------------------------------------------------------------------

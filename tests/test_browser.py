@@ -16,17 +16,20 @@ the default settings), run ``make screenshots``, i.e.
 
 from __future__ import annotations
 
+import http.server
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -200,6 +203,135 @@ def test_simulate_in_the_browser(page: Any, server: str, tmp_path: Path) -> None
 def test_page_opens_without_exception(page: Any, server: str, tmp_path: Path, name: str) -> None:
     open_app(page, f"{server}/?page={name}&runs={SMALL_RUNS}", timeout_ms=FIRST_RENDER_MS)
     page.screenshot(path=str(tmp_path / f"{name}.png"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout: nothing cut or drawn over anything else, on a laptop, a projector and a phone
+
+LAYOUT_PROBLEMS = (ROOT / "tests" / "layout_problems.js").read_text()
+"""A function evaluated in the page: every piece of text that overflows its box, runs off its chart or
+overlaps other text, in words (empty when the layout holds)."""
+SIZES = {"laptop": (1440, 900), "projector": (1280, 720), "phone": (390, 844)}
+NARROW_BELOW_PX = 640  # sim.webapp.screen.NARROW_BELOW_PX: not imported, this file only drives a browser
+LAYOUT_VIEWS = {
+    "simulate": "page=simulate",
+    "simulate-edited": "page=simulate&russia.resolve_prior=0.9",  # the frames of the scenario's own shares
+    "scenario": "page=scenario",
+    "sweep": "page=sweep&sweep_x_steps=5&sweep_runs=200",
+    "game": "page=game",
+    "game-every-node": "page=game&game_view=full",  # chance diamonds and the deepest end labels
+    "classroom": "page=classroom&class_round=2",
+    "classroom-presenter": "page=classroom&class_round=2&presenter=1",
+}
+MAIN_CHART = {
+    "simulate": "outcome_chart",
+    "simulate-edited": "outcome_chart",
+    "sweep": "sweep_curve",
+    "game": "game_tree",
+    "classroom": "class_ladder_main",
+    "classroom-presenter": "class_ladder_main",
+}
+"""The chart each view is for: at 1280x720 it must show on the first screen."""
+FIRST_SCREEN_CHART_PX = 250
+"""How much of the main chart (its height, or all of a shorter one) the first screen must show."""
+
+
+def open_view(browser: Any, url: str, size: tuple[int, int]) -> Any:
+    """A new page at this window size on ``url``, once the app has drawn it for this width (a phone's
+    layout comes one run after the first) and every chart is drawn."""
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(RENDER_MS)
+    page = context.new_page()
+    open_app(page, url, timeout_ms=FIRST_RENDER_MS)
+    layout = "narrow" if width < NARROW_BELOW_PX else "wide"
+    page.wait_for_function(f"document.body.dataset.simLayout === '{layout}'", timeout=RENDER_MS)
+    page.locator(EXCEPTION).or_(
+        page.locator('[data-testid="stCaptionContainer"]').filter(has_text=FOOTER)
+    ).first.wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]') && "
+        "[...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')].every(c => c.querySelector('.main-svg'))"
+    )
+    page.evaluate(
+        "() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
+    )
+    return page
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("view", LAYOUT_VIEWS)
+def test_no_text_is_cut_or_covered(browser: Any, server: str, tmp_path: Path, view: str, size: str) -> None:
+    if view == "classroom-presenter" and size == "phone":
+        pytest.skip("presenter mode is for a projector")
+    page = open_view(browser, f"{server}/?{LAYOUT_VIEWS[view]}&runs={SMALL_RUNS}", SIZES[size])
+    try:
+        page.screenshot(path=str(tmp_path / f"{view}-{size}.png"))
+        assert not page.locator(EXCEPTION).count()
+        problems = page.evaluate(LAYOUT_PROBLEMS)
+        assert not problems, f"{view} at {SIZES[size]} (screenshot in {tmp_path}):\n" + "\n".join(problems)
+        if size == "projector" and view in MAIN_CHART:
+            chart = page.locator(f".st-key-{MAIN_CHART[view]}").bounding_box()
+            assert chart is not None, f"{view} has no {MAIN_CHART[view]}"
+            shown = min(chart["y"] + chart["height"], SIZES[size][1]) - max(chart["y"], 0)
+            assert shown >= min(FIRST_SCREEN_CHART_PX, chart["height"]), (
+                f"{view}: only {shown:.0f} px of {MAIN_CHART[view]} on the first screen at 1280x720 (top at "
+                f"{chart['y']:.0f} px)"
+            )
+    finally:
+        page.context.close()
+
+
+class CountingHandler(http.server.BaseHTTPRequestHandler):
+    """Counts every request it receives: a link's image or page must never be fetched."""
+
+    requests: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        CountingHandler.requests.append(self.path)
+        self.send_response(404)
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_markdown_laden_link_makes_no_request_to_the_address_it_names(browser: Any, server: str) -> None:
+    listener = http.server.ThreadingHTTPServer(("127.0.0.1", 0), CountingHandler)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    CountingHandler.requests.clear()
+    host = f"127.0.0.1:{listener.server_address[1]}"
+    injected = f"![x](http://{host}/tracker.png?who=student) [Log in to see the classified annex](http://{host}/phish)"
+    query = urllib.parse.urlencode({"page": "simulate", "runs": SMALL_RUNS, "title": injected, "description": injected})
+    try:
+        page = open_view(browser, f"{server}/?{query}", (1440, 900))
+        try:
+            body = page.locator('[data-testid="stMain"]')
+            assert "Log in to see the classified annex" in body.inner_text(), "the text is shown, as text"
+            assert page.locator(f'img[src*="{host}"], a[href*="{host}"]').count() == 0
+            assert CountingHandler.requests == [], f"the page fetched {CountingHandler.requests}"
+        finally:
+            page.context.close()
+    finally:
+        listener.shutdown()
+        listener.server_close()
+
+
+def test_copy_link_copies_the_address_of_this_view(browser: Any, server: str) -> None:
+    context = browser.new_context(viewport=VIEWPORT, permissions=["clipboard-read", "clipboard-write"])
+    context.set_default_timeout(RENDER_MS)
+    page = context.new_page()
+    try:
+        # Presenter mode folds the sidebar (and its address-bar hint): the button at the foot of the page stays.
+        open_app(page, f"{server}/?page=scenario&runs={SMALL_RUNS}&seed=11&presenter=1", timeout_ms=FIRST_RENDER_MS)
+        button = page.locator(".st-key-copy_link_footer button")
+        button.click()
+        page.locator(".st-key-copy_link_footer button[data-copied]").wait_for()
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        assert copied == page.url
+        assert "seed=11" in copied and "presenter=1" in copied and "page=scenario" in copied
+    finally:
+        context.close()
 
 
 # ---------------------------------------------------------------------------------------------

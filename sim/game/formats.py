@@ -11,6 +11,10 @@ Public functions
     temporary file in the same folder, then ``os.replace``. A tree written as ``.nfg`` is written as
     its (unreduced) normal form; ``.efg`` needs a tree. Files that cannot be opened raise ``OSError``;
     Gambit files that are not UTF-8 are read as Latin-1 (old Gambit files often are), TOML must be UTF-8.
+    Only regular files are read (not a directory, pipe or device), and only up to
+    :data:`MAX_GAME_FILE_BYTES`; a tree may have at most :data:`MAX_GAME_NODES` nodes and a node at
+    most :data:`MAX_ACTIONS_PER_NODE` actions. Anything larger raises GameError naming the file
+    and the limit, before it is read or as soon as the reader gets there.
 ``parse_game(text, source, kind)``
     The same from a string; ``kind`` is ``"nfg"``, ``"efg"`` or ``"toml"`` (default: the suffix of
     ``source``, else sniffed from the text). ``parse_nfg``, ``parse_efg``, ``parse_toml`` do one each.
@@ -116,7 +120,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from sim.files import write_text_atomically
+from sim.files import FileRefused, read_regular_file, write_text_atomically
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node, depth_first
 
@@ -124,6 +128,31 @@ Game = NormalFormGame | ExtensiveFormGame
 T = TypeVar("T")
 
 MAX_TABLE_ENTRIES = 10_000_000  # payoff numbers a normal form may hold: refuse before allocating gigabytes
+
+MAX_GAME_FILE_BYTES = 5 * 1024 * 1024
+"""The largest game file read (5 MiB), checked before reading.
+
+Parsing costs about 70 bytes of memory and 2 to 10 microseconds per byte of file, so 5 MiB is
+about 350 MB and up to a minute on a busy machine. It holds the two-round crisis game (0.6 MB)
+and any hand-made game many times over; the whole three-round crisis game (about 6 MB) is written
+for Gambit (``sim solve SCENARIO --rounds 3 --export-efg FILE``) and is too large to read back,
+as its normal form and its QRE are too large to solve here anyway."""
+
+MAX_GAME_NODES = 100_000
+"""The most nodes a game tree read from a file may have, counted as the file is read.
+
+The two-round crisis game has 6,417 (the three-round one about 61,000); a hand-made game has
+dozens. The solvers' work grows with the nodes (the QRE homotopy, backward induction, the reach
+table of the normal form), so the cap bounds it whatever the file's shape: a 5 MiB file of short
+terminal lines could hold 700,000."""
+
+MAX_ACTIONS_PER_NODE = 1_000
+"""The most actions (or chance branches) one node of a game file may offer.
+
+A node with 200,000 actions fits in a file of 600 kB and made the normal form ask for 298 GiB
+(strategies times ends). Real games offer a handful; a thousand leaves room for a discretised
+choice of a number."""
+
 KINDS = ("nfg", "efg", "toml")
 _LARGEST_FLOAT = Fraction(np.finfo(float).max)
 
@@ -613,6 +642,10 @@ class _EfgReader:
         node.totals = tuple(a + b for a, b in zip(totals, payoffs)) if payoffs else totals
         if any(abs(total) > _LARGEST_FLOAT for total in node.totals):
             raise self.parser.error(token, "the outcomes down to this node add up to a payoff too large for a float")
+        if len(self.preorder) >= MAX_GAME_NODES:
+            raise self.parser.error(
+                token, f"the tree has more than {MAX_GAME_NODES:,} nodes, the most a game file may have"
+            )
         self.preorder.append(node)
         return node
 
@@ -653,6 +686,10 @@ class _EfgReader:
         opening = self.parser.expect("{", "'{' opening the list of actions")
         actions, probabilities = [], []
         while self.parser.peek().kind != "}":
+            if len(actions) == MAX_ACTIONS_PER_NODE:
+                raise self.parser.error(
+                    opening, f"this node offers more than {MAX_ACTIONS_PER_NODE:,} actions, the most a node may have"
+                )
             actions.append(self.parser.text("an action's name (a quoted string) or '}'"))
             if chance:
                 token = self.parser.peek()
@@ -1050,9 +1087,12 @@ class _NodeSpec:
 
 
 def _load_toml(text: str, source: str) -> dict[str, Any]:
-    """tomllib, with its syntax errors turned into ``source:line: message``."""
+    """tomllib, with its syntax errors turned into ``source:line: message``; arrays or tables nested
+    so deep that tomllib's recursion gives out (a kilobyte of brackets does it) are refused alike."""
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise _error(source, 1, "arrays or tables are nested too deeply to read") from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         match = re.search(r"\s*\(at line (\d+), column \d+\)$", message)
@@ -1141,6 +1181,10 @@ def _toml_tree(context: _TomlContext, data: dict[str, Any], players: list[str], 
         raise context.error(("nodes",), "a tree needs 'root = \"<node id>\"', the id of its first node")
     root = context.string(("root",), data["root"], "root")
     nodes = context.table(("nodes",), data["nodes"], "nodes")
+    if len(nodes) > MAX_GAME_NODES:
+        raise context.error(
+            ("nodes",), f"the tree has {len(nodes):,} nodes, more than the {MAX_GAME_NODES:,} a game file may have"
+        )
     if root not in nodes:
         raise context.error(("root",), f"the root '{root}' is not defined (there is no [nodes.{_toml_key(root)}])")
     specs = {node_id: _toml_node(context, node_id, table, players) for node_id, table in nodes.items()}
@@ -1161,6 +1205,11 @@ def _toml_node(context: _TomlContext, node_id: str, value: Any, players: list[st
     branches = context.table((*path, kind), table[kind], f"the {kind} of node '{node_id}'")
     if not branches:
         raise context.error((*path, kind), f"node '{node_id}' has no {kind}")
+    if len(branches) > MAX_ACTIONS_PER_NODE:
+        raise context.error(
+            (*path, kind),
+            f"node '{node_id}' has {len(branches):,} {kind}, more than the {MAX_ACTIONS_PER_NODE:,} a node may have",
+        )
     if kind == "chance":
         targets, probabilities = _toml_chance(context, node_id, branches)
         return _NodeSpec(node_id, kind, tuple(branches), targets, probabilities, infoset=infoset)
@@ -1486,10 +1535,14 @@ def parse_game(text: str, source: str = "<string>", kind: str | None = None) -> 
 
 
 def read_game(path: str | os.PathLike[str]) -> Game:
-    """A game from a .nfg, .efg or .toml file (the suffix decides)."""
+    """A game from a .nfg, .efg or .toml file (the suffix decides): a regular file of at most
+    :data:`MAX_GAME_FILE_BYTES`."""
     path = Path(path)
     kind = _kind_of(path)
-    data = path.read_bytes()
+    try:
+        data = read_regular_file(path, MAX_GAME_FILE_BYTES)  # a pipe, device or folder is refused unopened
+    except FileRefused as refusal:
+        raise GameError(f"{path}: {refusal}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -21,10 +21,19 @@ import numpy as np
 
 from sim.game.gambit_api import profile_arrays, table_game
 from sim.game.normal import GameError, NormalFormGame
-from sim.game.tree import ExtensiveFormGame
+from sim.game.tree import ExtensiveFormGame, describe_count
 
 TOLERANCE = 1e-9  # on probabilities; on payoffs it is scaled by the game's largest payoff
 MAX_SUPPORT_PAIRS = 200_000  # a few seconds of support enumeration
+
+MAX_PURE_EQUILIBRIA = 1_000
+"""The most pure equilibria :func:`pure_nash` returns (the first ones, in lexicographic order).
+
+The normal form of a tree is degenerate: every choice off the path of play is free, so a chain
+of 16 two-action moves already has 16,384 pure equilibria, and a game of a few million profiles
+can have millions. Each one listed costs work (its payoffs, whether it is subgame perfect, a JSON
+entry), which took minutes; nobody reads past the first thousand. When there are more, the result
+says how many and that only the first are listed."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -92,11 +101,21 @@ def sort_key(equilibrium: Equilibrium) -> tuple:
 
 
 def unique_sorted(equilibria: Iterable[Equilibrium]) -> list[Equilibrium]:
-    """Drop equilibria within 1e-9 of one already kept, then sort with :func:`sort_key`."""
+    """Drop equilibria within 1e-9 of one already kept, then sort with :func:`sort_key`.
+
+    Two profiles that close have the same supports (entries up to 1e-9 are cleaned to 0), so a
+    candidate is compared only with the kept ones of its supports, all at once. Comparing every
+    pair one by one took minutes: the degenerate normal form of a chain of six moves yields
+    thousands of candidates."""
     kept: list[Equilibrium] = []
+    groups: dict[tuple[tuple[int, ...], ...], list[np.ndarray]] = {}
     for candidate in equilibria:
-        if not any(candidate.is_close(other) for other in kept):
-            kept.append(candidate)
+        flat = np.concatenate(candidate.profile)
+        group = groups.setdefault(candidate.supports(), [])
+        if group and np.any(np.max(np.abs(np.stack(group) - flat), axis=1) <= TOLERANCE):
+            continue
+        group.append(flat)
+        kept.append(candidate)
     return sorted(kept, key=sort_key)
 
 
@@ -107,17 +126,50 @@ def as_normal_form(game: NormalFormGame | ExtensiveFormGame) -> NormalFormGame:
 # ---------------------------------------------------------------------------------- pure
 
 
-def pure_nash(game: NormalFormGame) -> list[Equilibrium]:
-    """Every pure-strategy Nash equilibrium, in lexicographic order of the strategy indices.
+def pure_nash(game: NormalFormGame, limit: int = MAX_PURE_EQUILIBRIA) -> list[Equilibrium]:
+    """Every pure-strategy Nash equilibrium, in lexicographic order of the strategy indices (the
+    first ``limit`` of them: :func:`count_pure_nash` says how many there are).
 
     A profile is an equilibrium when each player's payoff there equals the maximum over its own
     axis (ties, within the payoff tolerance, count as best responses)."""
+    stable = _pure_stable(game)
+    return [_pure_equilibrium(game, index) for index in np.argwhere(stable)[:limit]]
+
+
+def count_pure_nash(game: NormalFormGame) -> int:
+    """How many pure-strategy Nash equilibria the game has (:func:`pure_nash` lists at most ``limit``)."""
+    return int(np.count_nonzero(_pure_stable(game)))
+
+
+def _pure_stable(game: NormalFormGame) -> np.ndarray:
+    """True at each profile where every player plays a best response."""
     tol = payoff_tolerance(game)
     stable = np.ones(game.shape, dtype=bool)
     for i in range(game.n_players):
         table = game.payoffs[i]
         stable &= table >= table.max(axis=i, keepdims=True) - tol
-    return [make_equilibrium(game, game.pure_profile(index)) for index in np.argwhere(stable)]
+    return stable
+
+
+def _pure_equilibrium(game: NormalFormGame, index: Sequence[int]) -> Equilibrium:
+    """A pure profile as an equilibrium; its payoffs are read from the table (no sum over the
+    whole table, as a mixed profile needs)."""
+    vectors = tuple(game.pure_profile(index))
+    for p in vectors:
+        p.setflags(write=False)
+    payoffs = np.array(game.payoffs[(slice(None), *(int(k) for k in index))], dtype=float)
+    payoffs.setflags(write=False)
+    return Equilibrium(vectors, payoffs)
+
+
+def _pure_result(game: NormalFormGame, note: str, degenerate: bool) -> NashResult:
+    """The pure equilibria as a result, saying so when there are more than :data:`MAX_PURE_EQUILIBRIA`."""
+    equilibria = pure_nash(game)
+    total = count_pure_nash(game) if len(equilibria) == MAX_PURE_EQUILIBRIA else len(equilibria)
+    if total > len(equilibria):
+        listed = f"{total:,} pure equilibria: only the first {len(equilibria):,} are listed"
+        note = f"{note}; {listed}" if note else listed
+    return NashResult(equilibria, "pure enumeration", False, degenerate, note)
 
 
 # ---------------------------------------------------------------------------------- two players
@@ -282,12 +334,16 @@ def nash_equilibria(game: NormalFormGame | ExtensiveFormGame) -> NashResult:
         equilibria = pure_nash(game)
         several = len(equilibria) > 1
         note = "any mix of these optimal strategies is optimal too" if several else ""
-        return NashResult(equilibria, "optimisation", True, several, note)
+        total = count_pure_nash(game) if len(equilibria) == MAX_PURE_EQUILIBRIA else len(equilibria)
+        if total > len(equilibria):
+            note = f"{total:,} optimal strategies: only the first {len(equilibria):,} are listed; {note}"
+        return NashResult(equilibria, "optimisation", total == len(equilibria), several, note)
     if game.n_players == 2 and support_pairs(game) > MAX_SUPPORT_PAIRS:
         note = (
-            f"{support_pairs(game):,} support pairs are too many to enumerate; only pure-strategy equilibria are listed"
+            f"{describe_count(support_pairs(game))} support pairs are too many to enumerate; "
+            "only pure-strategy equilibria are listed"
         )
-        return NashResult(pure_nash(game), "pure enumeration", False, pure_strategies_degenerate(game), note)
+        return _pure_result(game, note, pure_strategies_degenerate(game))
     if game.n_players == 2:
         equilibria, degenerate = support_enumeration(game)
         note = (
@@ -309,6 +365,6 @@ def many_player_result(game: NormalFormGame) -> NashResult:
             f"{game.n_players}-player game: only pure-strategy equilibria are listed; mixed equilibria "
             "need the optional pygambit extra"
         )
-        return NashResult(pure, "pure enumeration", False, False, note)
+        return _pure_result(game, note, False)
     note = f"{game.n_players}-player game: all pure equilibria, and mixed ones found by pygambit's gnm (not all)"
     return NashResult(unique_sorted([*pure, *mixed]), "pure enumeration + pygambit gnm", False, False, note)

@@ -69,7 +69,13 @@ class NormalFormGame:
         return self.payoffs.shape[1:]
 
     def pure_profile(self, choice: Sequence[int]) -> list[np.ndarray]:
-        return [np.eye(size)[k] for size, k in zip(self.shape, choice, strict=True)]
+        """One-hot vectors, each its own array (a row of ``np.eye`` would keep the whole matrix alive)."""
+        vectors = []
+        for size, k in zip(self.shape, choice, strict=True):
+            vector = np.zeros(size)
+            vector[k] = 1.0
+            vectors.append(vector)
+        return vectors
 
     def strategy_values(self, profile: Sequence[np.ndarray]) -> list[np.ndarray]:
         """For each player, the expected payoff of each of its pure strategies against the others' mix."""

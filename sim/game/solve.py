@@ -1,11 +1,17 @@
 """Solve a game: its Nash equilibria, its subgame-perfect equilibria (trees of perfect
 information) and, on request, its logit quantal response equilibrium at one lambda or along the
 path as lambda grows. ``Solution.to_json()`` is the stable JSON of ``sim solve --json``.
+
+Nothing here runs unbounded on a small hostile file: the size of a tree's normal form is counted
+before it is built (:data:`sim.game.tree.MAX_STRATEGY_PROFILES`), and the QRE homotopy's cost is
+weighed before it starts (:data:`MAX_QRE_SIZE`). What is too large is skipped, with the reason in
+``Solution.skipped``; what needs no normal form (backward induction, the agent QRE of a
+perfect-information tree) is still solved.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -14,20 +20,37 @@ from sim.game.nash import NashResult, as_normal_form, nash_equilibria
 from sim.game.normal import NormalFormGame
 from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
 from sim.game.spe import SubgamePerfect, is_subgame_perfect, subgame_perfect_equilibria
-from sim.game.tree import ExtensiveFormGame, Node
+from sim.game.tree import ExtensiveFormGame, Node, describe_count
 
 Game = NormalFormGame | ExtensiveFormGame
 TREE_PRINT_LIMIT = 120  # nodes; larger trees are summarised
+TIES_LISTED = 10  # places where movers are indifferent, named in the text; a large tree can have thousands
+
+MAX_QRE_SIZE = 5_000_000
+"""The largest game the QRE homotopy is run on, measured as its unknowns (the actions of every
+information set, or the strategies of every player) times its size (tree nodes, or payoff numbers
+of a normal form).
+
+Every step of the homotopy takes a dense Jacobian of the unknowns, each column a pass over the
+whole game: the two-round crisis tree (598 unknowns x 6,417 nodes, about 3.8 million) takes half a
+minute at lambda 1, and the cost grows with the product. Above the cap a perfect-information tree
+gets its agent QRE by logit backward induction instead (one pass, and the same point: that QRE is
+unique); other games skip the QRE and say so."""
 
 
 @dataclass
 class Solution:
+    """What :func:`solve` found. ``normal_form`` and ``nash`` are ``None`` when the normal form was
+    too large to build; ``skipped`` maps each part not computed ("nash", "qre", "qre_path") to why."""
+
     game: Game
-    normal_form: NormalFormGame
-    nash: NashResult
+    normal_form: NormalFormGame | None
+    nash: NashResult | None
     spe: list[SubgamePerfect] | None
     qre: QREResult | None = None
     path: list[QREPoint] | None = None
+    skipped: dict[str, str] = field(default_factory=dict)
+    _flags: list[bool] | None = field(default=None, init=False, repr=False)
 
     @property
     def players(self) -> tuple[str, ...]:
@@ -38,11 +61,18 @@ class Solution:
 
         A Nash equilibrium that is not subgame perfect rests on a threat its maker would not carry
         out if put to the test: the distinction a deterrence analysis turns on. Mixed equilibria
-        are judged by the behaviour they induce at every information set.
+        are judged by the behaviour they induce at every information set. Computed once (the text,
+        the JSON and the app all ask).
         """
-        if not self.spe or not isinstance(self.game, ExtensiveFormGame):
+        if not self.spe or not isinstance(self.game, ExtensiveFormGame) or self.nash is None:
             return None
-        return [is_subgame_perfect(self.game, _behaviour(self.game, e.profile)) for e in self.nash.equilibria]
+        if self._flags is None:
+            game = self.game
+            strategies = [game.pure_strategies(player) for player in range(game.n_players)]
+            self._flags = [
+                is_subgame_perfect(game, _behaviour(game, e.profile, strategies)) for e in self.nash.equilibria
+            ]
+        return self._flags
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON summary (docs/game-theory.md)."""
@@ -50,17 +80,20 @@ class Solution:
         result: dict[str, Any] = {
             "game": self.game.title,
             "players": list(self.players),
-            "strategies": {
-                p: list(labels) for p, labels in zip(self.players, self.normal_form.strategies, strict=True)
-            },
-            "nash": [
-                {"profile": _per_player(self.players, e.profile), "payoffs": _payoffs(self.players, e.payoffs)}
-                | ({} if flags is None else {"subgame_perfect": flags[k]})
-                for k, e in enumerate(self.nash.equilibria)
-            ],
+            "strategies": None,
+            "nash": None,
             "spe": None,
             "qre": None,
         }
+        if self.normal_form is not None and self.nash is not None:
+            result["strategies"] = {
+                p: list(labels) for p, labels in zip(self.players, self.normal_form.strategies, strict=True)
+            }
+            result["nash"] = [
+                {"profile": _per_player(self.players, e.profile), "payoffs": _payoffs(self.players, e.payoffs)}
+                | ({} if flags is None else {"subgame_perfect": flags[k]})
+                for k, e in enumerate(self.nash.equilibria)
+            ]
         if self.spe:
             first = self.spe[0]
             result["spe"] = {
@@ -72,29 +105,80 @@ class Solution:
             result["qre"] = {"lambda": float(self.qre.lam), **_qre_profile(self.game, self.qre)}
         if self.path is not None:
             result["qre_path"] = [{"lambda": float(point.lam), **_qre_profile(self.game, point)} for point in self.path]
+        if self.skipped:
+            result["skipped"] = dict(self.skipped)
         return result
 
 
 def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None = None) -> Solution:
-    """Nash and subgame-perfect equilibria; logit QRE at ``qre_lambda`` and along the path to ``qre_path_to``."""
-    normal_form = as_normal_form(game)
+    """Nash and subgame-perfect equilibria; logit QRE at ``qre_lambda`` and along the path to ``qre_path_to``.
+
+    Sizes are checked before any work: a tree whose normal form is too large keeps its
+    subgame-perfect equilibria (backward induction works on the tree) and its QRE, and records in
+    ``Solution.skipped`` that the Nash enumeration was skipped and why; likewise a QRE too costly
+    to trace (:data:`MAX_QRE_SIZE`)."""
+    skipped: dict[str, str] = {}
+    too_large = game.normal_form_problem() if isinstance(game, ExtensiveFormGame) else None
+    normal_form = nash = None
+    if too_large:
+        skipped["nash"] = f"{too_large}; the Nash enumeration was skipped"
+    else:
+        normal_form = as_normal_form(game)
+        nash = nash_equilibria(normal_form)
     spe = None
     if isinstance(game, ExtensiveFormGame) and game.is_perfect_information():
         spe = subgame_perfect_equilibria(game)
-    qre = logit_qre(game, qre_lambda) if qre_lambda is not None else None
-    path = qre_path(game, qre_path_to) if qre_path_to is not None else None
-    return Solution(game, normal_form, nash_equilibria(normal_form), spe, qre, path)
+    qre = path = None
+    costly = _qre_problem(game) if qre_lambda is not None or qre_path_to is not None else None
+    perfect = isinstance(game, ExtensiveFormGame) and game.is_perfect_information()
+    if qre_lambda is not None:
+        if not costly:
+            qre = logit_qre(game, qre_lambda)
+        elif perfect:
+            qre = logit_qre(game, qre_lambda, method="backward")
+        else:
+            skipped["qre"] = f"{costly}; the QRE was skipped"
+    if qre_path_to is not None:
+        if costly:
+            skipped["qre_path"] = f"{costly}; the QRE path was skipped"
+        else:
+            path = qre_path(game, qre_path_to)
+    return Solution(game, normal_form, nash, spe, qre, path, skipped)
 
 
-def _behaviour(game: ExtensiveFormGame, profile) -> dict[tuple[int, str], np.ndarray]:
+def qre_size(game: Game) -> tuple[int, int]:
+    """The QRE homotopy's unknowns and the size of the game each of their columns passes over."""
+    if isinstance(game, ExtensiveFormGame):
+        unknowns = sum(len(infoset.actions) for infoset in game.infosets())
+        return unknowns, sum(1 for _ in game.nodes())
+    return sum(game.shape), int(game.payoffs.size)
+
+
+def _qre_problem(game: Game) -> str | None:
+    """Why the QRE homotopy would take too long on this game (a sentence), or ``None``."""
+    unknowns, size = qre_size(game)
+    if unknowns * size <= MAX_QRE_SIZE:
+        return None
+    what = "nodes" if isinstance(game, ExtensiveFormGame) else "payoff numbers"
+    return (
+        f"the QRE homotopy would trace {unknowns:,} unknowns over {size:,} {what} ({describe_count(unknowns * size)}), "
+        f"more than the {MAX_QRE_SIZE:,} it is run on"
+    )
+
+
+def _behaviour(
+    game: ExtensiveFormGame, profile, strategies: list[list[tuple[str, ...]]] | None = None
+) -> dict[tuple[int, str], np.ndarray]:
     """The behaviour a mixed normal-form profile induces: at each information set, the chance that
-    the player's strategy picks each action there (strategies list one action per infoset)."""
+    the player's strategy picks each action there (strategies list one action per infoset). Only
+    the strategies played are visited: a pure profile costs one strategy per player, not all."""
     behaviour = {}
     for player, mixed in enumerate(profile):
-        strategies = game.pure_strategies(player)
+        listed = strategies[player] if strategies is not None else game.pure_strategies(player)
+        played = [(float(mixed[s]), listed[s]) for s in np.flatnonzero(np.asarray(mixed) > 0)]
         for k, infoset in enumerate(game.infosets_of(player)):
             probabilities = np.zeros(len(infoset.actions))
-            for weight, strategy in zip(mixed, strategies):
+            for weight, strategy in played:
                 probabilities[infoset.actions.index(strategy[k])] += weight
             behaviour[(player, infoset.key)] = probabilities
     return behaviour
@@ -151,6 +235,9 @@ def describe(solution: Solution, max_listed: int = 10) -> list[str]:
         lines.append(
             f"QRE path: {len(solution.path)} points from lambda 0 to {solution.path[-1].lam:g} (use --json for all)"
         )
+    for part, title in (("qre", "Logit QRE"), ("qre_path", "QRE path")):
+        if part in solution.skipped:
+            lines += ["", f"{title}: not computed: {solution.skipped[part]}."]
     return lines
 
 
@@ -173,7 +260,9 @@ def _describe_spe(solution: Solution) -> list[str]:
     payoffs = ", ".join(f"{p} {x:+.4g}" for p, x in zip(solution.players, first.payoffs, strict=True))
     lines = [f"Subgame-perfect equilibrium path: {' -> '.join(first.path)}", f"  payoffs: {payoffs}"]
     if first.has_ties:
-        tied = "; ".join(" -> ".join(h) or "(root)" for h in first.ties)
+        tied = "; ".join(" -> ".join(h) or "(root)" for h in first.ties[:TIES_LISTED])
+        if len(first.ties) > TIES_LISTED:
+            tied += f"; and {len(first.ties) - TIES_LISTED:,} more places"
         distinct: dict[tuple, int] = {}
         for other in solution.spe:
             key = (other.path, tuple(np.round(other.payoffs, 9)))
@@ -189,6 +278,8 @@ def _describe_spe(solution: Solution) -> list[str]:
 
 def _describe_nash(solution: Solution, max_listed: int) -> list[str]:
     result, players = solution.nash, solution.players
+    if result is None or solution.normal_form is None:
+        return [f"Nash equilibria: not computed: {solution.skipped.get('nash', 'the normal form was not built')}."]
     if result.complete:
         kind = "all equilibria"
     else:

@@ -12,14 +12,21 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 from sim.game.normal import GameError
-from sim.game.tree import ExtensiveFormGame, Node
+from sim.game.tree import ExtensiveFormGame, Node, depth_first
 
 TIE_TOLERANCE = 1e-9
 MAX_EQUILIBRIA = 256
+
+MAX_SPE_CHOICES = 1_000_000
+"""The most choices (one per decision node, per equilibrium) :func:`subgame_perfect_equilibria`
+writes out: a tree of 100,000 decision nodes lists at most 10 equilibria, a small one up to
+:data:`MAX_EQUILIBRIA`. Each equilibrium's ``choices`` names every decision node of the tree, so
+256 of them on a large tree would take gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -42,38 +49,85 @@ class SubgamePerfect:
 
 
 def subgame_perfect_equilibria(game: ExtensiveFormGame, limit: int = MAX_EQUILIBRIA) -> list[SubgamePerfect]:
-    """Every subgame-perfect equilibrium in pure strategies (every tie-break), up to ``limit``.
+    """Every subgame-perfect equilibrium in pure strategies (every tie-break), up to ``limit`` (and
+    up to :data:`MAX_SPE_CHOICES` choices in all).
 
     Solved bottom-up: each subtree yields its list of equilibria (payoffs and choices); a decision
     node keeps, for each combination of its subtrees' equilibria, every action optimal for the
     mover. The first equilibrium takes the first optimal action at every tie.
+
+    Without recursion, and without copying: a subtree's equilibrium is a link to the action taken
+    at its root and to its subtrees' equilibria, so a node costs its number of children, not the
+    size of the subtree below it (copying the choices below at every node cost minutes on a file
+    of 80,000 nodes). The choices are written out once, for the equilibria returned.
     """
     if not game.is_perfect_information():
         raise GameError("subgame-perfect equilibrium by backward induction needs perfect information")
     tolerance = TIE_TOLERANCE * _payoff_scale(game)
+    records = depth_first(game)
+    children: list[list[int]] = [[] for _ in records]
+    histories: list[tuple[str, ...]] = [()] * len(records)
+    for position, (_, parent, k) in enumerate(records):
+        if parent >= 0:
+            children[parent].append(position)
+            histories[position] = (*histories[parent], records[parent][0].actions[k])
+    decisions = sum(node.kind == "decision" for node, _, _ in records)
+    limit = max(1, min(limit, MAX_SPE_CHOICES // max(decisions, 1)))
     ties: set[tuple[str, ...]] = set()
-
-    def solve(node: Node, history: tuple[str, ...]) -> list[tuple[np.ndarray, dict]]:
+    found: dict[int, list[tuple[np.ndarray, _Link | None]]] = {}
+    for position in reversed(range(len(records))):
+        node = records[position][0]
         if node.kind == "terminal":
-            return [(np.array(node.payoffs), {})]
-        below = [solve(child, (*history, action)) for action, child in zip(node.actions, node.children, strict=True)]
-        found = []
+            found[position] = [(np.array(node.payoffs), None)]
+            continue
+        below = [found.pop(child) for child in children[position]]
+        solutions: list[tuple[np.ndarray, _Link | None]] = []
         for combination in itertools.islice(itertools.product(*below), limit):
-            merged = {key: value for _, choices in combination for key, value in choices.items()}
+            links = tuple(link for _, link in combination)
             if node.kind == "chance":
                 parts = (p * v for p, (v, _) in zip(node.probabilities, combination, strict=True))
-                found.append((sum(parts, start=np.zeros(game.n_players)), merged))
+                solutions.append((sum(parts, start=np.zeros(game.n_players)), _Link(-1, -1, links)))
                 continue
-            own = np.array([v[node.player] for v, _ in combination])
-            best = [k for k in range(len(own)) if own[k] >= own.max() - tolerance]
+            own = [float(v[node.player]) for v, _ in combination]
+            top = max(own)
+            best = [k for k, value in enumerate(own) if value >= top - tolerance]
             if len(best) > 1:
-                ties.add(history)
-            found.extend((combination[k][0], {**merged, history: node.actions[k]}) for k in best)
-        return found[:limit]
-
-    solutions = solve(game.root, ())
+                ties.add(histories[position])
+            solutions.extend((combination[k][0], _Link(position, k, links)) for k in best)
+        found[position] = solutions[:limit]
     tied = tuple(sorted(ties))
-    return [SubgamePerfect(_path(game, choices), value, choices, tied) for value, choices in solutions]
+    result = []
+    for value, link in found[0]:
+        choices = _choices(link, records, histories)
+        result.append(SubgamePerfect(_path(game, choices), value, choices, tied))
+    return result
+
+
+class _Link(NamedTuple):
+    """One equilibrium of a subtree: the action taken at its root (``position`` -1 for a chance
+    node) and, for each child, the link of the child's equilibrium it combines (None at a terminal)."""
+
+    position: int
+    action: int
+    below: tuple[_Link | None, ...]
+
+
+def _choices(
+    link: _Link | None, records: list[tuple[Node, int, int]], histories: list[tuple[str, ...]]
+) -> dict[tuple[str, ...], str]:
+    """The history -> action map of one equilibrium, children before parents, left to right (the
+    order a recursive merge gives), built with a stack: the reverse of visiting each node before
+    its children, right to left."""
+    reverse: list[tuple[tuple[str, ...], str]] = []
+    stack = [link]
+    while stack:
+        current = stack.pop()
+        if current is None:
+            continue
+        if current.position >= 0:
+            reverse.append((histories[current.position], records[current.position][0].actions[current.action]))
+        stack.extend(current.below)
+    return dict(reversed(reverse))
 
 
 def backward_induction(game: ExtensiveFormGame) -> SubgamePerfect:

@@ -8,6 +8,7 @@ A perfect-information game has one node in every information set.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -18,6 +19,28 @@ from sim.game.normal import GameError, NormalFormGame
 
 NodeKind = Literal["decision", "chance", "terminal"]
 PROBABILITY_TOLERANCE = 1e-9
+
+MAX_STRATEGY_PROFILES = 10_000_000
+"""The most pure-strategy profiles (the product of the players' numbers of pure strategies) for
+which a tree's normal form is built; also the most (pure strategy, end of the tree) pairs of any
+one player, the table that says which strategy can reach which end.
+
+A player's pure strategies multiply with every information set it has: a chain of 24 two-action
+moves shared by two players has 2^12 x 2^12 = 16.8 million profiles, one of 40 moves about 10^12,
+and enumerating them ran for minutes and then asked for terabytes. The counts are exact integers,
+taken before anything is enumerated (:meth:`ExtensiveFormGame.normal_form_problem`); above the cap
+the normal form is refused, and ``sim solve`` solves what needs no normal form (backward induction,
+the agent QRE) and says the Nash enumeration was skipped. The same number as the .nfg reader's cap
+on payoff numbers (``sim.game.formats.MAX_TABLE_ENTRIES``)."""
+
+MAX_TREE_DEPTH = 250
+"""The most moves (decision and chance nodes) on any path from the root to an end.
+
+The solvers walk trees recursively (two Python frames a level) and backward induction copies the
+choices below each node, so its cost grows with the square of the depth: 250 levels stay well
+inside Python's recursion limit of 1,000 and solve in well under a second, while deeper chains
+(a 50 kB file can hold thousands of levels) would end in a ``RecursionError``. Games studied by
+hand are far shallower: a whole three-round crisis tree is about 30 levels deep."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -110,6 +133,7 @@ class ExtensiveFormGame:
         n = len(self.players)
         if n < 1:
             raise GameError("a game needs at least one player")
+        self._check_depth()
         seen_decisions: set[int] = set()
         for node in self.nodes():
             where = f"node {node.label!r}" if node.label else f"a {node.kind} node"
@@ -137,11 +161,71 @@ class ExtensiveFormGame:
             if any(node.actions != infoset.actions for node in infoset.nodes):
                 raise GameError(f"information set {infoset.key!r}: its nodes offer different actions")
 
+    def _check_depth(self) -> None:
+        """Refuse a tree deeper than :data:`MAX_TREE_DEPTH` before anything walks it recursively."""
+        stack = [(self.root, 0)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_TREE_DEPTH:
+                raise GameError(
+                    f"the tree is more than {MAX_TREE_DEPTH} moves deep, the most the solvers here accept "
+                    "(deeper trees exhaust Python's recursion limit)"
+                )
+            stack.extend((child, depth + 1) for child in node.children)
+
     # ------------------------------------------------------------------ strategies
 
+    def strategy_counts(self) -> tuple[int, ...]:
+        """Each player's number of pure strategies: the product of its information sets' action counts.
+
+        Exact integers, computed without enumerating anything, so the size of a normal form can be
+        checked before it is built (a player with no move has one strategy: doing nothing)."""
+        counts = [1] * self.n_players
+        for infoset in self.infosets():
+            counts[infoset.player] *= len(infoset.actions)
+        return tuple(counts)
+
+    def strategy_profiles(self) -> int:
+        """The number of pure-strategy profiles, the size of the normal form (an exact integer)."""
+        return math.prod(self.strategy_counts())
+
+    def normal_form_problem(self) -> str | None:
+        """Why the normal form is too large to build (a sentence naming the numbers and the cap), or ``None``.
+
+        Checks the profiles against :data:`MAX_STRATEGY_PROFILES`, then each player's strategies
+        times the tree's ends (the reach table :meth:`to_normal_form` builds) against the same cap.
+        """
+        counts = self.strategy_counts()
+        profiles = math.prod(counts)
+        if profiles > MAX_STRATEGY_PROFILES:
+            factors = " x ".join(describe_count(count) for count in counts)
+            by_player = f" ({factors})" if len(counts) > 1 else ""
+            return (
+                f"the game has {describe_count(profiles)} pure-strategy profiles{by_player}, more than the "
+                f"{MAX_STRATEGY_PROFILES:,} a normal form is built for"
+            )
+        ends = sum(node.kind == "terminal" for node in self.nodes())
+        for player, count in enumerate(counts):
+            if count * ends > MAX_STRATEGY_PROFILES:
+                return (
+                    f"{self.players[player]} has {count:,} pure strategies and the tree {ends:,} ends: "
+                    f"{count * ends:,} strategy-end pairs, more than the {MAX_STRATEGY_PROFILES:,} a normal form "
+                    "is built for"
+                )
+        return None
+
     def pure_strategies(self, player: int) -> list[tuple[str, ...]]:
-        """Every pure strategy of a player: one action per information set (in infoset order)."""
-        return list(itertools.product(*(infoset.actions for infoset in self.infosets_of(player)))) or [()]
+        """Every pure strategy of a player: one action per information set (in infoset order).
+
+        Refused (GameError) above :data:`MAX_STRATEGY_PROFILES` strategies: the count is taken first."""
+        infosets = self.infosets_of(player)
+        count = math.prod(len(infoset.actions) for infoset in infosets)
+        if count > MAX_STRATEGY_PROFILES:
+            raise GameError(
+                f"{self.players[player]} has {describe_count(count)} pure strategies, more than the "
+                f"{MAX_STRATEGY_PROFILES:,} that can be listed"
+            )
+        return list(itertools.product(*(infoset.actions for infoset in infosets))) or [()]
 
     def outcome_of(self, strategies: Sequence[Sequence[str]]) -> np.ndarray:
         """Expected payoffs when each player plays a pure strategy (averaging over chance)."""
@@ -172,7 +256,11 @@ class ExtensiveFormGame:
         A terminal is reached with its chance probability times, for each player, 1 if the
         player's strategy takes every action of its own on the way there, else 0. So
         ``payoffs[p, s_1..s_n] = sum_t chance_t * u_p(t) * prod_i reaches_i[s_i, t]``: one einsum.
+        Refused (GameError) when :meth:`normal_form_problem` finds it too large, before any work.
         """
+        problem = self.normal_form_problem()
+        if problem:
+            raise GameError(f"{problem}: its normal form cannot be built")
         terminals = list(self._terminal_paths())
         chance = np.array([probability for probability, _, _ in terminals])
         utilities = np.array([payoffs for _, _, payoffs in terminals]).T  # (players, terminals)
@@ -201,16 +289,37 @@ class ExtensiveFormGame:
                     stack.append((child, probability, {**required, infoset_of[id(node)]: node.actions[k]}))
 
     def _reach_indicators(self, player: int, terminals) -> np.ndarray:
-        """(strategies x terminals): 1 where the strategy takes all of the player's moves to the terminal."""
+        """(strategies x terminals): 1 where the strategy takes all of the player's moves to the terminal.
+
+        Strategies are numbered as :meth:`pure_strategies` lists them (``itertools.product``: the
+        last information set varies fastest), so the action a strategy takes at an information set
+        is a digit of its number in mixed radix: whole columns at once, no loop over strategies."""
         infosets = self.infosets_of(player)
-        strategies = self.pure_strategies(player)
-        indicator = np.ones((len(strategies), len(terminals)))
+        sizes = [len(infoset.actions) for infoset in infosets]
+        count = math.prod(sizes)
+        strides = [math.prod(sizes[k + 1 :]) for k in range(len(sizes))]
+        numbers = np.arange(count)
+        position = {infoset.key: k for k, infoset in enumerate(infosets)}
+        digits: dict[int, np.ndarray] = {}
+        indicator = np.ones((count, len(terminals)))
         for column, (_, required, _) in enumerate(terminals):
-            for k, infoset in enumerate(infosets):
-                action = required.get((player, infoset.key))
-                if action is not None:
-                    indicator[:, column] *= np.array([strategy[k] == action for strategy in strategies])
+            for (owner, key), action in required.items():
+                if owner != player:
+                    continue
+                k = position[key]
+                if k not in digits:
+                    digits[k] = numbers // strides[k] % sizes[k]
+                takes = np.array([name == action for name in infosets[k].actions])
+                indicator[:, column] *= takes[digits[k]]
         return indicator
+
+
+def describe_count(number: int) -> str:
+    """A count for a message: exact with thousands separators, or ``about 10^N`` when too long to
+    read (Python also refuses to print integers of more than 4,300 digits)."""
+    if number < 10**15:
+        return f"{number:,}"
+    return f"about 10^{math.floor(math.log10(number)):,}"
 
 
 def depth_first(game: ExtensiveFormGame) -> list[tuple[Node, int, int]]:

@@ -44,7 +44,15 @@ MAX_RUNS = 200_000
 MAX_UPLOAD_BYTES = 64_000
 """Largest scenario file accepted (built-in ones are about 5 kB). Streamlit's own cap is in .streamlit/config.toml."""
 MAX_LINKED_UPLOAD = 6_000
-"""Largest compressed upload carried in the URL; browsers and servers refuse much longer links."""
+"""Largest compressed upload carried in the URL, written or read; browsers and servers refuse much longer links."""
+MAX_LINK_VALUE = 200
+"""Longest value of any other link parameter read (a number, a field's value, a scenario name)."""
+MAX_LINK_PARAMETERS = 100
+"""Link parameters read at most; a link with more is cut there (every setting and edit fits many times)."""
+MAX_WORLD_CELLS = 4_000_000
+"""Random numbers one round of a Monte Carlo may draw in the browser: the engine draws runs x (5 +
+members) of them every round (32 MB of float64 per array), so a scenario with many members gets
+fewer runs, never a server out of memory (Issue 10)."""
 
 ALWAYS_IN_URL = ("page", "scenario", "runs", "seed")
 """Written even at their defaults, so a link still means the same if a later version changes a default."""
@@ -129,10 +137,20 @@ def start_run(settings: Iterable[Setting]) -> None:
 
 
 def _read_url(settings: list[Setting]) -> None:
+    """Read a link with the same limits as writing one: nothing in a link can take the server's memory."""
     params = dict(st.query_params)
     notes: list[str] = []
+    if len(params) > MAX_LINK_PARAMETERS:
+        notes.append(f"The link has {len(params):,} settings; only the first {MAX_LINK_PARAMETERS} were read.")
+        params = dict(list(params.items())[:MAX_LINK_PARAMETERS])
     by_key = {setting.key: setting for setting in settings}
     upload_text = params.pop(UPLOAD, None)
+    if upload_text is not None and len(upload_text) > MAX_LINKED_UPLOAD:
+        notes.append(
+            f"The link's uploaded scenario is longer than {MAX_LINKED_UPLOAD:,} characters (the most a link carries); "
+            "it was left out. Upload the file on the Scenario page."
+        )
+        upload_text = None
     if upload_text is not None:
         upload = decode_upload(upload_text)
         if upload is None:
@@ -141,6 +159,9 @@ def _read_url(settings: list[Setting]) -> None:
             st.session_state[UPLOAD] = upload
     edits: dict[str, Any] = {}
     for key, text in params.items():
+        if len(key) > MAX_LINK_VALUE or len(text) > MAX_LINK_VALUE:
+            notes.append(f"A setting in the link is longer than {MAX_LINK_VALUE} characters; it was left out.")
+            continue
         if key in by_key:
             value = by_key[key].parse(text)
             if value is None:
@@ -269,6 +290,8 @@ class Current:
     edits: dict[str, Any] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     load_error: ScenarioError | None = None
+    runs_asked: int | None = None
+    """The runs asked for, when the scenario's size cut them (see :data:`MAX_WORLD_CELLS`)."""
 
     @property
     def scenario_json(self) -> str:
@@ -292,7 +315,15 @@ def current() -> Current:
     except ScenarioError as error:
         return Current(choice, None, None, runs, seed, store, load_error=error)
     scenario, problems = apply_valid_edits(base, store)
+    fitting = runs_that_fit(scenario)
+    if runs > fitting:
+        return Current(choice, base, scenario, fitting, seed, store, problems, runs_asked=runs)
     return Current(choice, base, scenario, runs, seed, store, problems)
+
+
+def runs_that_fit(scenario: Scenario) -> int:
+    """The most runs of this scenario one Monte Carlo may have in the browser (:data:`MAX_WORLD_CELLS`)."""
+    return max(1, min(MAX_RUNS, MAX_WORLD_CELLS // (5 + len(scenario.coalition.members))))
 
 
 def base_scenario(choice: str) -> Scenario:

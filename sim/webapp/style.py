@@ -7,11 +7,14 @@ large enough to read from the back of a lecture room; presenter mode makes it la
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 import streamlit as st
+
+from sim.webapp.screen import narrow
 
 OKABE_ITO = {
     "black": "#000000",
@@ -100,15 +103,40 @@ def type_words(resolute: bool) -> str:
 
 
 def markdown_safe(text: str) -> str:
-    """Markdown-safe text: a dollar sign would start LaTeX."""
+    """Markdown the app wrote itself, made safe for Streamlit: a dollar sign would start LaTeX.
+
+    For text a user wrote (a title, a description, a member's name, a value from a link) use
+    :func:`plain`, which also keeps it from being read as Markdown at all."""
     return text.replace("$", r"\$")
+
+
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=\"'^%@])")
+_AUTOLINK_START = re.compile(r"(?i)(https?|ftp|mailto|www)(?=[:.])|(@)")
+WORD_JOINER = "\u2060"
+"""An invisible character that keeps a web address in user text from becoming a link (:func:`plain`)."""
+
+
+def plain(text: str) -> str:
+    """User text shown literally inside Markdown: every punctuation mark escaped, lines joined.
+
+    A title, description, member name or link value is never Markdown or HTML: a link such as
+    ``?description=![x](http://host/tracker.png)`` must not make every browser that opens it fetch
+    the image, nor show a link to click. CommonMark lets a backslash escape any ASCII punctuation,
+    and Streamlit's own syntax (``:red[...]``, ``:material/icon:``, ``$...$``) starts with
+    punctuation too, so escaping all of it leaves only the characters themselves. Bare web and
+    e-mail addresses are turned into links after parsing (GitHub-flavoured Markdown's autolinks),
+    which no escape prevents: an invisible word joiner after ``http``, ``www`` or ``@`` breaks the
+    pattern and leaves the address readable (Issue 10)."""
+    unlinked = _AUTOLINK_START.sub(lambda m: m.group(0) + WORD_JOINER, " ".join(text.split()))
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", unlinked)
 
 
 def story_markdown(lines: list[str]) -> str:
     """``sim.trace.tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
     out = []
     for number, line in enumerate(lines):
-        text = markdown_safe(line.strip())
+        raw = line.strip()
+        text = plain(raw)  # the story names members and the scenario: user text, shown literally
         if not text:
             out.append("")
         elif number == 0:
@@ -117,9 +145,9 @@ def story_markdown(lines: list[str]) -> str:
             out.append(f"    - {text}")
         elif line.startswith("  "):
             out.append(f"- {text}")
-        elif text.startswith("Round "):
-            head, _, rest = text.partition(":")
-            out.append(f"**{head}:**{rest}")
+        elif raw.startswith("Round "):
+            head, _, rest = raw.partition(":")
+            out.append(f"**{plain(head)}:** {plain(rest)}")
         else:
             out.extend([text, ""])
     return "\n".join(out)
@@ -177,9 +205,20 @@ def whiskers(estimate: Any, low: Any, high: Any, width: int) -> dict[str, Any]:
     }
 
 
-def show_chart(figure: go.Figure, key: str, how_to_read: str) -> None:
-    """A chart at full width with the caption every chart carries: how to read it."""
-    st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
+def show_chart(figure: go.Figure, key: str, how_to_read: str, min_width: int | None = None) -> None:
+    """A chart at full width with the caption every chart carries: how to read it.
+
+    ``min_width`` (pixels): a chart that cannot be read narrower (a game tree) is drawn this wide in
+    a box that scrolls sideways when the window is narrower (:func:`sim.webapp.screen.narrow`)."""
+    if min_width is not None and narrow():
+        figure.update_layout(width=min_width)
+        with st.container(key=f"{key}_scroller"):
+            # Streamlit fits an element to its column; this element may be wider, inside a box that scrolls.
+            st.html(f"<style>.st-key-{key} {{min-width: {min_width}px;}}</style>")
+            st.plotly_chart(figure, width="content", config=PLOTLY_CONFIG, key=key)
+        how_to_read += " Swipe sideways to see all of it."
+    else:
+        st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(f"**How to read it:** {how_to_read}")
 
 
@@ -191,7 +230,10 @@ PAGE_TOP_PADDING_REM = 2.5
 def page_css() -> None:
     """Less empty space above every page's title (see :data:`PAGE_TOP_PADDING_REM`)."""
     # st.html with only a <style> block adds no element to the page (it takes no space).
-    st.html(f"<style>.stMainBlockContainer {{padding-top: {PAGE_TOP_PADDING_REM}rem !important;}}</style>")
+    st.html(
+        f"<style>.stMainBlockContainer {{padding-top: {PAGE_TOP_PADDING_REM}rem !important;}}"
+        '[class*="_scroller"] {overflow-x: auto;}</style>'
+    )
 
 
 def presenter_css() -> None:
@@ -208,10 +250,11 @@ def presenter_css() -> None:
 def download_row(
     what: str, stem: str, build: Callable[[str], bytes], explanations: Sequence[str], key: str = ""
 ) -> None:
-    """One button per :data:`FILE_FORMATS`, side by side; ``build(suffix)`` makes a file only when it is clicked."""
-    formats = zip(st.columns([1, 1, 2]), FILE_FORMATS, explanations, strict=False)
-    for column, (name, suffix, mime), explanation in formats:
-        column.download_button(
+    """One button per :data:`FILE_FORMATS`, side by side (wrapping on a phone); ``build(suffix)`` makes a file
+    only when it is clicked."""
+    row = st.container(horizontal=True)
+    for (name, suffix, mime), explanation in zip(FILE_FORMATS, explanations, strict=False):
+        row.download_button(
             f"Download {what} {name}",
             data=lambda suffix=suffix: build(suffix),
             file_name=f"{stem}{suffix}",

@@ -9,6 +9,7 @@ TOML file that ``sim run FILE`` (and this page's upload) reads back unchanged.
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -21,7 +22,7 @@ from sim.scenario import Scenario, ScenarioError, builtin_scenarios, edited_scen
 from sim.webapp import state
 from sim.webapp.fields import GAME_FIELDS, Field, actor_field, field_input
 from sim.webapp.state import Current, Setting
-from sim.webapp.style import ACTOR_SHORT, words
+from sim.webapp.style import ACTOR_SHORT, markdown_safe, plain, words
 
 TITLE = "Scenario"
 ICON = "📝"
@@ -52,11 +53,14 @@ def render(current: Current) -> None:
     scenario = current.scenario
     assert scenario is not None
     st.title("Scenario: every assumption, editable")
-    st.markdown(f"**{scenario.title or scenario.name}** (`{scenario.name}`). " + " ".join(scenario.description.split()))
+    st.markdown(
+        f"**{plain(scenario.title or scenario.name)}** ({plain(scenario.name)}). " + plain(scenario.description)
+    )
     st.caption(
         "Every number here is an assumption to vary, not an estimate. Change a value and every page uses it at "
-        "once; the sidebar lists what you changed and resets it. docs/scenarios.md explains each field."
+        "once; the sidebar lists what you changed and resets it. Each field's ? says what it means."
     )
+    field_reference()
     builtin_section(current)
     upload_section()
     download_section(current)
@@ -64,6 +68,19 @@ def render(current: Current) -> None:
     actors_section(current)
     crisis_section(current)
     members_section(current)
+
+
+FIELD_REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "scenarios.md"
+"""Every field's meaning, unit, range and default: shown on the page from a source checkout."""
+
+
+def field_reference() -> None:
+    """``docs/scenarios.md`` on the page, folded (an installed package without the docs names the file)."""
+    if not FIELD_REFERENCE.is_file():
+        st.caption("Every field's meaning, unit and range: `docs/scenarios.md` in the project's repository.")
+        return
+    with st.expander("What every field means (docs/scenarios.md)"):
+        st.markdown(markdown_safe(FIELD_REFERENCE.read_text(encoding="utf-8")))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -80,7 +97,7 @@ def builtin_section(current: Current) -> None:
                 st.error(str(error))
                 continue
             left, right = st.columns([4, 1])
-            left.markdown(f"**{scenario.title or name}** (`{name}`): " + " ".join(scenario.description.split()))
+            left.markdown(f"**{plain(scenario.title or name)}** ({plain(name)}): " + plain(scenario.description))
             right.button(
                 "In use" if name == current.choice else "Use this one",
                 key=f"use:{name}",
@@ -98,9 +115,10 @@ def _choose(name: str) -> None:
 
 def upload_section() -> None:
     """A TOML file from the user's computer; parsed as data only, never run."""
+    # No ``type=`` filter: Streamlit would reject another file with a small red chip and no reason on the
+    # page. Every file is read here and a wrong one gets its reason in words, replacing any earlier error.
     st.file_uploader(
         "Upload a scenario (.toml)",
-        type=["toml"],
         key=UPLOADER,
         on_change=_read_upload,
         help=f"A scenario file like those in scenarios/ (at most {state.MAX_UPLOAD_BYTES // 1000} kB). It is read "
@@ -119,6 +137,17 @@ def _read_upload() -> None:
         return
     data = uploaded.getvalue()
     try:
+        if not uploaded.name.lower().endswith(".toml"):
+            raise ScenarioError(
+                f"uploaded file {uploaded.name}",
+                [
+                    (
+                        "",
+                        "not a .toml file: a scenario is a TOML text file like those in scenarios/ "
+                        "(`sim new NAME` writes one)",
+                    )
+                ],
+            )
         if len(data) > state.MAX_UPLOAD_BYTES:
             raise ScenarioError(
                 f"uploaded file {uploaded.name}", [("", f"larger than {state.MAX_UPLOAD_BYTES:,} bytes")]

@@ -16,6 +16,7 @@ from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES, RUNGS
 from sim.results import Results
 from sim.trace import tell_story
 from sim.webapp.compute import per_run_file, simulate_with_progress, traced_run
+from sim.webapp.screen import narrow
 from sim.webapp.state import Current, Setting
 from sim.webapp.style import (
     ACTOR_SHORT,
@@ -26,6 +27,7 @@ from sim.webapp.style import (
     download_row,
     font_size,
     ink,
+    plain,
     show_chart,
     story_markdown,
     translucent,
@@ -41,7 +43,11 @@ SETTINGS: tuple[Setting, ...] = ()
 def render(current: Current) -> None:
     header(current)
     results = simulate_with_progress(current.scenario_json, current.runs, current.seed)
-    outcome_section(results)
+    before = None
+    if current.applied_edits:
+        assert current.base is not None
+        before = simulate_with_progress(current.base.model_dump_json(by_alias=True), current.runs, current.seed)
+    outcome_section(results, before)
     ladder_section(results)
     paths_section(results)
     payoff_section(results)
@@ -50,21 +56,17 @@ def render(current: Current) -> None:
 
 
 def header(current: Current) -> None:
+    """The page's title, then the scenario in one paragraph: the outcome chart must fit the first screen."""
     scenario = current.scenario
     assert scenario is not None
-    st.title("Deterrence and escalation simulator")
-    st.subheader(scenario.title or scenario.name)
-    if scenario.description.strip():
-        st.markdown(" ".join(scenario.description.split()))
+    st.title("Simulate: how the crises end")
+    description = " ".join(scenario.description.split())
+    st.markdown(f"**{plain(scenario.title or scenario.name)}**" + (f" {plain(description)}" if description else ""))
     if current.problems:
         st.warning(
             "Some changed values are not valid (see the sidebar or the Scenario page), so the results below use "
             "the scenario's own values for them."
         )
-    st.caption(
-        "Every number in a scenario is an assumption to vary, not an estimate or a forecast. "
-        "Change them in the sidebar or on the Scenario page; the model takes no side."
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,10 +90,18 @@ def outcome_table(results: Results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def outcome_figure(table: pd.DataFrame, runs: int) -> go.Figure:
-    """Horizontal bars: probability of each outcome with its 95% Wilson interval (rows of :func:`outcome_table`)."""
+LABEL_ROOM = 0.3
+"""Share of the outcome chart's width kept free right of the longest whisker for its label (a phone too)."""
+
+
+def outcome_figure(table: pd.DataFrame, runs: int, before: pd.DataFrame | None = None) -> go.Figure:
+    """Horizontal bars: probability of each outcome with its 95% Wilson interval (rows of :func:`outcome_table`).
+
+    With ``before`` (the same table for the scenario's own values), each outcome also gets a hollow
+    ghost bar at its old share and the label says the change in percentage points, so a reader sees
+    what an edit did."""
     # Plain lists (not numpy arrays) keep the chart's JSON readable: plotly would base64-encode arrays.
-    labels = table["outcome"].tolist()
+    labels = [_two_lines(label) for label in table["outcome"]] if narrow() else table["outcome"].tolist()
     p, low, high = (table[column].to_numpy() for column in ("probability", "ci95_low", "ci95_high"))
     figure = go.Figure()
     figure.add_bar(
@@ -105,41 +115,69 @@ def outcome_figure(table: pd.DataFrame, runs: int) -> go.Figure:
         ],
         hovertemplate="<b>%{y}</b>: %{x:.1%} (95% interval %{customdata[0]:.1%} to %{customdata[1]:.1%})"
         "<br>%{customdata[2]:,} runs · %{customdata[3]}<extra></extra>",
-        showlegend=False,
-        name="probability",
+        showlegend=before is not None,
+        name="these assumptions",
     )
+    # The old shares as empty frames drawn over the new bars: a frame beyond a bar is what was lost.
+    if before is not None:
+        old = before["probability"].to_numpy()
+        figure.add_bar(
+            x=old.tolist(),
+            y=labels,
+            orientation="h",
+            marker={"color": "rgba(0,0,0,0)", "line": {"color": ink(), "width": 2.5}},
+            hovertemplate="<b>%{y}</b> with the scenario's own values: %{x:.1%}<extra></extra>",
+            name="the scenario's own values",
+            showlegend=True,
+        )
+    text = [f" {value:.1%}" for value in p]
+    right = high
+    if before is not None:
+        old = before["probability"].to_numpy()
+        text = [f" {value:.1%} ({100 * (value - was):+.1f})" for value, was in zip(p, old, strict=True)]
+        right = np.maximum(high, old)
     figure.add_scatter(
-        x=high.tolist(),
+        x=right.tolist(),
         y=labels,
         mode="text",
-        text=[f"  {value:.1%}" for value in p],
+        text=text,
         textposition="middle right",
         textfont={"size": font_size() + 1, "color": ink()},
         hoverinfo="skip",
         showlegend=False,
         name="labels",
+        cliponaxis=False,
     )
+    room = LABEL_ROOM + (0.15 if before is not None else 0.0) + (0.1 if narrow() else 0.0)
     figure.update_xaxes(
-        range=[0, min(1.0, float(high.max())) + 0.14],
+        range=[0, min(1.0, float(right.max())) / (1 - room)],
         tickformat=".0%",
-        title_text=f"Share of {runs:,} simulated crises",
+        title_text=f"Share of {runs:,} runs",
         gridcolor=GRID,
         zeroline=True,
         zerolinecolor=ink(),
     )
     figure.update_yaxes(autorange="reversed", title_text="")
-    return base_layout(figure, height=340)
+    figure.update_layout(barmode="overlay", legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
+    return base_layout(figure, height=340 if before is None else 380)
 
 
-def outcome_section(results: Results) -> None:
-    st.subheader("How the crises end")
+def outcome_section(results: Results, before: Results | None = None) -> None:
     table = outcome_table(results)
+    old = outcome_table(before) if before is not None else None
+    changed = (
+        " The black frames are the same runs with the scenario's own values, and the number in brackets is "
+        "the change in percentage points."
+        if before is not None
+        else ""
+    )
     show_chart(
-        outcome_figure(table, results.runs),
+        outcome_figure(table, results.runs, old),
         "outcome_chart",
         f"each bar is the share of the {results.runs:,} simulated crises that ended this way (the shares add up "
         "to 100%). The black whiskers are 95% Wilson intervals: they show how precisely this many runs pin down "
-        "the probability under these assumptions, not how uncertain the assumptions are.",
+        f"the probability under these assumptions, not how uncertain the assumptions are.{changed} Every number in "
+        "a scenario is an assumption to vary, not an estimate or a forecast; the model takes no side.",
     )
     with st.expander("The numbers behind the chart"):
         st.dataframe(
@@ -187,9 +225,11 @@ def ladder_figure(ladder: pd.DataFrame) -> go.Figure:
         tickvals=[0, 0.2, 0.4, 0.6, 0.8, 1],
         gridcolor=GRID,
     )
-    figure.update_layout(legend={"traceorder": "grouped", "grouptitlefont": {"size": font_size(), "color": ink()}})
-    figure.update_layout(hovermode="x")
-    return base_layout(figure, height=410)
+    legend: dict[str, object] = {"traceorder": "grouped", "grouptitlefont": {"size": font_size(), "color": ink()}}
+    if narrow():  # a phone: the legend below, so the chart keeps the width
+        legend |= {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0}
+    figure.update_layout(legend=legend, hovermode="x")
+    return base_layout(figure, height=640 if narrow() else 410)
 
 
 def ladder_section(results: Results) -> None:
@@ -210,6 +250,15 @@ def ladder_section(results: Results) -> None:
 def _highest(rung: str) -> str:
     """A node of the paths chart: the highest rung a crisis reached."""
     return f"Highest: {words(rung).lower()}"
+
+
+def _two_lines(label: str) -> str:
+    """A node label on two lines (a phone: labels of neighbouring columns must not meet)."""
+    words_ = label.removeprefix("Highest: ").split(" ")
+    if len(words_) < 2:
+        return label.removeprefix("Highest: ")
+    cut = max(1, len(words_) // 2)
+    return " ".join(words_[:cut]) + "<br>" + " ".join(words_[cut:])
 
 
 def path_counts(results: Results) -> pd.DataFrame:
@@ -244,13 +293,16 @@ def paths_figure(results: Results) -> go.Figure:
             colours.append(translucent(colour_of[row.outcome], 0.45))
     node_colours = ["#888888"] * len(type_labels) + [RUNG_GREYS[r] for r in RUNGS if _highest(r) in index]
     node_colours += [colour_of[label] for label in outcome_labels]
+    shown = [_two_lines(label) for label in labels] if narrow() else labels
     figure = go.Figure(
         go.Sankey(
             arrangement="snap",
-            node={"label": labels, "color": node_colours, "pad": 18, "line": {"color": "#000000", "width": 0.5}},
+            node={"label": shown, "customdata": labels, "color": node_colours, "pad": 18,
+                  "line": {"color": "#000000", "width": 0.5},
+                  "hovertemplate": "%{customdata}: %{value:,} runs<extra></extra>"},
             link={"source": sources, "target": targets, "value": values, "color": colours,
-                  "hovertemplate": "%{source.label} → %{target.label}: %{value:,} runs<extra></extra>"},
-            textfont={"size": font_size(), "color": ink()},
+                  "hovertemplate": "%{source.customdata} → %{target.customdata}: %{value:,} runs<extra></extra>"},
+            textfont={"size": font_size() - (3 if narrow() else 0), "color": ink()},
         )
     )  # fmt: skip
     return base_layout(figure, height=460)
@@ -272,9 +324,15 @@ def paths_section(results: Results) -> None:
 
 
 def payoff_figure(results: Results, bins: int = 30) -> go.Figure:
-    """Per actor, a histogram of realised payoffs, stacked by outcome."""
-    figure = make_subplots(rows=1, cols=len(ACTORS), subplot_titles=[ACTOR_SHORT[a] for a in ACTORS])
-    for column, actor in enumerate(ACTORS, start=1):
+    """Per actor, a histogram of realised payoffs, stacked by outcome: panels side by side, stacked on a phone."""
+    stacked = narrow()
+    titles = [ACTOR_SHORT[a] for a in ACTORS]
+    if stacked:
+        figure = make_subplots(rows=len(ACTORS), cols=1, subplot_titles=titles, vertical_spacing=0.12)
+    else:
+        figure = make_subplots(rows=1, cols=len(ACTORS), subplot_titles=titles)
+    for panel, actor in enumerate(ACTORS, start=1):
+        row, column = (panel, 1) if stacked else (1, panel)
         values = results.payoff[actor]
         edges = np.histogram_bin_edges(values, bins=bins)
         centres = ((edges[:-1] + edges[1:]) / 2).tolist()
@@ -290,19 +348,29 @@ def payoff_figure(results: Results, bins: int = 30) -> go.Figure:
                 marker={"color": OUTCOME_COLOURS[outcome], "line": {"color": "#000000", "width": 0.3}},
                 name=words(outcome),
                 legendgroup=outcome,
-                showlegend=column == 1,
+                showlegend=panel == 1,
                 hovertemplate=f"{ACTOR_SHORT[actor]} · {words(outcome)}: payoff %{{x:.1f}}, %{{y:.1%}} of runs"
                 "<extra></extra>",
-                row=1,
+                row=row,
                 col=column,
             )
-        figure.add_vline(x=float(values.mean()), line={"color": ink(), "dash": "dash", "width": 2}, row=1, col=column)
-    figure.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.25})
-    figure.update_xaxes(title_text="Realised payoff (utils)", gridcolor=GRID)
+        figure.add_vline(x=float(values.mean()), line={"color": ink(), "dash": "dash", "width": 2}, row=row, col=column)
+        # The whole outermost bins, with a margin: autorange would cut the last bar at its centre.
+        margin = max(float(edges[-1] - edges[0]) * 0.04, 0.5)
+        figure.update_xaxes(range=[float(edges[0]) - margin, float(edges[-1]) + margin], row=row, col=column)
+    figure.update_layout(
+        barmode="stack", legend={"orientation": "h", "y": -0.11 if stacked else -0.25, "yanchor": "top"}
+    )
+    figure.update_xaxes(gridcolor=GRID, nticks=6)
     figure.update_yaxes(tickformat=".0%", gridcolor=GRID)
-    figure.update_yaxes(title_text="Share of runs", row=1, col=1)
+    if stacked:
+        figure.update_xaxes(title_text="Realised payoff (utils)", row=len(ACTORS), col=1)
+        figure.update_yaxes(title_text="Share of runs", row=2, col=1)
+    else:
+        figure.update_xaxes(title_text="Realised payoff (utils)", row=1, col=2)
+        figure.update_yaxes(title_text="Share of runs", row=1, col=1)
     figure.update_annotations(font={"size": font_size(), "color": ink()})
-    return base_layout(figure, height=400)
+    return base_layout(figure, height=820 if stacked else 400)
 
 
 def payoff_section(results: Results) -> None:

@@ -52,7 +52,7 @@ from sim.webapp.pages.classroom.narration import (
     story_so_far,
 )
 from sim.webapp.state import Current, Setting
-from sim.webapp.style import markdown_safe, presenting, show_chart, story_markdown, words
+from sim.webapp.style import markdown_safe, plain, presenting, show_chart, story_markdown, words
 
 TITLE = "Classroom"
 ICON = "🎓"
@@ -102,10 +102,8 @@ def render(current: Current) -> None:
     last = max(story.last_round for story in stories)
     horizon = max(story.model.scenario.rounds for story in stories)
     shown = settle_round(last, horizon)
-    if len(stories) == 1:
-        st.subheader(stories[0].title)
     control_panel(shown, last, horizon, side_by_side)
-    status_line(seed, horizon, shown, bool(current.problems))
+    status_line(stories[0].title if len(stories) == 1 else None, seed, horizon, shown, bool(current.problems))
     if len(stories) == 2:
         side_by_side_view(stories, shown, current)
     else:
@@ -136,10 +134,12 @@ def comparison_story(seed: int) -> Story | None:
     return Story("right", scenario.title or scenario.name, scenario_json, traced_run(scenario_json, seed))
 
 
-def status_line(seed: int, horizon: int, shown: int, problems: bool) -> None:
-    """The seed to note down and the round shown, then a warning if some of the sidebar's edits were dropped."""
+def status_line(title: str | None, seed: int, horizon: int, shown: int, problems: bool) -> None:
+    """The crisis (side by side, each column names its own), the seed to note down and the round shown, then a
+    warning if some of the sidebar's edits were dropped."""
     st.markdown(
-        f"Class seed **{seed}** (note it to come back to this crisis) · at most {horizon} rounds · "
+        (f"**{plain(title)}** · " if title else "")
+        + f"class seed **{seed}** (note it to come back to this crisis) · at most {horizon} rounds · "
         + ("before the first move" if shown == 0 else f"round **{shown}** shown")
     )
     if problems:

@@ -67,10 +67,12 @@ def fresh_seed(old: int) -> int:
 
 
 def control_panel(shown: int, last: int, horizon: int, side_by_side: bool) -> None:
-    """Big buttons first (a projector, a mouse or a presentation clicker), then the settings."""
+    """Big buttons first (a projector, a mouse or a presentation clicker), then the settings, folded: the round
+    itself must start on a projector's first screen."""
     step_buttons(shown, last)
-    round_and_seed(horizon)
-    modes_row(side_by_side)
+    with st.expander("Round shown, class seed, presenter mode, two scenarios side by side"):
+        round_and_seed(horizon)
+        modes_row(side_by_side)
 
 
 def step_buttons(shown: int, last: int) -> None:
@@ -85,8 +87,7 @@ def step_buttons(shown: int, last: int) -> None:
         disabled=shown >= last,
         width="stretch",
         wrap=True,
-        shortcut="PageDown",
-        help="Play the next round. A presentation clicker's 'next' key (Page Down) does the same.",
+        shortcut="PageDown",  # a presentation clicker's 'next' key; no tooltip: it would cover the round
     )
     columns[1].button(
         "◀ Back",
@@ -96,8 +97,7 @@ def step_buttons(shown: int, last: int) -> None:
         disabled=shown <= 0,
         width="stretch",
         wrap=True,
-        shortcut="PageUp",
-        help="Go back one round, to look again (Page Up, a clicker's 'back' key). The crisis is the same.",
+        shortcut="PageUp",  # a clicker's 'back' key
     )
     columns[2].button(
         "⏮ Replay",

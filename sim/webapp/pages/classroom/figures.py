@@ -17,6 +17,7 @@ from sim.model import CrisisModel, TraceEntry
 from sim.results import Results
 from sim.trace import AFTER_A_STRIKE, now_and_later
 from sim.webapp.pages.classroom.narration import action_label, share
+from sim.webapp.screen import narrow
 from sim.webapp.style import (
     ACTOR_COLOURS,
     ACTOR_SHORT,
@@ -124,14 +125,17 @@ def utility_figure(model: CrisisModel, entry: TraceEntry) -> go.Figure:
     # The right half is room for the labels "+0.99 · 93% likely", which must fit on a phone too.
     figure.update_xaxes(range=[low - 0.1 * span, high + 1.1 * span], gridcolor=GRID)
     figure.update_xaxes(zeroline=True, zerolinecolor=ink(), zerolinewidth=2)
-    figure.update_xaxes(
-        title_text="What each move is worth (own utils):<br>this round plus the rest of the crisis",
-        row=len(rows),
-        col=1,
+    title = (
+        "What each move is worth<br>(own utils): this round<br>plus the rest of the crisis"
+        if narrow()
+        else "What each move is worth (own utils):<br>this round plus the rest of the crisis"
     )
+    figure.update_xaxes(title_text=title, row=len(rows), col=1)
     figure.update_annotations(font={"size": font_size(), "color": ink()})
     figure.update_layout(bargap=0.25)
-    return base_layout(figure, height=180 * len(rows) + 20)
+    base_layout(figure, height=180 * len(rows) + 20 + (30 if narrow() else 0))
+    # Room above the first row for its title (the default top margin cuts it at presenter sizes).
+    return figure.update_layout(margin={"t": 2 * font_size() + 10})
 
 
 def _did_not_move(figure: go.Figure, row: int) -> None:
@@ -231,7 +235,7 @@ def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
             x=path.index.tolist(),
             y=values,
             mode="lines+markers+text",
-            name=f"{actor.label} (truly {type_words(bool(actor.resolute[0]))})",
+            name=f"{ACTOR_SHORT[key] if narrow() else actor.label} (truly {type_words(bool(actor.resolute[0]))})",
             line={"color": ACTOR_COLOURS[key], "dash": dash, "width": 3},
             marker={"symbol": symbol, "size": 10},
             text=[""] * (len(values) - 1) + [f"{ACTOR_SHORT[key]} {values[-1]:.0%}"],
@@ -246,7 +250,7 @@ def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
     figure.update_xaxes(
         title_text="After round (0 = start)",
         tickvals=list(range(0, upto + 1, step)),
-        range=[-0.3, upto + 0.3 + max(1.2, 0.25 * upto)],
+        range=[-0.3, upto + 0.3 + max(1.2, 0.25 * upto) * (2.5 if narrow() else 1.0)],
         gridcolor=GRID,
     )
     figure.update_yaxes(title_text="Belief it is resolute", range=[0, 1.02], tickformat=".0%", gridcolor=GRID)

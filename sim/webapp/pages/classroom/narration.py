@@ -13,7 +13,7 @@ from sim.model import CrisisModel, TraceEntry
 from sim.rules import rule_for
 from sim.scenario import Actor
 from sim.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, rounds_text, tell_story, worth
-from sim.webapp.style import ACTOR_SHORT, capitalised, type_words, verb, words
+from sim.webapp.style import ACTOR_SHORT, capitalised, plain, type_words, verb, words
 
 # ---------------------------------------------------------------------------------------------
 # Small words
@@ -137,7 +137,7 @@ def opening_card(model: CrisisModel, key: str) -> str:
     ]
     coalition = model.scenario.coalition
     if key == "coalition" and coalition.members:
-        members = ", ".join(f"{member.name} ({member.troops:g})" for member in coalition.members)
+        members = ", ".join(f"{plain(member.name)} ({member.troops:g})" for member in coalition.members)
         lines.append(
             f"Troops: {members}. The force collapses below {coalition.min_troops:g}; members may leave when a "
             "strike looks likely."

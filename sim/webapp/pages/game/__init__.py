@@ -51,7 +51,7 @@ from sim.webapp.pages.game.tree import game_prior
 from sim.webapp.pages.game.tree_chart import tree_figure
 from sim.webapp.pages.game.wording import payoff_text, percent
 from sim.webapp.state import Current, Setting
-from sim.webapp.style import ACTOR_SHORT, show_chart, words
+from sim.webapp.style import ACTOR_SHORT, plain, show_chart, words
 
 TITLE = "Game"
 ICON = "♟️"
@@ -68,7 +68,8 @@ def render(current: Current) -> None:
     scenario = current.scenario
     assert scenario is not None
     header(current)
-    controls = read_controls(scenario)
+    with st.expander("Settings: each actor's type, private resolve, the tree's view, the QRE chart's λ"):
+        controls = read_controls(scenario)
     try:
         solution = solved_game(current.scenario_json, controls.types, controls.private)
         approximation = approximate_qre(current.scenario_json, controls.types, controls.private)
@@ -81,8 +82,8 @@ def render(current: Current) -> None:
     except (GameError, ScenarioError, ValueError, ArithmeticError) as error:
         st.error(f"The game of this scenario cannot be solved: {error}. Change the assumptions and try again.")
         return
-    summary_section(game, solution, plan, comparisons, agents, controls)
     tree_section(game, plan, controls.view, solution)
+    summary_section(game, solution, plan, comparisons, agents, controls)
     nash_section(solution, equilibria_table(current.scenario_json, controls.types, controls.private))
     qre_section(game, plan, points, agents, controls)
     agents_section(comparisons, agents, beliefs, scenario)
@@ -94,17 +95,20 @@ def header(current: Current) -> None:
     scenario = current.scenario
     assert scenario is not None
     st.title(f"{TITLE}: the crisis solved exactly")  # the menu name first, as on every page
-    st.subheader(scenario.title or scenario.name)
     st.markdown(
-        "One round of the crisis, solved exactly: the coalition moves (deploy, threaten or back down), Russia "
-        "sees that and answers (a strike, a threat or backing down), then the coalition and the US answer a "
-        "strike, or the US sets its posture; chance decides whether the force holds together, accidents and "
-        "whether a clash becomes a major war. Game theory says what fully rational players who know each "
-        "other's types would do in this one round. The simulated agents play the whole crisis instead, round "
-        "after round: they choose noisily, are unsure of the others' types and weigh what each move is worth "
-        "now and for the rest of the crisis (section 4). This page shows both and where they part. The maths "
-        "is in `docs/game-theory.md` and `docs/model.md`."
+        f"**{plain(scenario.title or scenario.name)}.** One round of the crisis solved exactly, beside the "
+        "simulated agents who play the whole crisis."
     )
+    with st.expander("What this page compares"):
+        st.markdown(
+            "The coalition moves (deploy, threaten or back down), Russia sees that and answers (a strike, a threat "
+            "or backing down), then the coalition and the US answer a strike, or the US sets its posture; chance "
+            "decides whether the force holds together, accidents and whether a clash becomes a major war. Game "
+            "theory says what fully rational players who know each other's types would do in this one round. The "
+            "simulated agents play the whole crisis instead, round after round: they choose noisily, are unsure of "
+            "the others' types and weigh what each move is worth now and for the rest of the crisis (section 4). "
+            "This page shows both and where they part. The maths is in `docs/game-theory.md` and `docs/model.md`."
+        )
     if current.problems:
         st.warning(
             "Some changed values are not valid (see the sidebar or the Scenario page), so the game below uses "
@@ -157,6 +161,12 @@ def _private_resolve_note(game: ExtensiveFormGame, solution: Solution) -> None:
     )
 
 
+QRE_MIN_WIDTH = 820
+"""Pixels under which the QRE chart's panel titles and line labels would be cut."""
+TREE_MIN_WIDTH = {"compact": 860, "full": 1200}
+"""Pixels under which the tree's end labels would be cut (the full tree is deeper): a phone scrolls it sideways."""
+
+
 def tree_section(game: ExtensiveFormGame, plan: Plan, view: str, solution: Solution) -> None:
     """The tree chart, and a note when movers are indifferent (several subgame-perfect equilibria)."""
     st.subheader("1. The game tree")
@@ -176,6 +186,7 @@ def tree_section(game: ExtensiveFormGame, plan: Plan, view: str, solution: Solut
             if view == "compact"
             else "."
         ),
+        min_width=TREE_MIN_WIDTH[view],
     )
     ties = solution.spe[0].ties if solution.spe else ()
     if ties:
@@ -248,6 +259,7 @@ def qre_section(
         "scenario's own λ for that actor: circles are the QRE there (every type known), crosses what the "
         "simulated agent does in round 1 of the whole crisis (with its beliefs about the others, and the rest "
         "of the crisis in view)." + _unmarked(agents, controls),
+        min_width=QRE_MIN_WIDTH,
     )
 
 
@@ -323,7 +335,7 @@ def agents_section(
             "answers have nothing later."
             + (
                 " Before the coalition moves, each member keeps its troops in with probability "
-                + ", ".join(f"{name} {percent(p)}" for name, p in agents.stay.items())
+                + ", ".join(f"{plain(name)} {percent(p)}" for name, p in agents.stay.items())
                 + f", and the force collapses with probability {percent(agents.collapse)}."
                 if agents.stay
                 else ""
@@ -345,8 +357,8 @@ def download_section(current: Current, solution: Solution, points: Sequence[QREP
     assert current.scenario is not None
     kinds = "-".join("R" if t else "n" for t in controls.types) + ("-private" if controls.private else "")
     stem = f"{current.scenario.name}_game_{kinds}"
-    left, right, _ = st.columns([1, 1, 2])
-    left.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(
         "Download the game (.efg)",
         data=lambda: write_efg(solution.game),
         file_name=f"{stem}.efg",
@@ -354,7 +366,7 @@ def download_section(current: Current, solution: Solution, points: Sequence[QREP
         on_click="ignore",
         help="The game tree in Gambit's .efg format: open it in Gambit or solve it with `sim solve FILE.efg`.",
     )
-    right.download_button(
+    row.download_button(
         "Download the solution (JSON)",
         data=lambda: json.dumps(replace(solution, path=list(points)).to_json(), indent=1),
         file_name=f"{stem}_solution.json",

@@ -129,10 +129,11 @@ def qre_figure(
 
 
 def _panel_title(game: ExtensiveFormGame, plan: Plan, panel: Panel, agents: RoundOne | None) -> str:
-    """``Russia, if the coalition deploys: equilibrium threaten · dotted: its λ = 1.5``."""
+    """``Russia, if the coalition deploys:<br>equilibrium threaten · dotted line: its λ = 1.5``."""
     history = next(h for h in plan.choices if _reaches(game, h, panel.key))
     eq = listing([words(a).lower() for a in panel.actions if a in plan.optimal[history]], "or")
-    title = f"{panel.label}{'' if panel.on_path else ' (off the path)'}: equilibrium {eq}"
+    # Two lines: where the mover is, then what it does (one line runs past a projector's chart).
+    title = f"{panel.label}{'' if panel.on_path else ' (off the path)'}:<br>equilibrium {eq}"
     actor = game.players[panel.player]
     if agents is not None and agents.rules.get(actor) == "logit":
         title += f" · dotted line: its λ = {agents.lambdas[actor]:g}"
@@ -245,6 +246,8 @@ def _style(figure: go.Figure, rows: int, lam_max: float) -> None:
     figure.update_xaxes(gridcolor=GRID, range=[0, lam_max * 1.25], automargin=True)
     figure.update_xaxes(title_text="λ: how sharply players pick their best move (0 = at random)", row=rows)
     figure.update_annotations(font={"size": font_size() - 1, "color": ink()}, selector={"showarrow": None})
-    figure.update_layout(legend={"orientation": "h", "y": 1.0 + 0.1 / rows, "yanchor": "bottom", "x": 0})
-    base_layout(figure, height=240 * rows + 150)
-    figure.update_layout(margin={"l": 70, "t": 110, "b": 80})
+    # The legend clears the first panel's two-line title: about 60 px above the plot area.
+    plot_px = 240 * rows - 40
+    figure.update_layout(legend={"orientation": "h", "y": 1.0 + 60 / plot_px, "yanchor": "bottom", "x": 0})
+    base_layout(figure, height=240 * rows + 190)
+    figure.update_layout(margin={"l": 70, "t": 150, "b": 80})

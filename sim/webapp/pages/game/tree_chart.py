@@ -54,7 +54,7 @@ def tree_figure(game: ExtensiveFormGame, plan: Plan, view: str = "compact") -> g
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
     )
-    return base_layout(figure, height=int(min(2400, max(460, 34 * rows + 140))))
+    return base_layout(figure, height=int(min(2600, max(460, ROW_PX * rows + LEGEND_PX))))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -89,9 +89,10 @@ def _add_edges(figure: go.Figure, name: str, edges: Sequence[Edge], style: dict)
 
 def _add_branch_labels(figure: go.Figure, edges: Sequence[Edge]) -> None:
     """Each branch's move (or chance's probability) written along it."""
+    at = _label_positions(edges)
     figure.add_scatter(
-        x=[e.parent.x + _label_at(e) * (e.child.x - e.parent.x) for e in edges],
-        y=[e.parent.y + _label_at(e) * (e.child.y - e.parent.y) for e in edges],
+        x=[e.parent.x + t * (e.child.x - e.parent.x) for e, t in zip(edges, at, strict=True)],
+        y=[e.parent.y + t * (e.child.y - e.parent.y) for e, t in zip(edges, at, strict=True)],
         mode="text",
         text=[e.label for e in edges],
         textposition="top center",
@@ -102,10 +103,33 @@ def _add_branch_labels(figure: go.Figure, edges: Sequence[Edge]) -> None:
     )
 
 
-def _label_at(edge: Edge) -> float:
-    """How far along its branch a label sits: near an end node, where sibling branches are furthest apart;
-    before the middle of a branch into a decision node, clear of that node's name."""
-    return 0.6 if edge.child.kind in ("terminal", "lottery") else 0.45
+ROW_PX = 40
+"""Height of one end-node row in pixels (the figure's height grows by this per row)."""
+LEGEND_PX = 230
+"""The legend below the tree (seven entries) and the margins: the rest of the height is rows."""
+LABEL_CLEARANCE_PX = 22
+"""Vertical room a branch label needs from its siblings' labels (a line of text)."""
+
+
+def _label_positions(edges: Sequence[Edge]) -> list[float]:
+    """How far along its branch each label sits (0 at the parent, 1 at the child).
+
+    Sibling branches fan out from their parent, so labels near the parent sit on top of each other:
+    a label sits where its branch is at least a text line clear of its nearest sibling, past the
+    parent's name (written above the parent), before the last third of a branch into a decision node
+    (that node's name is written above it) and at most 0.72 of a branch into an end node."""
+    children: dict[int, list[float]] = {}
+    for edge in edges:
+        children.setdefault(id(edge.parent), []).append(edge.child.y)
+    positions = []
+    for edge in edges:
+        ys = children[id(edge.parent)]
+        gaps = [abs(edge.child.y - other) for other in ys if other != edge.child.y]
+        nearest = min(gaps, default=float("inf"))
+        needed = LABEL_CLEARANCE_PX / (ROW_PX * nearest) if nearest > 0 else 0.0
+        ceiling = 0.72 if edge.child.kind in ("terminal", "lottery") else 0.66
+        positions.append(min(ceiling, max(0.55, needed)))
+    return positions
 
 
 # ---------------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ by concept:
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -55,7 +57,7 @@ from sim.webapp.pages.sweep.wording import (
     share,
     sobol_sentences,
 )
-from sim.webapp.state import Current, Setting
+from sim.webapp.state import Current, Setting, runs_that_fit
 from sim.webapp.style import show_chart, words
 
 TITLE = "Sweep"
@@ -82,15 +84,17 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 def render(current: Current) -> None:
-    header(current)
-    outcome = st.selectbox(
-        "Outcome",
+    header(current)  # it names the first section: the curve must start on a projector's first screen
+    outcome_column, runs_column = st.columns([3, 1])
+    outcome = outcome_column.selectbox(
+        "Outcome (on the whole page)",
         OUTCOMES,
         format_func=words,
         key="sweep_outcome",
-        help="The outcome whose probability every section below shows, explains and looks for.",
+        help="The outcome whose probability every section of this page shows, explains and looks for.",
     )
-    grid = sweep_section(current, outcome)
+    grid = sweep_section(current, outcome, runs_column)
+    base_note(current)
     saltelli = sobol_section(current, outcome)
     discovery_section(outcome, grid, saltelli)
 
@@ -100,19 +104,25 @@ def header(current: Current) -> None:
     assert scenario is not None
     st.title(f"{TITLE}: which assumptions matter?")  # the menu name first, as on every page
     st.markdown(
-        f"Vary one or two assumptions of **{scenario.title or scenario.name}** over a range and see how an outcome's "
-        "probability responds; rank several assumptions by how much of the outcome they explain; and find where in "
-        "the ranges the outcome becomes likely. Every point of a sweep is a Monte Carlo of its own."
+        "**Sweep one or two assumptions** to see how an outcome responds; further down, which assumptions "
+        "matter most and where the outcome becomes likely."
     )
     if current.problems:
         st.warning(
             "Some changed values are not valid (see the sidebar), so the sweeps use the scenario's own values for them."
         )
+
+
+def base_note(current: Current) -> None:
+    """What every sweep starts from and how its points are seeded (under the first section's result)."""
+    assert current.scenario is not None
     edits = ", ".join(f"`{path}` = {value}" for path, value in current.applied_edits.items())
+    edited = f" with your edits ({edits})" if edits else ""
     st.caption(
-        f"Base: scenario `{scenario.name}`{' with your edits (' + edits + ')' if edits else ''}; every field not "
-        f"swept keeps this value. Seed {current.seed} (from the sidebar): point *i* of a sweep is seeded "
-        f"`SeedSequence({current.seed}, spawn_key=(i,))`, as `sim sweep` does. Runs per point are set on this page."
+        f"Base: scenario `{current.scenario.name}`{edited}; every field not "
+        f"swept keeps this value. Every point of a sweep is a Monte Carlo of its own. Seed {current.seed} (from the "
+        f"sidebar): point *i* of a sweep is seeded `SeedSequence({current.seed}, spawn_key=(i,))`, as `sim sweep` "
+        "does. Runs per point are set on this page."
     )
 
 
@@ -126,14 +136,13 @@ def show_notes(plan: Plan) -> None:
 # Sweep one or two assumptions
 
 
-def sweep_section(current: Current, outcome: str) -> SweepResult | None:
-    st.header("Sweep one or two assumptions")
+def sweep_section(current: Current, outcome: str, runs_column: Any) -> SweepResult | None:
     values = scenario_values(current)
-    axes = grid_controls(values)
+    axes = grid_controls(values, runs_column)
     if len(set(axes)) < len(axes):
         st.error("Parameter 1 and parameter 2 are the same field: choose two different ones (or none for a curve).")
         return None
-    plan = grid_plan(axes)
+    plan = grid_plan(axes, runs_that_fit(current.scenario))
     show_notes(plan)
     ranges = grid_ranges(axes, plan.steps)
     if problems := range_problems(ranges):
@@ -188,7 +197,7 @@ def grid_results(
 
 
 def sobol_section(current: Current, outcome: str) -> SweepResult | None:
-    st.header("Which assumptions matter most?")
+    st.subheader("Which assumptions matter most?")
     st.markdown(
         "Vary several assumptions at once and split the outcome's variation between them (Sobol indices, "
         "computed by SALib from a Saltelli sample). Sobol indices answer: *if we could pin down one assumption, "
@@ -202,7 +211,7 @@ def sobol_section(current: Current, outcome: str) -> SweepResult | None:
     st.caption(
         "Ranges: " + "; ".join(f"{label(path)} {number(low)} to {number(high)}" for path, low, high, _ in ranges) + "."
     )
-    plan = sobol_plan(paths)
+    plan = sobol_plan(paths, runs_that_fit(current.scenario))
     show_notes(plan)
     if problems := range_problems(ranges):
         st.error("The Sobol sample cannot run: " + " ".join(problems))
@@ -258,7 +267,7 @@ def noise_note(frame: pd.DataFrame, outcome: str, plan: Plan) -> None:
 
 
 def discovery_section(outcome: str, grid: SweepResult | None, saltelli: SweepResult | None) -> None:
-    st.header("When does it happen?")
+    st.subheader("When does it happen?")
     st.markdown(
         "Scenario discovery (PRIM, the Patient Rule Induction Method): find simple ranges of the parameters, "
         "*boxes*, inside which the outcome is above a threshold at most points."

@@ -5,6 +5,8 @@ and the discovery threshold. Their widget keys are the page's settings (``SETTIN
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
@@ -41,11 +43,10 @@ def scenario_values(current: Current) -> dict[str, float]:
 # Sweep one or two assumptions
 
 
-def grid_controls(values: dict[str, float]) -> list[str]:
-    """The two parameter rows and the runs per point; the parameters chosen (two for a heatmap)."""
-    parameter_row("x", values)
-    parameter_row("y", values)
-    st.columns([1, 3])[0].number_input(
+def grid_controls(values: dict[str, float], runs_column: Any) -> list[str]:
+    """The runs per point (in ``runs_column``, a column of the page's first row) and the two parameter rows;
+    the parameters chosen (two for a heatmap)."""
+    runs_column.number_input(
         "Runs per point",
         min_value=1,
         max_value=MAX_RUNS_PER_POINT,
@@ -54,6 +55,8 @@ def grid_controls(values: dict[str, float]) -> list[str]:
         help="Crises simulated at each design point. More runs narrow each point's 95% interval (about ±2% for a "
         f"probability near 10% at 1,000 runs). At most {MAX_TOTAL_RUNS:,} crises per request (points × runs).",
     )
+    parameter_row("x", values)
+    parameter_row("y", values)
     x, y = st.session_state["sweep_x"], st.session_state["sweep_y"]
     return [x] if y == NONE else [x, y]
 
@@ -120,10 +123,11 @@ def _reset_range(axis: str, values: dict[str, float]) -> None:
         st.session_state[f"sweep_{axis}_high"] = high
 
 
-def grid_plan(axes: Sequence[str]) -> Plan:
-    """The grid the controls ask for, within the caps."""
+def grid_plan(axes: Sequence[str], most_runs: int) -> Plan:
+    """The grid the controls ask for, within the caps (``most_runs`` per point: ``state.runs_that_fit``)."""
     steps = [st.session_state[f"sweep_{axis}_steps"] for axis in AXES[: len(axes)]]
-    return plan_grid(steps, st.session_state["sweep_runs"])
+    asked = st.session_state["sweep_runs"]
+    return _fitted(plan_grid(steps, min(asked, most_runs)), asked, most_runs)
 
 
 def grid_ranges(axes: Sequence[str], steps: Sequence[int]) -> list[Range]:
@@ -185,9 +189,23 @@ def sobol_pick() -> list[str]:
     )
 
 
-def sobol_plan(paths: Sequence[str]) -> Plan:
-    """The Saltelli sample the controls ask for, within the caps."""
-    return plan_saltelli(len(paths), st.session_state["sweep_sobol_n"], st.session_state["sweep_sobol_runs"])
+def sobol_plan(paths: Sequence[str], most_runs: int) -> Plan:
+    """The Saltelli sample the controls ask for, within the caps (``most_runs`` per point)."""
+    asked = st.session_state["sweep_sobol_runs"]
+    return _fitted(
+        plan_saltelli(len(paths), st.session_state["sweep_sobol_n"], min(asked, most_runs)), asked, most_runs
+    )
+
+
+def _fitted(plan: Plan, asked: int, most_runs: int) -> Plan:
+    """The plan, with a note when the scenario's size cut the runs per point (``state.MAX_WORLD_CELLS``)."""
+    if most_runs >= asked or plan.runs < most_runs:  # not cut, or cut further by the request's own cap
+        return plan
+    note = (
+        f"This scenario's many member states make each run large, so each point gets {plan.runs:,} runs here (not "
+        f"{asked:,}) to keep the shared server's memory in bounds; `sim sweep` has no such cap."
+    )
+    return replace(plan, notes=(*plan.notes, note))
 
 
 def sobol_ranges(paths: Sequence[str], values: dict[str, float]) -> list[Range]:

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from sim.analysis import Box, curve, heatmap
 from sim.webapp.pages.sweep.parameters import label
 from sim.webapp.pages.sweep.wording import outcome_name, percent
+from sim.webapp.screen import narrow
 from sim.webapp.style import (
     GRID,
     OKABE_ITO,
@@ -33,6 +34,16 @@ HEATMAP_NUMBERS_UP_TO = 225
 
 # ---------------------------------------------------------------------------------------------
 # One or two parameters
+
+
+def legend_below() -> dict[str, object]:
+    """A horizontal legend under the x title (two lines of title on a phone, :func:`axis_title`)."""
+    return {"orientation": "h", "y": -0.36 if narrow() else -0.25, "yanchor": "top"}
+
+
+def axis_title(path: str) -> str:
+    """An axis named by the field's label and path; on two lines on a phone, where one line runs off the chart."""
+    return f"{label(path)}<br>({path})" if narrow() else f"{label(path)} ({path})"
 
 
 def curve_figure(
@@ -73,10 +84,10 @@ def curve_figure(
             annotation_font={"size": font_size() - 2, "color": ink()},
         )
     top = max(high) if high and all(math.isfinite(v) for v in high) else max(mean)
-    figure.update_xaxes(title_text=f"{label(x)} ({x})", gridcolor=GRID)
+    figure.update_xaxes(title_text=axis_title(x), gridcolor=GRID)
     figure.update_yaxes(title_text=name, tickformat=".0%", range=[0, min(1.0, top * 1.1 + 0.02)], gridcolor=GRID)
-    figure.update_layout(legend={"orientation": "h", "y": -0.25})
-    return base_layout(figure, height=430)
+    figure.update_layout(legend=legend_below())
+    return base_layout(figure, height=470 if narrow() else 430)
 
 
 def heatmap_figure(
@@ -98,7 +109,8 @@ def heatmap_figure(
             x=heat["x"],
             y=heat["y"],
             colorscale="Cividis",
-            colorbar={"title": {"text": name}, "tickformat": ".0%"},
+            # The title beside the ticks: on top it covered the highest tick label.
+            colorbar={"title": {"text": name, "side": "right"}, "tickformat": ".0%"},
             texttemplate="%{z:.0%}" if readable else None,
             textfont={"size": max(11, font_size() - 4)},
             hovertemplate=f"{label(x)} = %{{x:.4g}}<br>{label(y)} = %{{y:.4g}}<br>{name} = %{{z:.1%}}<extra></extra>",
@@ -114,10 +126,10 @@ def heatmap_figure(
             name="the scenario's values",
             hovertemplate="the scenario's values<extra></extra>",
         )
-    figure.update_xaxes(title_text=f"{label(x)} ({x})")
-    figure.update_yaxes(title_text=f"{label(y)} ({y})")
-    figure.update_layout(legend={"orientation": "h", "y": -0.25})
-    return base_layout(figure, height=520)
+    figure.update_xaxes(title_text=axis_title(x))
+    figure.update_yaxes(title_text=axis_title(y))
+    figure.update_layout(legend=legend_below())
+    return base_layout(figure, height=560 if narrow() else 520)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -231,11 +243,11 @@ def discovery_figure(
         )
         figure.update_yaxes(title_text=outcome_name(outcome), tickformat=".0%")
     else:
-        figure.update_yaxes(title_text=f"{label(y)} ({y})")
-    figure.update_xaxes(title_text=f"{label(x)} ({x})", gridcolor=GRID)
+        figure.update_yaxes(title_text=axis_title(y))
+    figure.update_xaxes(title_text=axis_title(x), gridcolor=GRID)
     figure.update_yaxes(gridcolor=GRID)
-    figure.update_layout(legend={"orientation": "h", "y": -0.25})
-    return base_layout(figure, height=440)
+    figure.update_layout(legend=legend_below())
+    return base_layout(figure, height=480 if narrow() else 440)
 
 
 def _discovery_points(figure: go.Figure, frame: pd.DataFrame, outcome: str, above: float, x: str, y: str) -> None:

@@ -8,6 +8,7 @@ says so in notes the page shows as warnings. The CLI has none of these caps.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,10 +22,12 @@ MAX_TOTAL_RUNS = 2_000_000
 POINT_OVERHEAD_RUNS = 1_000
 """Setting up a design point (validating its scenario) costs about as much as this many runs."""
 SECONDS_PER_RUN = 2e-5
-"""Rough cost of one simulated crisis on the development machine: for the time estimates shown."""
-SOLVE_SECONDS_PER_ROUND = 0.2
-"""Rough cost of solving one round of a design point's game (sim.equilibrium: about 4 s for the
-20 rounds of coalition_2026 on one core of the development machine): every point is a new game."""
+"""Cost of one simulated crisis on the development machine: the time estimate before this server has
+measured its own pace (:class:`Pace`)."""
+SOLVE_SECONDS_PER_ROUND = 0.12
+"""Cost of solving one round of a design point's game on the development machine (sim.equilibrium:
+about 2 s for the 20 rounds of coalition_2026 on 2 cores, more on a busy server): every point is a
+new game. Replaced by the measured pace once a sweep has run on this server."""
 MAX_RUNS_PER_POINT = 100_000
 MAX_STEPS = 101
 SOBOL_SAMPLES = (8, 16, 32, 64, 128, 256)
@@ -115,3 +118,41 @@ def range_problems(ranges: Sequence[tuple[str, float, float, int | None]]) -> li
                 f"{label(path)} (`{path}`): 'From' ({number(low)}) is above 'To' ({number(high)}); swap them."
             )
     return problems
+
+
+class Pace:
+    """How fast this server really sweeps: the time estimates shown follow the machine, not a constant.
+
+    Every finished sweep reports its planned seconds (from the development machine's constants) and
+    the seconds it took; the estimate of the next sweep is its planned seconds times the ratio of the
+    recent sweeps (measured over planned, summed over the last :data:`Pace.REMEMBERED`, so a long
+    sweep weighs more than a short one). Thread-safe: one instance serves every session."""
+
+    REMEMBERED = 8
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._history: list[tuple[float, float]] = []
+
+    def record(self, planned_seconds: float, measured_seconds: float) -> None:
+        """A sweep that was estimated at ``planned_seconds`` took ``measured_seconds``."""
+        if planned_seconds <= 0 or not math.isfinite(measured_seconds) or measured_seconds <= 0:
+            return
+        with self._lock:
+            self._history = [*self._history, (planned_seconds, measured_seconds)][-self.REMEMBERED :]
+
+    @property
+    def ratio(self) -> float | None:
+        """Measured over planned seconds on this server so far; None before any sweep finished."""
+        with self._lock:
+            if not self._history:
+                return None
+            planned = sum(p for p, _ in self._history)
+            measured = sum(m for _, m in self._history)
+        return measured / planned
+
+    def seconds(self, plan: Plan, rounds: int) -> tuple[float, bool]:
+        """The estimate for ``plan`` (solving ``rounds`` rounds per point), and whether it is measured here."""
+        planned = plan.seconds_with_solves(rounds)
+        ratio = self.ratio
+        return (planned, False) if ratio is None else (planned * ratio, True)

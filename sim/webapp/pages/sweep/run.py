@@ -22,7 +22,7 @@ import streamlit as st
 from sim.scenario import Scenario
 from sim.sweeps import Parameter, SweepError, SweepSpec, check_points_validate, design_points, plain, run_chunk
 from sim.webapp.compute import Recent
-from sim.webapp.pages.sweep.plan import Plan
+from sim.webapp.pages.sweep.plan import Pace, Plan
 
 AUTO_RUN_WORK = 100_000
 """Requests of at most this much work (run-equivalents, about two seconds) run without a button."""
@@ -80,6 +80,12 @@ def run_points(scenario_json: str, points_json: str, runs: int, seed: int) -> li
 
 
 @st.cache_resource(show_spinner=False)
+def server_pace() -> Pace:
+    """This server's measured sweeping pace (one for every session)."""
+    return Pace()
+
+
+@st.cache_resource(show_spinner=False)
 def _finished() -> Recent[str, None]:
     """Keys of the sweeps run on this server: they show again without a button."""
     return Recent(REMEMBERED)
@@ -89,8 +95,12 @@ def already_run(request: Request) -> bool:
     return request.key in _finished()
 
 
-def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
-    """The sweep's table (one row per point, as ``sim.sweep`` returns it) and its metadata."""
+def run_sweep(request: Request, plan: Plan | None = None, show_progress: bool = True) -> SweepResult:
+    """The sweep's table (one row per point, as ``sim.sweep`` returns it) and its metadata.
+
+    A sweep not run on this server before tells :func:`server_pace` how long it took against the
+    ``plan``'s estimate, so the next estimates follow this machine."""
+    fresh = not already_run(request)
     points, metadata = prepare(request)
     size = max(1, math.ceil(len(points) / PROGRESS_STEPS))
     slot = st.empty() if show_progress else None
@@ -107,6 +117,8 @@ def run_sweep(request: Request, show_progress: bool = True) -> SweepResult:
         rows += run_points(request.scenario_json, json.dumps(points[start : start + size]), request.runs, request.seed)
     if slot is not None:
         slot.empty()
+    if fresh and plan is not None:
+        server_pace().record(plan.seconds_with_solves(_rounds(request)), time.monotonic() - began)
     _finished().put(request.key, None)
     frame = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
     return frame, metadata
@@ -116,21 +128,22 @@ def obtain(request: Request, plan: Plan, button: str, key: str) -> SweepResult |
     """Run the sweep if it is small or already run on this server; otherwise wait for its button."""
     run_before = already_run(request)
     if plan.work <= AUTO_RUN_WORK or run_before:
-        return run_sweep(request, show_progress=not run_before)
-    rounds = int(json.loads(request.scenario_json)["rounds"])
+        return run_sweep(request, plan, show_progress=not run_before)
+    seconds, measured = server_pace().seconds(plan, _rounds(request))
+    basis = "at the pace measured on this server" if measured else "on the development machine's pace"
     slot = st.empty()
     with slot.container():
         st.info(
             f"This sweep solves {plan.points:,} games, one per point, and simulates {plan.runs:,} runs of each = "
-            f"{plan.crises:,} crises, roughly {_duration(plan.seconds_with_solves(rounds))} of computing on a shared "
-            "server, so it runs when you press the button. Once run, it shows again at once."
+            f"{plan.crises:,} crises: about {_duration(seconds)} {basis}, so it runs when you press the button. "
+            "A progress bar counts the points and the time left. Once run, it shows again at once."
         )
         pressed = st.button(
             button, key=key, type="primary", help="Run this sweep now; a progress bar shows the points."
         )
     if pressed:
         slot.empty()
-        return run_sweep(request)
+        return run_sweep(request, plan)
     return None
 
 
@@ -142,6 +155,10 @@ def obtain_or_error(request: Request, plan: Plan, button: str, key: str) -> Swee
         reason = str(error).replace(" [overridden]", "")
         st.error(f"This sweep cannot run: {reason}. Change the range and it runs again.")
         return None
+
+
+def _rounds(request: Request) -> int:
+    return int(json.loads(request.scenario_json)["rounds"])
 
 
 def _time_left(elapsed: float, done: int, total: int) -> str:

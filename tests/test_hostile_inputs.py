@@ -1,0 +1,441 @@
+"""Hostile inputs: no scenario file, name or option can hang `sim`, fill its memory or change what
+a built-in scenario means (issue 10).
+
+Every case runs the real command in a child process, under a memory limit and a time limit, in a
+folder of its own: it must exit with status 2, say which file and which field, print no
+traceback, and write nothing. Before these checks, `extends = "/dev/zero"` read until memory ran
+out, `/dev/stdin` and a FIFO waited forever, 1 kB of nested brackets raised a RecursionError, and
+`--runs 1000000000000` ran for months.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sim.limits import MAX_FILE_BYTES, MAX_GRID_STEPS, MAX_MEMBERS, MAX_NESTING, MAX_ROUNDS, MAX_RUNS
+from sim.scenario import (
+    ScenarioError,
+    builtin_scenarios,
+    is_builtin_name,
+    load_scenario,
+    parse_assignment,
+    scenario_from_dict,
+)
+from sim.sweeps import SweepError, sweep
+
+TIMEOUT = 120  # seconds: a hang is a failure, not a stuck test run
+MEMORY = 2 * 1024**3  # bytes of address space: reading /dev/zero must fail the test, not the machine
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
+
+
+def files_in(folder: Path) -> set[Path]:
+    return {path.relative_to(folder) for path in folder.rglob("*")}
+
+
+def sim(folder: Path, *args: str, stdin: int = subprocess.DEVNULL) -> subprocess.CompletedProcess[str]:
+    """``python -m sim ARGS`` in ``folder``, under the memory and time limits."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        cwd=folder,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        preexec_fn=_limit_memory,
+        check=False,
+    )
+
+
+def refused(folder: Path, *args: str, stdin: int = subprocess.DEVNULL) -> str:
+    """Run ``sim ARGS`` and check it is refused cleanly: status 2, no traceback, nothing written.
+    Returns what it printed on standard error."""
+    before = files_in(folder)
+    done = sim(folder, *args, stdin=stdin)
+    assert done.returncode == 2, (done.returncode, done.stdout[-500:], done.stderr[-2000:])
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
+    assert files_in(folder) == before, "a refused command writes nothing"
+    return done.stderr
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+# ---------------------------------------------------------------------------------------------
+# Files: only regular files, within the size cap, nested within the limit
+
+
+def _write(folder: Path, name: str, text: str | bytes) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _fifo(folder: Path, name: str) -> None:
+    os.mkfifo(folder / name)
+
+
+def _folder(folder: Path, name: str) -> None:
+    (folder / name).mkdir()
+
+
+Setup = Callable[[Path], None]
+
+# id: (files to make, the command, the file the message must name, the field, words it must say)
+HOSTILE_FILES: dict[str, tuple[Setup, list[str], str, str, str]] = {
+    "extends /dev/zero (endless)": (
+        lambda f: _write(f, "child.toml", 'extends = "/dev/zero"\n'),
+        ["validate", "child.toml"], "child.toml", "extends", "/dev/zero: cannot read the file: a character device",
+    ),
+    "the file is /dev/urandom": (
+        lambda f: None, ["validate", "/dev/urandom"], "/dev/urandom", "", "a character device, not a regular file",
+    ),
+    "the file is a folder": (
+        lambda f: _folder(f, "crisis"), ["validate", "./crisis"], "./crisis", "", "a folder, not a regular file",
+    ),
+    "extends a folder": (
+        lambda f: (_folder(f, "base"), _write(f, "child.toml", 'extends = "./base"\n')),
+        ["validate", "child.toml"], "child.toml", "extends", "./base: cannot read the file: a folder",
+    ),
+    "the file is a FIFO": (
+        lambda f: _fifo(f, "pipe.toml"), ["validate", "pipe.toml"], "pipe.toml", "", "a pipe (FIFO), not a regular",
+    ),
+    "extends a FIFO": (
+        lambda f: (_fifo(f, "pipe.toml"), _write(f, "child.toml", 'extends = "pipe.toml"\n')),
+        ["run", "child.toml", "--runs", "200"], "child.toml", "extends", "pipe.toml: cannot read the file: a pipe",
+    ),
+    "a FIFO named like a game file (sim solve peeks at .toml files)": (
+        lambda f: _fifo(f, "game.toml"), ["solve", "game.toml"], "game.toml", "", "a pipe (FIFO)",
+    ),
+    "a file over the size cap": (
+        lambda f: _write(f, "big.toml", 'title = "big"\n' + "#" * MAX_FILE_BYTES + "\n"),
+        ["validate", "big.toml"], "big.toml", "", f"more than the {MAX_FILE_BYTES:,} allowed",
+    ),
+    "extends a file over the size cap": (
+        lambda f: (_write(f, "big.toml", "#" * (MAX_FILE_BYTES + 1)), _write(f, "child.toml", 'extends = "big.toml"')),
+        ["validate", "child.toml"], "child.toml", "extends", f"more than the {MAX_FILE_BYTES:,} allowed",
+    ),
+    "not UTF-8": (
+        lambda f: _write(f, "latin.toml", 'title = "caf\xe9"\n'.encode("latin-1")),
+        ["validate", "latin.toml"], "latin.toml", "", "not UTF-8 text",
+    ),
+    "500 nested arrays (1 kB)": (
+        lambda f: _write(f, "deep.toml", f"[russia]\nred_lines = {nested(500)}\n"),
+        ["validate", "deep.toml"], "deep.toml", "russia.red_lines", f"more than {MAX_NESTING} levels deep",
+    ),
+    "500 nested inline tables": (
+        lambda f: _write(f, "deep.toml", "plan = " + "{a = " * 500 + "1" + "}" * 500 + "\n"),
+        ["run", "deep.toml", "--runs", "200"], "deep.toml", "plan", f"more than {MAX_NESTING} levels deep",
+    ),
+    "a dotted key of 100,000 parts (the TOML reader is quadratic in it)": (
+        lambda f: _write(f, "deep.toml", "a" + ".a" * 100_000 + " = 1\n"),
+        ["validate", "deep.toml"], "deep.toml", "a.a.a...", f"more than {MAX_NESTING} levels deep",
+    ),
+    "a table header 40 levels deep": (
+        lambda f: _write(f, "deep.toml", "[" + ".".join(["russia", *["x"] * 39]) + "]\ny = 1\n"),
+        ["validate", "deep.toml"], "deep.toml", "russia.x.x...", f"more than {MAX_NESTING} levels deep",
+    ),
+    "extends a deeply nested file": (
+        lambda f: (_write(f, "deep.toml", f"x = {nested(600)}\n"), _write(f, "child.toml", 'extends = "deep.toml"')),
+        ["validate", "child.toml"], "child.toml", "extends", "deep.toml: x: tables and arrays nested more than",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_FILES))
+def test_a_hostile_file_is_refused_naming_the_file_and_the_field(tmp_path, case):
+    setup, args, source, field, words = HOSTILE_FILES[case]
+    setup(tmp_path)
+    err = refused(tmp_path, *args)
+    expected = f"{source}: {field}: " if field else f"{source}: "
+    assert expected in err, err
+    assert words in err, err
+
+
+def test_extends_dev_stdin_does_not_wait_for_input(tmp_path):
+    """Standard input is an open pipe nobody writes to: reading it would wait forever."""
+    _write(tmp_path, "child.toml", 'extends = "/dev/stdin"\ntitle = "x"\n')
+    reader, writer = os.pipe()
+    try:
+        err = refused(tmp_path, "validate", "child.toml", stdin=reader)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert "child.toml: extends: /dev/stdin: cannot read the file: a pipe (FIFO)" in err, err
+
+
+def test_the_file_dev_stdin_is_refused_when_it_is_a_pipe(tmp_path):
+    reader, writer = os.pipe()
+    try:
+        err = refused(tmp_path, "validate", "/dev/stdin", stdin=reader)
+    finally:
+        os.close(reader)
+        os.close(writer)
+    assert "/dev/stdin: cannot read the file: a pipe (FIFO), not a regular file" in err, err
+
+
+def test_deep_nesting_in_an_override_is_refused(tmp_path):
+    err = refused(tmp_path, "run", "coalition_2026", "--runs", "200", "--set", f"russia.plan={nested(600)}")
+    assert f"--set: russia.plan: tables and arrays nested more than {MAX_NESTING} levels deep" in err, err
+
+
+# ---------------------------------------------------------------------------------------------
+# Wrong types: no boolean or text where a number belongs
+
+WRONG_TYPES = """\
+title = "wrong types"
+rounds = true
+
+[russia]
+lambda = true
+resolve_prior = false
+
+[us]
+war_bonus = "6"
+
+[[coalition.members]]
+name = "France"
+troops = "6"
+"""
+
+
+def test_wrong_types_in_a_file_are_each_refused_by_field(tmp_path):
+    _write(tmp_path, "types.toml", WRONG_TYPES)
+    err = refused(tmp_path, "validate", "types.toml")
+    for field, words in [
+        ("rounds", "Input should be a whole number, not true or false (got true)"),
+        ("russia.lambda", "Input should be a number, not true or false (got true)"),
+        ("russia.resolve_prior", "Input should be a number, not true or false (got false)"),
+        ("us.war_bonus", "Input should be a number, not text: write it without quotes (got '6')"),
+        ("coalition.members.0.troops", "Input should be a number, not text"),
+    ]:
+        assert f"types.toml: {field}: {words}" in err, err
+
+
+def test_a_quoted_number_of_rounds_is_refused(tmp_path):
+    _write(tmp_path, "rounds.toml", 'extends = "coalition_2026"\nrounds = "20"\n')
+    err = refused(tmp_path, "run", "rounds.toml", "--runs", "200")
+    assert "rounds.toml: rounds: Input should be a whole number, not text" in err, err
+
+
+def test_overrides_from_the_command_line_are_still_numbers(tmp_path):
+    """--set values are read as TOML, so `russia.lambda=2` is the number 2, as the schema needs."""
+    done = sim(tmp_path, "run", "coalition_2026", "--runs", "200", "--seed", "1", "--json",
+               "--set", "russia.lambda=2", "--set", "rounds=5", "--set", "coalition.members.0.troops=4.5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rounds"] == 5
+    err = refused(tmp_path, "run", "coalition_2026", "--runs", "200", "--set", "russia.lambda=true")
+    assert "russia.lambda: Input should be a number, not true or false (got true) [overridden]" in err, err
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "words"),
+    [
+        ("russia.lambda", True, "Input should be a number, not true or false"),
+        ("rounds", True, "Input should be a whole number, not true or false"),
+        ("russia.resolve_prior", False, "Input should be a number, not true or false"),
+        ("us.believed_resolve", True, "Input should be a number, not true or false"),
+        ("rounds", "20", "Input should be a whole number, not text"),
+        ("coalition.members.0.troops", "6", "Input should be a number, not text"),
+        ("escalation.base", "0.1", "Input should be a number, not text"),
+        ("discount", "0.9", "Input should be a number, not text"),
+    ],
+)
+def test_the_schema_refuses_booleans_and_text_where_a_number_belongs(path, value, words):
+    raw = {"title": "t", "coalition": {"members": [{"name": "A", "troops": 5}]}}
+    with pytest.raises(ScenarioError) as caught:
+        scenario_from_dict(raw, "typed.toml", {path: value})
+    shown = str(value).lower() if isinstance(value, bool) else repr(value)
+    [(field, message)] = caught.value.problems
+    assert field == path and message.startswith(words) and message.endswith(f"(got {shown}) [overridden]")
+
+
+def test_the_schema_still_takes_integers_for_decimals():
+    scenario = scenario_from_dict({"rounds": 20, "russia": {"lambda": 2, "resolve_prior": 1}}, "ints.toml")
+    assert scenario.russia.rationality == 2.0 and isinstance(scenario.russia.rationality, float)
+    assert scenario.russia.resolve_prior == 1.0 and scenario.rounds == 20
+
+
+# ---------------------------------------------------------------------------------------------
+# Names: a bare name is a built-in scenario, whatever files the folder holds
+
+
+def test_a_local_file_cannot_change_what_a_built_in_name_means(tmp_path):
+    """`us_backstop` extends `coalition_2026`: a file of that name here used to replace it."""
+    _write(tmp_path, "coalition_2026", "rounds = 3\n")
+    done = sim(tmp_path, "run", "us_backstop", "--runs", "200", "--seed", "1", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rounds"] == load_scenario("us_backstop").rounds == 20
+    done = sim(tmp_path, "run", "coalition_2026", "--runs", "200", "--seed", "1", "--json")
+    assert json.loads(done.stdout)["rounds"] == 20, "the bare name is the built-in one"
+    done = sim(tmp_path, "validate", "./coalition_2026")
+    assert done.returncode == 0 and "./coalition_2026: ok" in done.stdout, "a path names the file"
+
+
+def test_a_folder_named_like_a_built_in_is_ignored(tmp_path):
+    (tmp_path / "coalition_2026").mkdir()
+    done = sim(tmp_path, "validate", "us_backstop", "coalition_2026")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_bare_name_of_a_local_file_says_to_write_a_path(tmp_path):
+    _write(tmp_path, "my_crisis", 'title = "mine"\n')
+    err = refused(tmp_path, "run", "my_crisis", "--runs", "200")
+    assert "my_crisis: not a built-in scenario" in err and "write ./my_crisis" in err, err
+    assert sim(tmp_path, "validate", "./my_crisis").returncode == 0
+
+
+def test_relative_extends_resolve_beside_the_extending_file(tmp_path):
+    _write(tmp_path, "base.toml", 'title = "the wrong base, in the current folder"\nrounds = 3\n')
+    _write(tmp_path, "crises/base.toml", 'title = "base"\nrounds = 7\n')
+    _write(tmp_path, "crises/plain", 'title = "plain base"\nrounds = 9\n')
+    _write(tmp_path, "crises/child.toml", 'extends = "base.toml"\ntitle = "child"\n')
+    _write(tmp_path, "crises/other.toml", 'extends = "./plain"\ntitle = "other"\n')
+    child, other = (
+        sim(tmp_path, "run", "crises/child.toml", "--runs", "200", "--json"),
+        sim(tmp_path, "run", "crises/other.toml", "--runs", "200", "--json"),
+    )
+    assert child.returncode == 0 and other.returncode == 0, (child.stderr, other.stderr)
+    assert json.loads(child.stdout)["rounds"] == 7 and json.loads(other.stdout)["rounds"] == 9
+
+
+def test_extends_errors_name_the_extending_file_and_its_field(tmp_path):
+    _write(tmp_path, "child.toml", 'extends = "no_such_base.toml"\n')
+    _write(tmp_path, "typo.toml", 'extends = "coalition_2062"\n')
+    _write(tmp_path, "broken.toml", "rounds = = 3\n")
+    _write(tmp_path, "via.toml", 'extends = "broken.toml"\n')
+    err = refused(tmp_path, "validate", "child.toml", "typo.toml", "via.toml")
+    assert "child.toml: extends: no_such_base.toml: no such file" in err, err
+    assert "typo.toml: extends: coalition_2062: no such file or built-in scenario (did you mean coalition_2026?" in err
+    assert "via.toml: extends: broken.toml: not valid TOML" in err, err
+
+
+@pytest.mark.parametrize(
+    ("text", "builtin"),
+    [("coalition_2026", True), ("my_crisis", True), ("./coalition_2026", False), ("crises/x", False),
+     ("x.toml", False), ("X.TOML", False), ("/dev/zero", False)],
+)  # fmt: skip
+def test_what_counts_as_a_built_in_name(text, builtin):
+    assert is_builtin_name(text) is builtin
+
+
+# ---------------------------------------------------------------------------------------------
+# Sizes: refused while the options are read, before any work
+
+SIZES = {
+    "a trillion runs": (["run", "coalition_2026", "--runs", "1000000000000"], "--runs: must be at most"),
+    "a billion grid steps": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1:1000000000"], "sim.limits.MAX_GRID_STEPS",
+    ),
+    "too many listed values": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=" + ",".join(["1"] * (MAX_GRID_STEPS + 1))],
+        f"at most {MAX_GRID_STEPS:,} are allowed per parameter",
+    ),
+    "a grid of ten million points": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1:10000", "--param", "russia.resolve_prior=0:1:1000"],
+        "10,000,000 design points (the product of the grid's steps)",
+    ),
+    "a billion Latin hypercube samples": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--design", "lhs", "--samples", "1000000000"],
+        "--samples: must be at most",
+    ),
+    "a Saltelli design over the limit": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--design", "saltelli", "--samples", "500000"],
+        "1,500,000 design points (--samples 500,000 x 3",
+    ),
+    "a sweep point of a trillion runs": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--runs", "1000000000000"], "sim.limits.MAX_RUNS",
+    ),
+    "a million workers": (
+        ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--workers", "1000000"], "sim.limits.MAX_WORKERS",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SIZES))
+def test_sizes_over_the_limits_are_refused_up_front(tmp_path, case):
+    args, words = SIZES[case]
+    err = refused(tmp_path, *args)
+    assert words in err, err
+
+
+def test_the_api_refuses_too_many_runs_before_any_work():
+    from sim.montecarlo import run_monte_carlo
+
+    with pytest.raises(ValueError, match=r"sim\.limits\.MAX_RUNS"):
+        run_monte_carlo("classroom_chicken", runs=MAX_RUNS + 1, seed=1)
+
+
+def test_the_schema_enforces_members_and_rounds():
+    members = [{"name": f"m{k}", "troops": 1} for k in range(MAX_MEMBERS + 1)]
+    with pytest.raises(ScenarioError, match=rf"coalition.members: List should have at most {MAX_MEMBERS} items"):
+        scenario_from_dict({"coalition": {"members": members}}, "many.toml")
+    with pytest.raises(ScenarioError, match=rf"rounds: Input should be less than or equal to {MAX_ROUNDS}"):
+        scenario_from_dict({"rounds": MAX_ROUNDS + 1}, "long.toml")
+
+
+@pytest.mark.parametrize("name", sorted(builtin_scenarios()))
+def test_the_built_in_scenarios_are_well_within_the_limits(name):
+    path = builtin_scenarios()[name]
+    scenario = load_scenario(name)
+    assert path.stat().st_size <= MAX_FILE_BYTES // 10
+    assert len(scenario.coalition.members) <= MAX_MEMBERS and scenario.rounds <= MAX_ROUNDS
+
+
+def test_every_limit_is_documented_once_in_the_scenarios_guide():
+    """The table in docs/scenarios.md names each constant of sim.limits with its value."""
+    import sim.limits
+
+    text = DOCS.read_text(encoding="utf-8")
+    section = text[text.index("## Limits") :]
+    for name in sim.limits.__all__:
+        value = getattr(sim.limits, name)
+        row = next((line for line in section.splitlines() if f"`{name}`" in line), None)
+        assert row is not None, f"{name} is missing from the Limits table"
+        assert f"{value:,}" in row, f"the Limits table gives another value for {name}: {row}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Override paths
+
+
+def test_negative_list_positions_are_refused(tmp_path):
+    err = refused(tmp_path, "run", "coalition_2026", "--runs", "200", "--set", "coalition.members.-1.troops=2")
+    assert "coalition.members.-1.troops: cannot set this path ('-1' is not a list position" in err, err
+
+
+def test_an_empty_override_path_says_so(tmp_path):
+    err = refused(tmp_path, "run", "coalition_2026", "--runs", "200", "--set", "=3")
+    assert "--set: =3: the path before '=' is empty" in err, err
+    with pytest.raises(ScenarioError, match="names a field between every two dots"):
+        load_scenario("coalition_2026", {"russia..lambda": 2})
+    assert parse_assignment("russia.lambda=2") == ("russia.lambda", 2)
+
+
+@pytest.mark.parametrize(
+    ("params", "runs", "named"),
+    [
+        ({"russia.lambda": (0.0, 1.0, 10**9)}, 10, "MAX_GRID_STEPS"),
+        ({"russia.lambda": (0.0, 1.0, 5000), "us.lambda": (0.0, 1.0, 5000)}, 10, "MAX_DESIGN_POINTS"),
+        ({"russia.lambda": (0.0, 1.0, 3)}, 10**9, "MAX_RUNS"),
+    ],
+)
+def test_the_python_sweep_refuses_oversized_requests_before_any_work(params: dict, runs: int, named: str) -> None:
+    with pytest.raises(SweepError, match=named):
+        sweep("coalition_2026", params, runs=runs)
