@@ -33,8 +33,9 @@ def whole_number(minimum: int, maximum: int | None = None, limit: str = "") -> C
     return parse
 
 
-def number(minimum: float | None = None) -> Callable[[str], float]:
-    """A finite number, of at least ``minimum`` when given."""
+def number(minimum: float | None = None, maximum: float | None = None, limit: str = "") -> Callable[[str], float]:
+    """A finite number, of at least ``minimum`` and at most ``maximum`` when given (``limit`` names
+    the constant in :mod:`sim.limits` the maximum comes from, for the message)."""
 
     def parse(text: str) -> float:
         try:
@@ -45,6 +46,9 @@ def number(minimum: float | None = None) -> Callable[[str], float]:
             raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
         if minimum is not None and value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum:g}, got {text}")
+        if maximum is not None and value > maximum:
+            named = f" (sim.limits.{limit})" if limit else ""
+            raise argparse.ArgumentTypeError(f"must be at most {maximum:g}{named}, got {text}")
         return value
 
     return parse

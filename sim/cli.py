@@ -26,7 +26,7 @@ from sim.game.bundled import bundled_games
 from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
-from sim.limits import MAX_DESIGN_POINTS, MAX_RUNS, MAX_WORKERS
+from sim.limits import MAX_DESIGN_POINTS, MAX_LAMBDA, MAX_RUNS, MAX_WORKERS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
 from sim.scenario import (
     Scenario,
@@ -58,6 +58,7 @@ run_count = whole_number(1, MAX_RUNS, "MAX_RUNS")
 sample_count = whole_number(1, MAX_DESIGN_POINTS, "MAX_DESIGN_POINTS")
 worker_count = whole_number(1, MAX_WORKERS, "MAX_WORKERS")
 non_negative_float = number(minimum=0)
+rationality = number(minimum=0, maximum=MAX_LAMBDA, limit="MAX_LAMBDA")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,10 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
         "target", metavar="TARGET", help="a scenario (file or built-in name) or a game (.efg, .nfg, .toml)"
     )
     solve.add_argument("--json", action="store_true", help="print the solution as JSON")
-    solve.add_argument("--qre", type=non_negative_float, metavar="LAMBDA", help="also the logit QRE at this lambda")
-    solve.add_argument(
-        "--qre-path", type=non_negative_float, metavar="LAMBDA", help="also the QRE path from 0 to LAMBDA"
-    )
+    solve.add_argument("--qre", type=rationality, metavar="LAMBDA", help="also the logit QRE at this lambda")
+    solve.add_argument("--qre-path", type=rationality, metavar="LAMBDA", help="also the QRE path from 0 to LAMBDA")
     solve.add_argument("--export-efg", metavar="FILE", help="write the game tree in Gambit's .efg format")
     solve.add_argument("--export-nfg", metavar="FILE", help="write the game's normal form in Gambit's .nfg format")
     solve.add_argument(

@@ -55,10 +55,17 @@ MAX_WORKERS = 1_000
 Dask cluster). Each is a process with its own copy of the engine; beyond the machine's cores
 more only compete, and a mistyped ``--workers 1000000`` would try to start a million."""
 
+MAX_LAMBDA = 1_000_000.0
+"""Largest logit rationality lambda ``sim solve --qre`` and ``--qre-path`` take. At lambda = 10^6 a
+payoff gap of 10^-5 utils is already resolved (lambda x gap = 10), so the QRE there is the limiting
+equilibrium to the precision printed; far beyond it the homotopy's steps underflow (``--qre
+1e308`` ended in a traceback)."""
+
 __all__ = [
     "MAX_DESIGN_POINTS",
     "MAX_FILE_BYTES",
     "MAX_GRID_STEPS",
+    "MAX_LAMBDA",
     "MAX_MEMBERS",
     "MAX_NESTING",
     "MAX_ROUNDS",

@@ -336,12 +336,24 @@ class _Executor:
                 cluster.close()
 
 
+SCHEDULER_ADDRESS = re.compile(r"^(?:[a-z][a-z0-9+.-]*://)?[^\s:/]+:\d{1,5}/?$", re.IGNORECASE)
+"""What a Dask scheduler's address looks like: ``[protocol://]host:port`` (``tcp://10.0.0.5:8786``)."""
+
+
 def scheduler_threads(address: str) -> int:
-    """How many tasks the Dask cluster at ``address`` runs at once (its workers' threads)."""
+    """How many tasks the Dask cluster at ``address`` runs at once (its workers' threads).
+
+    An address that cannot be one is refused at once, and one that does not answer is reported as
+    a SweepError (Dask would otherwise end in a TimeoutError traceback after a minute)."""
     from dask.distributed import Client
 
-    with Client(address, set_as_default=False) as client:
-        return max(1, sum(client.nthreads().values()))
+    if not SCHEDULER_ADDRESS.match(address):
+        raise SweepError(f"--scheduler {address}: not a Dask scheduler address; write it as tcp://HOST:PORT")
+    try:
+        with Client(address, set_as_default=False) as client:
+            return max(1, sum(client.nthreads().values()))
+    except (OSError, TimeoutError) as error:
+        raise SweepError(f"--scheduler {address}: no Dask scheduler answered there ({error})") from None
 
 
 def _same(value: str) -> str:

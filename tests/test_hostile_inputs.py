@@ -439,3 +439,14 @@ def test_an_empty_override_path_says_so(tmp_path):
 def test_the_python_sweep_refuses_oversized_requests_before_any_work(params: dict, runs: int, named: str) -> None:
     with pytest.raises(SweepError, match=named):
         sweep("coalition_2026", params, runs=runs)
+
+
+def test_an_enormous_qre_lambda_is_refused_naming_the_limit(tmp_path):
+    message = refused(tmp_path, "solve", "chain_store", "--qre", "1e308")
+    assert "--qre" in message and "MAX_LAMBDA" in message
+
+
+def test_a_scheduler_address_that_cannot_be_one_is_refused_at_once(tmp_path):
+    message = refused(tmp_path, "sweep", "coalition_2026", "--param", "russia.lambda=0:1:2", "--runs", "10",
+                      "--scheduler", "notanaddress")  # fmt: skip
+    assert "--scheduler notanaddress" in message and "tcp://HOST:PORT" in message
