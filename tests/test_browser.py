@@ -219,7 +219,6 @@ LAYOUT_VIEWS = {
     "scenario": "page=scenario",
     "sweep": "page=sweep&sweep_x_steps=5&sweep_runs=200",
     "game": "page=game",
-    "game-every-node": "page=game&game_view=full",  # chance diamonds and the deepest end labels
     "classroom": "page=classroom&class_round=2",
     "classroom-presenter": "page=classroom&class_round=2&presenter=1",
 }
