@@ -57,7 +57,6 @@ seed_int = whole_number(0)
 run_count = whole_number(1, MAX_RUNS, "MAX_RUNS")
 sample_count = whole_number(1, MAX_DESIGN_POINTS, "MAX_DESIGN_POINTS")
 worker_count = whole_number(1, MAX_WORKERS, "MAX_WORKERS")
-non_negative_float = number(minimum=0)
 rationality = number(minimum=0, maximum=MAX_LAMBDA, limit="MAX_LAMBDA")
 
 

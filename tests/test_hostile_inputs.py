@@ -168,25 +168,25 @@ def test_a_hostile_file_is_refused_naming_the_file_and_the_field(tmp_path, case)
     assert words in err, err
 
 
-def test_extends_dev_stdin_does_not_wait_for_input(tmp_path):
-    """Standard input is an open pipe nobody writes to: reading it would wait forever."""
-    _write(tmp_path, "child.toml", 'extends = "/dev/stdin"\ntitle = "x"\n')
+def refused_with_open_pipe(folder: Path, *args: str) -> str:
+    """:func:`refused` with standard input an open pipe nobody writes to (reading it would wait forever)."""
     reader, writer = os.pipe()
     try:
-        err = refused(tmp_path, "validate", "child.toml", stdin=reader)
+        return refused(folder, *args, stdin=reader)
     finally:
         os.close(reader)
         os.close(writer)
+
+
+def test_extends_dev_stdin_does_not_wait_for_input(tmp_path):
+    """Standard input is an open pipe nobody writes to: reading it would wait forever."""
+    _write(tmp_path, "child.toml", 'extends = "/dev/stdin"\ntitle = "x"\n')
+    err = refused_with_open_pipe(tmp_path, "validate", "child.toml")
     assert "child.toml: extends: /dev/stdin: cannot read the file: a pipe (FIFO)" in err, err
 
 
 def test_the_file_dev_stdin_is_refused_when_it_is_a_pipe(tmp_path):
-    reader, writer = os.pipe()
-    try:
-        err = refused(tmp_path, "validate", "/dev/stdin", stdin=reader)
-    finally:
-        os.close(reader)
-        os.close(writer)
+    err = refused_with_open_pipe(tmp_path, "validate", "/dev/stdin")
     assert "/dev/stdin: cannot read the file: a pipe (FIFO), not a regular file" in err, err
 
 
