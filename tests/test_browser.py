@@ -219,6 +219,7 @@ LAYOUT_VIEWS = {
     "scenario": "page=scenario",
     "sweep": "page=sweep&sweep_x_steps=5&sweep_runs=200",
     "game": "page=game",
+    "game-every-node": "page=game&game_view=full",  # a drawing of fixed width, in a box that scrolls
     "classroom": "page=classroom&class_round=2",
     "classroom-presenter": "page=classroom&class_round=2&presenter=1",
 }
@@ -227,6 +228,7 @@ MAIN_CHART = {
     "simulate-edited": "outcome_chart",
     "sweep": "sweep_curve",
     "game": "game_tree",
+    "game-every-node": "game_tree",
     "classroom": "class_ladder_main",
     "classroom-presenter": "class_ladder_main",
 }

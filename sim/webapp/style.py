@@ -209,14 +209,21 @@ def show_chart(figure: go.Figure, key: str, how_to_read: str, min_width: int | N
     """A chart at full width with the caption every chart carries: how to read it.
 
     ``min_width`` (pixels): a chart that cannot be read narrower (a game tree) is drawn this wide in
-    a box that scrolls sideways when the window is narrower (:func:`sim.webapp.screen.narrow`)."""
-    if min_width is not None and narrow():
-        figure.update_layout(width=min_width)
+    a box that scrolls sideways when the window is narrower (:func:`sim.webapp.screen.narrow`). A
+    figure whose ``width`` is set is a drawing of fixed size: it is always drawn in such a box."""
+    fixed = figure.layout.width
+    if fixed is not None or (min_width is not None and narrow()):
+        width = int(fixed if fixed is not None else min_width)  # type: ignore[arg-type]
+        figure.update_layout(width=width)
         with st.container(key=f"{key}_scroller"):
             # Streamlit fits an element to its column; this element may be wider, inside a box that scrolls.
-            st.html(f"<style>.st-key-{key} {{min-width: {min_width}px;}}</style>")
+            st.html(f"<style>.st-key-{key} {{min-width: {width}px;}}</style>")
             st.plotly_chart(figure, width="content", config=PLOTLY_CONFIG, key=key)
-        how_to_read += " Swipe sideways to see all of it."
+        how_to_read += (
+            f" It is drawn {width} pixels wide: scroll (or swipe) sideways to see all of it."
+            if fixed is not None
+            else " Swipe sideways to see all of it."
+        )
     else:
         st.plotly_chart(figure, width="stretch", config=PLOTLY_CONFIG, key=key)
     st.caption(f"**How to read it:** {how_to_read}")

@@ -163,8 +163,9 @@ def _private_resolve_note(game: ExtensiveFormGame, solution: Solution) -> None:
 
 QRE_MIN_WIDTH = 820
 """Pixels under which the QRE chart's panel titles and line labels would be cut."""
-TREE_MIN_WIDTH = {"compact": 860, "full": 1200}
-"""Pixels under which the tree's end labels would be cut (the full tree is deeper): a phone scrolls it sideways."""
+TREE_MIN_WIDTH = 860
+"""Pixels under which the compact tree's end labels would be cut: a phone scrolls it sideways (the
+every-node view sets its own width from its labels, :func:`tree_chart._fit_width`)."""
 
 
 def tree_section(game: ExtensiveFormGame, plan: Plan, view: str, solution: Solution) -> None:
@@ -186,7 +187,7 @@ def tree_section(game: ExtensiveFormGame, plan: Plan, view: str, solution: Solut
             if view == "compact"
             else "."
         ),
-        min_width=TREE_MIN_WIDTH[view],
+        min_width=TREE_MIN_WIDTH,
     )
     ties = solution.spe[0].ties if solution.spe else ()
     if ties:

@@ -47,14 +47,51 @@ def tree_figure(game: ExtensiveFormGame, plan: Plan, view: str = "compact") -> g
     _add_ends(figure, placed)
     depth = max(p.x for p in placed)
     rows = sum(p.kind in ("terminal", "lottery") for p in placed)
-    figure.update_xaxes(visible=False, range=[-0.35, depth + (3.2 if view == "compact" else 2.6)])
     figure.update_yaxes(visible=False, range=[-rows + 0.4, 0.9])
     figure.update_layout(
         legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0},
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
     )
-    return base_layout(figure, height=int(min(2600, max(460, ROW_PX * rows + LEGEND_PX))))
+    base_layout(figure, height=int(min(2600, max(460, ROW_PX * rows + LEGEND_PX))))
+    if view == "compact":
+        figure.update_xaxes(visible=False, range=[-0.35, depth + 3.2])
+    else:
+        _fit_width(figure, placed, edges, depth)
+    return figure
+
+
+def text_px(text: str, size: float) -> float:
+    """Width in pixels of a line of text at this font size (pixels): an upper estimate for the app's
+    sans-serif font, whose characters average about half an em (digits and capitals a little more)."""
+    return len(text) * size * TEXT_EM_PER_CHARACTER
+
+
+TEXT_EM_PER_CHARACTER = 0.45
+"""Average width of a character in ems: Source Sans (Streamlit's theme) measures about 0.37 on the tree's labels."""
+END_GAP_PX = 14
+"""From an end node's centre to its label's first character (half the marker and a space)."""
+
+
+def _fit_width(figure: go.Figure, placed: Sequence[Placed], edges: Sequence[Edge], depth: float) -> None:
+    """Give the every-node view the width its words need: a drawing of fixed size, wider than most windows.
+
+    Each column (one move deeper) is wide enough for the longest branch label to sit clear of the
+    parent's marker at the nearest position :func:`_label_positions` gives (0.55 of a branch), and the
+    right of the plot holds the longest end label. The figure's ``width`` is set: the page draws it in a
+    box that scrolls sideways (:func:`sim.webapp.style.show_chart`)."""
+    size = figure.layout.font.size
+    branch_px = max((text_px(e.label, size - 3) for e in edges), default=0.0)
+    column_px = max(MIN_COLUMN_PX, (branch_px / 2 + END_GAP_PX) / 0.55)
+    end_px = max(text_px(end_text(p)[0], size - 3) for p in placed if p.kind in ("terminal", "lottery"))
+    left, right = -0.35, depth + (END_GAP_PX + end_px) / column_px + 0.1
+    margin = figure.layout.margin
+    figure.update_xaxes(visible=False, range=[left, right])
+    figure.update_layout(width=int(margin.l + margin.r + (right - left) * column_px))
+
+
+MIN_COLUMN_PX = 120
+"""Narrowest column of the every-node view, in pixels: room for a node's name above its marker."""
 
 
 # ---------------------------------------------------------------------------------------------
