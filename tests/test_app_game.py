@@ -30,7 +30,7 @@ from sim.webapp.pages.game.plan import APPROX_LAMBDA, plan_path, plan_payoffs, q
 from sim.webapp.pages.game.qre_chart import panels
 from sim.webapp.pages.game.simulated_agents import agents_round_one, belief_paths, point_label, round_one_table
 from sim.webapp.pages.game.tree import decision_moves, has_decision, visits
-from sim.webapp.pages.game.tree_chart import tree_figure
+from sim.webapp.pages.game.tree_chart import END_GAP_PX, end_text, text_px, tree_figure
 from sim.webapp.pages.game.tree_layout import layout, lottery
 from sim.webapp.pages.game.wording import listing, percent
 
@@ -336,6 +336,26 @@ def test_tree_figure_highlights_the_spe_path(name, types, view):
     assert highlighted_path(figure) == (path if view == "full" else decisions_and_chance_before_last_decision(path))
     assert plan_path(game, spe_plan(solution)) == path
     assert plan_payoffs(game, spe_plan(solution)) == pytest.approx(solution.spe[0].payoffs)
+
+
+@pytest.mark.parametrize("private", [False, True])
+@pytest.mark.parametrize("name", builtin_scenarios())
+def test_every_node_view_is_as_wide_as_its_labels_need(name, private):
+    """The every-node view has a fixed width: from its deepest end node to its right edge there is room
+    for the longest end label; the compact view stretches to the page (no width of its own)."""
+    game = crisis_game(load_scenario(name), {"russia": True} if private else None)
+    plan = spe_plan(solve(game))
+    assert tree_figure(game, plan, "compact").layout.width is None
+    figure = tree_figure(game, plan, "full")
+    placed, _ = layout(game, plan, "full")
+    left, right = figure.layout.xaxis.range
+    margin = figure.layout.margin
+    px_per_unit = (figure.layout.width - margin.l - margin.r) / (right - left)
+    size = figure.layout.font.size - 3
+    for end in (p for p in placed if p.kind == "terminal"):
+        room = (right - end.x) * px_per_unit
+        assert room >= END_GAP_PX + text_px(end_text(end)[0], size) - 1e-6
+    assert 800 < figure.layout.width < 2500
 
 
 def test_compact_view_folds_chance_endings_into_lotteries_that_add_up():
