@@ -76,13 +76,17 @@ END_GAP_PX = 14
 def _fit_width(figure: go.Figure, placed: Sequence[Placed], edges: Sequence[Edge], depth: float) -> None:
     """Give the every-node view the width its words need: a drawing of fixed size, wider than most windows.
 
-    Each column (one move deeper) is wide enough for the longest branch label to sit clear of the
-    parent's marker at the nearest position :func:`_label_positions` gives (0.55 of a branch), and the
-    right of the plot holds the longest end label. The figure's ``width`` is set: the page draws it in a
-    box that scrolls sideways (:func:`sim.webapp.style.show_chart`)."""
+    Each column (one move deeper) is wide enough for every branch label, centred at the fraction ``t``
+    of its branch that :func:`_label_positions` gives, to sit clear of both ends' markers:
+    ``t · column − width / 2 ≥ gap`` and ``(1 − t) · column − width / 2 ≥ gap``. The right of the plot
+    holds the longest end label. The figure's ``width`` is set: the page draws it in a box that scrolls
+    sideways (:func:`sim.webapp.style.show_chart`)."""
     size = figure.layout.font.size
-    branch_px = max((text_px(e.label, size - 3) for e in edges), default=0.0)
-    column_px = max(MIN_COLUMN_PX, (branch_px / 2 + END_GAP_PX) / 0.55)
+    at = _label_positions(edges)
+    column_px = max(
+        [MIN_COLUMN_PX]
+        + [(text_px(e.label, size - 3) / 2 + END_GAP_PX) / min(t, 1 - t) for e, t in zip(edges, at, strict=True)]
+    )
     end_px = max(text_px(end_text(p)[0], size - 3) for p in placed if p.kind in ("terminal", "lottery"))
     left, right = -0.35, depth + (END_GAP_PX + end_px) / column_px + 0.1
     margin = figure.layout.margin
