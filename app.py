@@ -88,10 +88,11 @@ def sidebar(current: state.Current) -> None:
         run_inputs()
         if current.runs_asked is not None:
             members = len(current.scenario.coalition.members) if current.scenario is not None else 0
+            rounds = current.scenario.rounds if current.scenario is not None else 0
             st.warning(
-                f"This scenario has {members:,} member states, so a run here simulates at most {current.runs:,} "
-                f"crises (not {current.runs_asked:,}) to keep the shared server's memory in bounds; "
-                "`sim run` has no such cap."
+                f"This scenario has {rounds:,} rounds and {members:,} member states, so a run here simulates at most "
+                f"{current.runs:,} crises (not {current.runs_asked:,}) to keep the shared server responsive; "
+                "`sim run` allows far more."
             )
         if current.base is None:
             return

@@ -23,10 +23,9 @@ from sim.analysis import add_analysis_commands
 from sim.argtypes import add_command, number, whole_number
 from sim.files import write_text_atomically
 from sim.game.bundled import bundled_games
-from sim.game.crisis import MAX_TREE_ROUNDS
 from sim.game.normal import GameError
 from sim.ladder import ACTORS, OUTCOMES, RUNGS
-from sim.limits import MAX_DESIGN_POINTS, MAX_LAMBDA, MAX_RUNS, MAX_WORKERS
+from sim.limits import MAX_DESIGN_POINTS, MAX_LAMBDA, MAX_RUNS, MAX_TREE_ROUNDS, MAX_WORKERS
 from sim.montecarlo import BATCH_WORLDS, run_monte_carlo
 from sim.scenario import (
     Scenario,

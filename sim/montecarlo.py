@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.ladder import ACTORS, OUTCOMES
-from sim.limits import MAX_RUNS
+from sim.limits import MAX_RUN_WORK, MAX_RUNS, run_work
 from sim.model import CrisisModel, draw_seed
 from sim.results import Results, wilson_interval
 from sim.scenario import Scenario, load_scenario, with_overrides
@@ -47,7 +47,7 @@ def run_monte_carlo(
     Without a ``seed`` one is drawn (:func:`sim.model.draw_seed`) and kept in the results, so the
     same numbers come back with ``seed=results.seed``."""
     scenario = as_scenario(scenario, overrides)
-    runs = _check_runs(runs)
+    runs = check_run_size(scenario, runs)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
     if seed is None:
@@ -117,18 +117,29 @@ def tally_monte_carlo(scenario: Scenario, runs: int, seed_sequence: np.random.Se
     """The same simulation as :func:`run_monte_carlo`, keeping aggregates only: memory stays
     bounded by one batch however many runs are asked for."""
     tally = Tally()
-    for model in batched_models(scenario, _check_runs(runs), seed_sequence):
+    for model in batched_models(scenario, check_run_size(scenario, runs), seed_sequence):
         tally.add(model)
     return tally
 
 
-def _check_runs(runs: int) -> int:
+def check_run_size(scenario: Scenario, runs: int) -> int:
     """``runs`` as an int, refused before any work if it is not a whole number from 1 to
-    :data:`~sim.limits.MAX_RUNS` (the command line checks the same limit while reading its options)."""
+    :data:`~sim.limits.MAX_RUNS` (the command line checks the same limit while reading its options),
+    or if the Monte Carlo would draw more than :data:`~sim.limits.MAX_RUN_WORK` random numbers
+    (``runs x rounds x (5 + members)``)."""
     if isinstance(runs, bool) or int(runs) != runs or runs < 1:
         raise ValueError(f"runs must be a whole number of at least 1 (got {runs})")
     if runs > MAX_RUNS:
         raise ValueError(f"runs must be at most {MAX_RUNS:,} (sim.limits.MAX_RUNS), got {runs:,}")
+    members = len(scenario.coalition.members)
+    work = run_work(int(runs), scenario.rounds, members)
+    if work > MAX_RUN_WORK:
+        most = MAX_RUN_WORK // run_work(1, scenario.rounds, members)
+        raise ValueError(
+            f"{runs:,} runs of {scenario.rounds:,} rounds with {members} member states would draw {work:,} random "
+            f"numbers (runs x rounds x (5 + members)), more than the {MAX_RUN_WORK:,} one Monte Carlo may "
+            f"(sim.limits.MAX_RUN_WORK): ask for at most {most:,} runs of this scenario"
+        )
     return int(runs)
 
 

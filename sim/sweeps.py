@@ -47,7 +47,7 @@ import pandas as pd
 from sim import __version__
 from sim.files import FileRefused, is_temporary, read_regular_file, write_atomically, write_text_atomically
 from sim.limits import MAX_DESIGN_POINTS, MAX_GRID_STEPS, MAX_RUNS, MAX_WORKERS
-from sim.montecarlo import as_scenario, tally_monte_carlo
+from sim.montecarlo import as_scenario, check_run_size, tally_monte_carlo
 from sim.scenario import Scenario, ScenarioError, parse_assignment, scenario_from_dict, with_overrides
 
 DESIGNS = ("grid", "lhs", "sobol", "saltelli")
@@ -718,7 +718,7 @@ def sweep(
         raise SweepError(f"--workers {workers:,}: at most {MAX_WORKERS:,} (sim.limits.MAX_WORKERS)")
     table = design_points(parameters, design, samples, seed, calc_second_order)
     points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
-    check_points_validate(scenario, points)
+    check_points_validate(scenario, points, int(runs))
     spec = SweepSpec(
         scenario.name, scenario.sha256(), [asdict(p) for p in parameters], design, samples,
         calc_second_order, int(seed), int(runs), len(points),
@@ -782,12 +782,16 @@ def plain(row: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
 
 
-def check_points_validate(scenario: Scenario, points: list[tuple[int, dict[str, Any]]]) -> None:
+def check_points_validate(scenario: Scenario, points: list[tuple[int, dict[str, Any]]], runs: int) -> None:
     """Fail before any work if a design point, alone or by its combination of values, makes an
-    invalid scenario (about 0.2 ms a point: cheap next to running it)."""
+    invalid scenario, or one whose ``runs`` would be more work than one Monte Carlo may be
+    (:func:`sim.montecarlo.check_run_size`: a swept ``rounds``); about 0.2 ms a point, cheap next
+    to running it."""
     raw = scenario.model_dump(mode="json", by_alias=True)
     for index, values in points:
         try:
-            scenario_from_dict(raw, f"design point {index}", values)
+            check_run_size(scenario_from_dict(raw, f"design point {index}", values), runs)
         except ScenarioError as error:
             raise SweepError(str(error)) from None
+        except ValueError as error:
+            raise SweepError(f"design point {index}: {error}") from None

@@ -12,8 +12,10 @@ import tracemalloc
 import pytest
 from apptest import new_app, rendered, shown
 
-from sim.limits import MAX_MEMBERS
+from sim.limits import MAX_MEMBERS, run_work
+from sim.scenario import load_scenario
 from sim.webapp import state
+from sim.webapp.pages.sweep.plan import MAX_TOTAL_RUNS, plan_grid
 
 SMALL_RUNS = "2000"
 TRACKER = "http://127.0.0.1:9/tracker.png?who=student"
@@ -86,8 +88,33 @@ def test_many_members_and_the_most_runs_fit_the_memory_bound() -> None:
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    fitting = state.MAX_WORLD_CELLS // (5 + count)
+    fitting = min(state.MAX_WORLD_CELLS // (5 + count), state.MAX_SESSION_WORK // (20 * (5 + count)))  # 20 rounds
     assert fitting < state.MAX_RUNS
     assert f"at most {fitting:,} crises (not {state.MAX_RUNS:,})" in " ".join(w.value for w in at.sidebar.warning)
     assert f"{fitting:,} runs" in " ".join(c.value for c in at.main.caption)  # the footer: what was run
     assert peak < 1_500_000_000, f"peak {peak / 1e9:.2f} GB"
+
+
+def test_a_long_crisis_gets_fewer_runs_and_a_smaller_sweep_in_the_browser() -> None:
+    """Runs x rounds x (5 + members) is capped per Monte Carlo (``MAX_SESSION_WORK``) and per sweep
+    request (``MAX_SWEEP_WORK``): a 1,000-round scenario gets 5,000 runs, not 200,000, and a sweep of
+    it 50,000 crises in all; the default scenario keeps the caps it had."""
+    default = load_scenario("coalition_2026")
+    assert state.runs_that_fit(default) == state.MAX_RUNS
+    assert state.crises_that_fit(default) >= MAX_TOTAL_RUNS
+    long = load_scenario("coalition_2026", {"rounds": 1_000})
+    per_run = run_work(1, 1_000, len(long.coalition.members))
+    assert state.runs_that_fit(long) == state.MAX_SESSION_WORK // per_run == 5_000
+    assert state.crises_that_fit(long) == state.MAX_SWEEP_WORK // per_run == 50_000
+    plan = plan_grid([11], 100_000, state.crises_that_fit(long))
+    assert plan.points * plan.runs <= 50_000 and plan.runs == 50_000 // 11
+    assert "at most 50,000 of this scenario (its rounds and member states make each run large)" in plan.notes[0]
+    assert plan_grid([11], 100_000, state.crises_that_fit(default)).runs == MAX_TOTAL_RUNS // 11
+
+
+def test_the_sidebar_says_why_a_long_crisis_gets_fewer_runs() -> None:
+    at = new_app({"runs": str(state.MAX_RUNS), "rounds": "1000", "page": "scenario"})
+    rendered(at)
+    warnings = " ".join(w.value for w in at.sidebar.warning)
+    assert "This scenario has 1,000 rounds and 3 member states" in warnings, warnings
+    assert f"at most 5,000 crises (not {state.MAX_RUNS:,})" in warnings, warnings

@@ -25,9 +25,14 @@ import pytest
 
 from sim.analysis import load_sweep
 from sim.game import ExtensiveFormGame, GameError, Node, parse_game, solve
-from sim.game.formats import MAX_ACTIONS_PER_NODE, MAX_GAME_FILE_BYTES, MAX_GAME_NODES
-from sim.game.nash import MAX_PURE_EQUILIBRIA
-from sim.game.tree import MAX_STRATEGY_PROFILES, MAX_TREE_DEPTH
+from sim.limits import (
+    MAX_ACTIONS_PER_NODE,
+    MAX_GAME_FILE_BYTES,
+    MAX_GAME_NODES,
+    MAX_PURE_EQUILIBRIA,
+    MAX_STRATEGY_PROFILES,
+    MAX_TREE_DEPTH,
+)
 from sim.sweeps import LOCK_FILE, SweepError, _writing, read_sweep, sweep
 
 TIMEOUT = 120  # seconds: a hang is a failure, not a stuck test run

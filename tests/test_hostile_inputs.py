@@ -15,12 +15,22 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from sim.limits import MAX_FILE_BYTES, MAX_GRID_STEPS, MAX_MEMBERS, MAX_NESTING, MAX_ROUNDS, MAX_RUNS
+from sim.limits import (
+    MAX_FILE_BYTES,
+    MAX_GRID_STEPS,
+    MAX_MEMBERS,
+    MAX_NESTING,
+    MAX_ROUNDS,
+    MAX_RUN_WORK,
+    MAX_RUNS,
+    run_work,
+)
 from sim.scenario import (
     ScenarioError,
     builtin_scenarios,
@@ -362,6 +372,14 @@ SIZES = {
     "a sweep point of a trillion runs": (
         ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--runs", "1000000000000"], "sim.limits.MAX_RUNS",
     ),
+    "ten million runs of a thousand rounds": (
+        ["run", "coalition_2026", "--runs", "10000000", "--set", "rounds=1000"],
+        "would draw 80,000,000,000 random numbers (runs x rounds x (5 + members)), more than the 10,000,000,000",
+    ),
+    "a sweep whose points lengthen the crisis": (
+        ["sweep", "coalition_2026", "--param", "rounds=10,1000", "--runs", "5000000"],
+        "design point 1: 5,000,000 runs of 1,000 rounds with 3 member states would draw",
+    ),
     "a million workers": (
         ["sweep", "coalition_2026", "--param", "russia.lambda=0:1", "--workers", "1000000"], "sim.limits.MAX_WORKERS",
     ),
@@ -382,6 +400,24 @@ def test_the_api_refuses_too_many_runs_before_any_work():
         run_monte_carlo("classroom_chicken", runs=MAX_RUNS + 1, seed=1)
 
 
+def test_runs_rounds_and_members_together_are_capped_at_the_boundary():
+    """``check_run_size`` takes exactly the most runs that fit MAX_RUN_WORK and refuses one more,
+    naming that number; the API refuses before any work (it would otherwise run for hours)."""
+    from sim.montecarlo import check_run_size, run_monte_carlo
+
+    scenario = load_scenario("coalition_2026", {"rounds": MAX_ROUNDS})
+    most = MAX_RUN_WORK // run_work(1, MAX_ROUNDS, len(scenario.coalition.members))
+    assert most < MAX_RUNS
+    assert check_run_size(scenario, most) == most
+    with pytest.raises(ValueError, match=rf"sim\.limits\.MAX_RUN_WORK\): ask for at most {most:,} runs"):
+        check_run_size(scenario, most + 1)
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="MAX_RUN_WORK"):
+        run_monte_carlo("coalition_2026", runs=MAX_RUNS, seed=1, rounds=MAX_ROUNDS)
+    assert time.monotonic() - started < 30, "refused before the engine starts"
+    assert run_work(MAX_RUNS, 20, 3) < MAX_RUN_WORK, "the default scenario at the most runs is allowed"
+
+
 def test_the_schema_enforces_members_and_rounds():
     members = [{"name": f"m{k}", "troops": 1} for k in range(MAX_MEMBERS + 1)]
     with pytest.raises(ScenarioError, match=rf"coalition.members: List should have at most {MAX_MEMBERS} items"):
@@ -398,17 +434,26 @@ def test_the_built_in_scenarios_are_well_within_the_limits(name):
     assert len(scenario.coalition.members) <= MAX_MEMBERS and scenario.rounds <= MAX_ROUNDS
 
 
-def test_every_limit_is_documented_once_in_the_scenarios_guide():
-    """The table in docs/scenarios.md names each constant of sim.limits with its value."""
+@pytest.mark.parametrize(
+    ("names", "doc", "heading"),
+    [("SCENARIO_LIMITS", DOCS, "## Limits"), ("GAME_LIMITS", DOCS.parent / "game-theory.md", "### Size limits")],
+)
+def test_every_limit_is_documented_with_its_value(names, doc, heading):
+    """The Limits table of docs/scenarios.md names each limit on scenarios, runs and sweeps with
+    its value; the Size limits table of docs/game-theory.md each limit on games."""
     import sim.limits
 
-    text = DOCS.read_text(encoding="utf-8")
-    section = text[text.index("## Limits") :]
-    for name in sim.limits.__all__:
+    text = doc.read_text(encoding="utf-8")
+    section = text[text.index(heading) :]
+    section = section[: section.index("\n\n", section.index("|---"))]  # the table
+    for name in getattr(sim.limits, names):
         value = getattr(sim.limits, name)
-        row = next((line for line in section.splitlines() if f"`{name}`" in line), None)
-        assert row is not None, f"{name} is missing from the Limits table"
-        assert f"{value:,}" in row, f"the Limits table gives another value for {name}: {row}"
+        row = next((line for line in section.splitlines() if f"`{name}`" in line or f".{name}`" in line), None)
+        assert row is not None, f"{name} is missing from the table under {heading} in {doc.name}"
+        assert f"{value:,}" in row, f"{doc.name} gives another value for {name}: {row}"
+    assert set(sim.limits.SCENARIO_LIMITS) | set(sim.limits.GAME_LIMITS) == {
+        name for name in dir(sim.limits) if name.startswith("MAX_")
+    }, "every limit is in one of the two groups"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ the tree's equilibria agree with the engine only where every actor is forward-lo
 chooses by logit at a common lambda (tests/test_equilibrium_exact.py).
 
 The tree grows about twelvefold per round (two postures that go on, three US postures and an
-accident or not): :data:`MAX_TREE_ROUNDS` is the most the command line exports.
+accident or not): :data:`~sim.limits.MAX_TREE_ROUNDS` is the most the command line exports.
 
 :func:`crisis_game` is the one-round game that the Game page and ``sim solve SCENARIO`` show,
 built by the same code: each type fixed (the likelier one by default), or Russia's drawn by Nature
@@ -75,11 +75,9 @@ from sim.ladder import (
     RUSSIA_BACKS_DOWN,
     THREATEN,
 )
+from sim.limits import MAX_TREE_ROUNDS
 from sim.payoffs import PayoffTables
 from sim.scenario import Scenario, with_overrides
-
-MAX_TREE_ROUNDS = 3
-"""The most rounds ``sim solve --rounds`` builds: three rounds are about 10^5 nodes, four about 10^6."""
 
 TYPE_WORDS = {True: "resolute", False: "not resolute"}
 NATURE_NAMES = {"coalition": "Coalition", "russia": "Russia", "us": "US"}

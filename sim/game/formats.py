@@ -12,8 +12,9 @@ Public functions
     its (unreduced) normal form; ``.efg`` needs a tree. Files that cannot be opened raise ``OSError``;
     Gambit files that are not UTF-8 are read as Latin-1 (old Gambit files often are), TOML must be UTF-8.
     Only regular files are read (not a directory, pipe or device), and only up to
-    :data:`MAX_GAME_FILE_BYTES`; a tree may have at most :data:`MAX_GAME_NODES` nodes and a node at
-    most :data:`MAX_ACTIONS_PER_NODE` actions. Anything larger raises GameError naming the file
+    :data:`~sim.limits.MAX_GAME_FILE_BYTES`; a tree may have at most
+    :data:`~sim.limits.MAX_GAME_NODES` nodes and a node at most
+    :data:`~sim.limits.MAX_ACTIONS_PER_NODE` actions. Anything larger raises GameError naming the file
     and the limit, before it is read or as soon as the reader gets there.
 ``parse_game(text, source, kind)``
     The same from a string; ``kind`` is ``"nfg"``, ``"efg"`` or ``"toml"`` (default: the suffix of
@@ -123,35 +124,11 @@ import numpy as np
 from sim.files import FileRefused, read_regular_file, write_text_atomically
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node, depth_first
+from sim.limits import MAX_ACTIONS_PER_NODE, MAX_GAME_FILE_BYTES, MAX_GAME_NODES, MAX_TABLE_ENTRIES
 
 Game = NormalFormGame | ExtensiveFormGame
 T = TypeVar("T")
 
-MAX_TABLE_ENTRIES = 10_000_000  # payoff numbers a normal form may hold: refuse before allocating gigabytes
-
-MAX_GAME_FILE_BYTES = 5 * 1024 * 1024
-"""The largest game file read (5 MiB), checked before reading.
-
-Parsing costs about 70 bytes of memory and 2 to 10 microseconds per byte of file, so 5 MiB is
-about 350 MB and up to a minute on a busy machine. It holds the two-round crisis game (0.6 MB)
-and any hand-made game many times over; the whole three-round crisis game (about 6 MB) is written
-for Gambit (``sim solve SCENARIO --rounds 3 --export-efg FILE``) and is too large to read back,
-as its normal form and its QRE are too large to solve here anyway."""
-
-MAX_GAME_NODES = 100_000
-"""The most nodes a game tree read from a file may have, counted as the file is read.
-
-The two-round crisis game has 6,417 (the three-round one about 61,000); a hand-made game has
-dozens. The solvers' work grows with the nodes (the QRE homotopy, backward induction, the reach
-table of the normal form), so the cap bounds it whatever the file's shape: a 5 MiB file of short
-terminal lines could hold 700,000."""
-
-MAX_ACTIONS_PER_NODE = 1_000
-"""The most actions (or chance branches) one node of a game file may offer.
-
-A node with 200,000 actions fits in a file of 600 kB and made the normal form ask for 298 GiB
-(strategies times ends). Real games offer a handful; a thousand leaves room for a discretised
-choice of a number."""
 
 KINDS = ("nfg", "efg", "toml")
 _LARGEST_FLOAT = Fraction(np.finfo(float).max)
@@ -1536,7 +1513,7 @@ def parse_game(text: str, source: str = "<string>", kind: str | None = None) -> 
 
 def read_game(path: str | os.PathLike[str]) -> Game:
     """A game from a .nfg, .efg or .toml file (the suffix decides): a regular file of at most
-    :data:`MAX_GAME_FILE_BYTES`."""
+    :data:`~sim.limits.MAX_GAME_FILE_BYTES`."""
     path = Path(path)
     kind = _kind_of(path)
     try:

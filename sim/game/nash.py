@@ -22,18 +22,9 @@ import numpy as np
 from sim.game.gambit_api import profile_arrays, table_game
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import ExtensiveFormGame, describe_count
+from sim.limits import MAX_PURE_EQUILIBRIA, MAX_SUPPORT_PAIRS
 
 TOLERANCE = 1e-9  # on probabilities; on payoffs it is scaled by the game's largest payoff
-MAX_SUPPORT_PAIRS = 200_000  # a few seconds of support enumeration
-
-MAX_PURE_EQUILIBRIA = 1_000
-"""The most pure equilibria :func:`pure_nash` returns (the first ones, in lexicographic order).
-
-The normal form of a tree is degenerate: every choice off the path of play is free, so a chain
-of 16 two-action moves already has 16,384 pure equilibria, and a game of a few million profiles
-can have millions. Each one listed costs work (its payoffs, whether it is subgame perfect, a JSON
-entry), which took minutes; nobody reads past the first thousand. When there are more, the result
-says how many and that only the first are listed."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -163,7 +154,7 @@ def _pure_equilibrium(game: NormalFormGame, index: Sequence[int]) -> Equilibrium
 
 
 def _pure_result(game: NormalFormGame, note: str, degenerate: bool) -> NashResult:
-    """The pure equilibria as a result, saying so when there are more than :data:`MAX_PURE_EQUILIBRIA`."""
+    """The pure equilibria as a result, saying so when there are more than :data:`~sim.limits.MAX_PURE_EQUILIBRIA`."""
     equilibria = pure_nash(game)
     total = count_pure_nash(game) if len(equilibria) == MAX_PURE_EQUILIBRIA else len(equilibria)
     if total > len(equilibria):

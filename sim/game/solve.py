@@ -3,8 +3,8 @@ information) and, on request, its logit quantal response equilibrium at one lamb
 path as lambda grows. ``Solution.to_json()`` is the stable JSON of ``sim solve --json``.
 
 Nothing here runs unbounded on a small hostile file: the size of a tree's normal form is counted
-before it is built (:data:`sim.game.tree.MAX_STRATEGY_PROFILES`), and the QRE homotopy's cost is
-weighed before it starts (:data:`MAX_QRE_SIZE`). What is too large is skipped, with the reason in
+before it is built (:data:`sim.limits.MAX_STRATEGY_PROFILES`), and the QRE homotopy's cost is
+weighed before it starts (:data:`~sim.limits.MAX_QRE_SIZE`). What is too large is skipped, with the reason in
 ``Solution.skipped``; what needs no normal form (backward induction, the agent QRE of a
 perfect-information tree) is still solved.
 """
@@ -21,21 +21,11 @@ from sim.game.normal import NormalFormGame
 from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
 from sim.game.spe import SubgamePerfect, is_subgame_perfect, subgame_perfect_equilibria
 from sim.game.tree import ExtensiveFormGame, Node, describe_count
+from sim.limits import MAX_QRE_SIZE
 
 Game = NormalFormGame | ExtensiveFormGame
 TREE_PRINT_LIMIT = 120  # nodes; larger trees are summarised
 TIES_LISTED = 10  # places where movers are indifferent, named in the text; a large tree can have thousands
-
-MAX_QRE_SIZE = 5_000_000
-"""The largest game the QRE homotopy is run on, measured as its unknowns (the actions of every
-information set, or the strategies of every player) times its size (tree nodes, or payoff numbers
-of a normal form).
-
-Every step of the homotopy takes a dense Jacobian of the unknowns, each column a pass over the
-whole game: the two-round crisis tree (598 unknowns x 6,417 nodes, about 3.8 million) takes half a
-minute at lambda 1, and the cost grows with the product. Above the cap a perfect-information tree
-gets its agent QRE by logit backward induction instead (one pass, and the same point: that QRE is
-unique); other games skip the QRE and say so."""
 
 
 @dataclass
@@ -116,7 +106,7 @@ def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None
     Sizes are checked before any work: a tree whose normal form is too large keeps its
     subgame-perfect equilibria (backward induction works on the tree) and its QRE, and records in
     ``Solution.skipped`` that the Nash enumeration was skipped and why; likewise a QRE too costly
-    to trace (:data:`MAX_QRE_SIZE`)."""
+    to trace (:data:`~sim.limits.MAX_QRE_SIZE`)."""
     skipped: dict[str, str] = {}
     too_large = game.normal_form_problem() if isinstance(game, ExtensiveFormGame) else None
     normal_form = nash = None

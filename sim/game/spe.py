@@ -18,15 +18,9 @@ import numpy as np
 
 from sim.game.normal import GameError
 from sim.game.tree import ExtensiveFormGame, Node, depth_first
+from sim.limits import MAX_EQUILIBRIA, MAX_SPE_CHOICES
 
 TIE_TOLERANCE = 1e-9
-MAX_EQUILIBRIA = 256
-
-MAX_SPE_CHOICES = 1_000_000
-"""The most choices (one per decision node, per equilibrium) :func:`subgame_perfect_equilibria`
-writes out: a tree of 100,000 decision nodes lists at most 10 equilibria, a small one up to
-:data:`MAX_EQUILIBRIA`. Each equilibrium's ``choices`` names every decision node of the tree, so
-256 of them on a large tree would take gigabytes."""
 
 
 @dataclass(frozen=True)
@@ -50,7 +44,7 @@ class SubgamePerfect:
 
 def subgame_perfect_equilibria(game: ExtensiveFormGame, limit: int = MAX_EQUILIBRIA) -> list[SubgamePerfect]:
     """Every subgame-perfect equilibrium in pure strategies (every tie-break), up to ``limit`` (and
-    up to :data:`MAX_SPE_CHOICES` choices in all).
+    up to :data:`~sim.limits.MAX_SPE_CHOICES` choices in all).
 
     Solved bottom-up: each subtree yields its list of equilibria (payoffs and choices); a decision
     node keeps, for each combination of its subtrees' equilibria, every action optimal for the

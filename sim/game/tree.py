@@ -16,31 +16,10 @@ from typing import Literal
 import numpy as np
 
 from sim.game.normal import GameError, NormalFormGame
+from sim.limits import MAX_STRATEGY_PROFILES, MAX_TREE_DEPTH
 
 NodeKind = Literal["decision", "chance", "terminal"]
 PROBABILITY_TOLERANCE = 1e-9
-
-MAX_STRATEGY_PROFILES = 10_000_000
-"""The most pure-strategy profiles (the product of the players' numbers of pure strategies) for
-which a tree's normal form is built; also the most (pure strategy, end of the tree) pairs of any
-one player, the table that says which strategy can reach which end.
-
-A player's pure strategies multiply with every information set it has: a chain of 24 two-action
-moves shared by two players has 2^12 x 2^12 = 16.8 million profiles, one of 40 moves about 10^12,
-and enumerating them ran for minutes and then asked for terabytes. The counts are exact integers,
-taken before anything is enumerated (:meth:`ExtensiveFormGame.normal_form_problem`); above the cap
-the normal form is refused, and ``sim solve`` solves what needs no normal form (backward induction,
-the agent QRE) and says the Nash enumeration was skipped. The same number as the .nfg reader's cap
-on payoff numbers (``sim.game.formats.MAX_TABLE_ENTRIES``)."""
-
-MAX_TREE_DEPTH = 250
-"""The most moves (decision and chance nodes) on any path from the root to an end.
-
-The solvers walk trees recursively (two Python frames a level) and backward induction copies the
-choices below each node, so its cost grows with the square of the depth: 250 levels stay well
-inside Python's recursion limit of 1,000 and solve in well under a second, while deeper chains
-(a 50 kB file can hold thousands of levels) would end in a ``RecursionError``. Games studied by
-hand are far shallower: a whole three-round crisis tree is about 30 levels deep."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -162,7 +141,7 @@ class ExtensiveFormGame:
                 raise GameError(f"information set {infoset.key!r}: its nodes offer different actions")
 
     def _check_depth(self) -> None:
-        """Refuse a tree deeper than :data:`MAX_TREE_DEPTH` before anything walks it recursively."""
+        """Refuse a tree deeper than :data:`~sim.limits.MAX_TREE_DEPTH` before anything walks it recursively."""
         stack = [(self.root, 0)]
         while stack:
             node, depth = stack.pop()
@@ -192,7 +171,7 @@ class ExtensiveFormGame:
     def normal_form_problem(self) -> str | None:
         """Why the normal form is too large to build (a sentence naming the numbers and the cap), or ``None``.
 
-        Checks the profiles against :data:`MAX_STRATEGY_PROFILES`, then each player's strategies
+        Checks the profiles against :data:`~sim.limits.MAX_STRATEGY_PROFILES`, then each player's strategies
         times the tree's ends (the reach table :meth:`to_normal_form` builds) against the same cap.
         """
         counts = self.strategy_counts()
@@ -217,7 +196,7 @@ class ExtensiveFormGame:
     def pure_strategies(self, player: int) -> list[tuple[str, ...]]:
         """Every pure strategy of a player: one action per information set (in infoset order).
 
-        Refused (GameError) above :data:`MAX_STRATEGY_PROFILES` strategies: the count is taken first."""
+        Refused (GameError) above :data:`~sim.limits.MAX_STRATEGY_PROFILES` strategies: the count is taken first."""
         infosets = self.infosets_of(player)
         count = math.prod(len(infoset.actions) for infoset in infosets)
         if count > MAX_STRATEGY_PROFILES:

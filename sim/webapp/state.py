@@ -25,6 +25,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim.limits import run_work
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -53,6 +54,15 @@ MAX_WORLD_CELLS = 4_000_000
 """Random numbers one round of a Monte Carlo may draw in the browser: the engine draws runs x (5 +
 members) of them every round (32 MB of float64 per array), so a scenario with many members gets
 fewer runs, never a server out of memory (Issue 10)."""
+MAX_SESSION_WORK = 40_000_000
+"""Random numbers one Monte Carlo may draw in the browser in all, ``runs x rounds x (5 + members)``
+(:func:`sim.limits.run_work`; the command line's cap is :data:`sim.limits.MAX_RUN_WORK`). The
+default scenario at :data:`MAX_RUNS` runs draws 32 million (a few seconds); a scenario of 1,000
+rounds gets 5,000 runs, so no link can hold a shared server's core for minutes."""
+MAX_SWEEP_WORK = 400_000_000
+"""Random numbers one sweep request may draw in the browser in all (every point's runs): the sweep
+page's cap on crises per request (2,000,000 of the default scenario) shrinks for a longer or larger
+scenario, so a request stays under a minute or two of one core."""
 
 ALWAYS_IN_URL = ("page", "scenario", "runs", "seed")
 """Written even at their defaults, so a link still means the same if a later version changes a default."""
@@ -322,8 +332,17 @@ def current() -> Current:
 
 
 def runs_that_fit(scenario: Scenario) -> int:
-    """The most runs of this scenario one Monte Carlo may have in the browser (:data:`MAX_WORLD_CELLS`)."""
-    return max(1, min(MAX_RUNS, MAX_WORLD_CELLS // (5 + len(scenario.coalition.members))))
+    """The most runs of this scenario one Monte Carlo may have in the browser (:data:`MAX_RUNS`,
+    :data:`MAX_WORLD_CELLS` per round and :data:`MAX_SESSION_WORK` in all)."""
+    members = len(scenario.coalition.members)
+    per_run = run_work(1, scenario.rounds, members)
+    return max(1, min(MAX_RUNS, MAX_WORLD_CELLS // (5 + members), MAX_SESSION_WORK // per_run))
+
+
+def crises_that_fit(scenario: Scenario) -> int:
+    """The most crises of this scenario one sweep request may simulate in the browser, all its
+    points together (:data:`MAX_SWEEP_WORK`)."""
+    return max(1, MAX_SWEEP_WORK // run_work(1, scenario.rounds, len(scenario.coalition.members)))
 
 
 def base_scenario(choice: str) -> Scenario:

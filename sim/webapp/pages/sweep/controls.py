@@ -123,11 +123,12 @@ def _reset_range(axis: str, values: dict[str, float]) -> None:
         st.session_state[f"sweep_{axis}_high"] = high
 
 
-def grid_plan(axes: Sequence[str], most_runs: int) -> Plan:
-    """The grid the controls ask for, within the caps (``most_runs`` per point: ``state.runs_that_fit``)."""
+def grid_plan(axes: Sequence[str], most_runs: int, most_crises: int = MAX_TOTAL_RUNS) -> Plan:
+    """The grid the controls ask for, within the caps (``most_runs`` per point: ``state.runs_that_fit``;
+    ``most_crises`` in all: ``state.crises_that_fit``)."""
     steps = [st.session_state[f"sweep_{axis}_steps"] for axis in AXES[: len(axes)]]
     asked = st.session_state["sweep_runs"]
-    return _fitted(plan_grid(steps, min(asked, most_runs)), asked, most_runs)
+    return _fitted(plan_grid(steps, min(asked, most_runs), most_crises), asked, most_runs)
 
 
 def grid_ranges(axes: Sequence[str], steps: Sequence[int]) -> list[Range]:
@@ -189,11 +190,13 @@ def sobol_pick() -> list[str]:
     )
 
 
-def sobol_plan(paths: Sequence[str], most_runs: int) -> Plan:
-    """The Saltelli sample the controls ask for, within the caps (``most_runs`` per point)."""
+def sobol_plan(paths: Sequence[str], most_runs: int, most_crises: int = MAX_TOTAL_RUNS) -> Plan:
+    """The Saltelli sample the controls ask for, within the caps (``most_runs`` per point, ``most_crises`` in all)."""
     asked = st.session_state["sweep_sobol_runs"]
     return _fitted(
-        plan_saltelli(len(paths), st.session_state["sweep_sobol_n"], min(asked, most_runs)), asked, most_runs
+        plan_saltelli(len(paths), st.session_state["sweep_sobol_n"], min(asked, most_runs), most_crises),
+        asked,
+        most_runs,
     )
 
 
@@ -202,8 +205,8 @@ def _fitted(plan: Plan, asked: int, most_runs: int) -> Plan:
     if most_runs >= asked or plan.runs < most_runs:  # not cut, or cut further by the request's own cap
         return plan
     note = (
-        f"This scenario's many member states make each run large, so each point gets {plan.runs:,} runs here (not "
-        f"{asked:,}) to keep the shared server's memory in bounds; `sim sweep` has no such cap."
+        f"This scenario's rounds and member states make each run large, so each point gets {plan.runs:,} runs here "
+        f"(not {asked:,}) to keep the shared server responsive; `sim sweep` allows far more."
     )
     return replace(plan, notes=(*plan.notes, note))
 

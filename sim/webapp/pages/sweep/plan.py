@@ -62,8 +62,10 @@ class Plan:
         return self.points * self.runs
 
 
-def plan_grid(steps: Sequence[int], runs: int) -> Plan:
-    """A grid of ``steps`` per parameter, shrunk (the finest axis first) to at most MAX_POINTS points."""
+def plan_grid(steps: Sequence[int], runs: int, most_crises: int = MAX_TOTAL_RUNS) -> Plan:
+    """A grid of ``steps`` per parameter, shrunk (the finest axis first) to at most MAX_POINTS points,
+    with at most ``most_crises`` runs in all (MAX_TOTAL_RUNS, or fewer for a large scenario:
+    ``state.crises_that_fit``)."""
     asked = [int(s) for s in steps]
     capped = list(asked)
     while math.prod(capped) > MAX_POINTS:
@@ -76,12 +78,13 @@ def plan_grid(steps: Sequence[int], runs: int) -> Plan:
             f"at most {MAX_POINTS:,}, so the grid is {' × '.join(map(str, capped))} = {math.prod(capped):,} points."
         )
     points = math.prod(capped)
-    runs = _capped_runs(points, runs, notes)
+    runs = _capped_runs(points, runs, notes, min(most_crises, MAX_TOTAL_RUNS))
     return Plan(tuple(capped), None, runs, points, tuple(notes))
 
 
-def plan_saltelli(parameters: int, samples: int, runs: int) -> Plan:
-    """A Saltelli sample of N(D+2) points, N cut to the largest power of two within MAX_POINTS."""
+def plan_saltelli(parameters: int, samples: int, runs: int, most_crises: int = MAX_TOTAL_RUNS) -> Plan:
+    """A Saltelli sample of N(D+2) points, N cut to the largest power of two within MAX_POINTS, with
+    at most ``most_crises`` runs in all."""
     notes = []
     capped = int(samples)
     if capped * (parameters + 2) > MAX_POINTS:
@@ -92,17 +95,20 @@ def plan_saltelli(parameters: int, samples: int, runs: int) -> Plan:
             "points)."
         )
     points = capped * (parameters + 2)
-    runs = _capped_runs(points, runs, notes)
+    runs = _capped_runs(points, runs, notes, min(most_crises, MAX_TOTAL_RUNS))
     return Plan((), capped, runs, points, tuple(notes))
 
 
-def _capped_runs(points: int, runs: int, notes: list[str]) -> int:
-    if points * runs <= MAX_TOTAL_RUNS:
+def _capped_runs(points: int, runs: int, notes: list[str], most_crises: int) -> int:
+    if points * runs <= most_crises:
         return int(runs)
-    capped = max(1, MAX_TOTAL_RUNS // points)
+    capped = max(1, most_crises // points)
+    why = (
+        "" if most_crises == MAX_TOTAL_RUNS else " of this scenario (its rounds and member states make each run large)"
+    )
     notes.append(
         f"{points:,} points × {runs:,} runs would simulate {points * runs:,} crises; a request here may simulate at "
-        f"most {MAX_TOTAL_RUNS:,}, so each point gets {capped:,} runs."
+        f"most {most_crises:,}{why}, so each point gets {capped:,} runs."
     )
     return capped
 

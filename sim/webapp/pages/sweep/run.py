@@ -64,7 +64,7 @@ def prepare(request: Request) -> tuple[list[tuple[int, dict[str, Any]]], dict[st
     parameters = request.parameters()
     table = design_points(parameters, request.design, request.samples, request.seed)
     points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
-    check_points_validate(scenario, points)
+    check_points_validate(scenario, points, int(request.runs))
     spec = SweepSpec(
         scenario.name, scenario.sha256(), [asdict(p) for p in parameters], request.design, request.samples,
         False, int(request.seed), int(request.runs), len(points),
