@@ -109,7 +109,7 @@ def test_a_long_crisis_gets_fewer_runs_and_a_smaller_sweep_in_the_browser() -> N
     plan = plan_grid([11], 100_000, state.crises_that_fit(long))
     assert plan.points * plan.runs <= 50_000 and plan.runs == 50_000 // 11
     assert "at most 50,000 of this scenario (its rounds and member states make each run large)" in plan.notes[0]
-    assert plan_grid([11], 100_000, state.crises_that_fit(default)).runs == MAX_TOTAL_RUNS // 11
+    assert plan_grid([40], 100_000, state.crises_that_fit(default)).runs == MAX_TOTAL_RUNS // 40
 
 
 def test_the_sidebar_says_why_a_long_crisis_gets_fewer_runs() -> None:
