@@ -13,7 +13,7 @@ import pytest
 from apptest import new_app, rendered, shown
 
 from sim.limits import MAX_MEMBERS, run_work
-from sim.scenario import load_scenario
+from sim.scenario import ScenarioError, load_scenario
 from sim.webapp import state
 from sim.webapp.pages.sweep.plan import MAX_TOTAL_RUNS, plan_grid
 
@@ -113,8 +113,23 @@ def test_a_long_crisis_gets_fewer_runs_and_a_smaller_sweep_in_the_browser() -> N
 
 
 def test_the_sidebar_says_why_a_long_crisis_gets_fewer_runs() -> None:
-    at = new_app({"runs": str(state.MAX_RUNS), "rounds": "1000", "page": "scenario"})
+    at = new_app({"runs": str(state.MAX_RUNS), "rounds": "100", "page": "scenario"})
     rendered(at)
     warnings = " ".join(w.value for w in at.sidebar.warning)
-    assert "This scenario has 1,000 rounds and 3 member states" in warnings, warnings
-    assert f"at most 5,000 crises (not {state.MAX_RUNS:,})" in warnings, warnings
+    assert "This scenario has 100 rounds and 3 member states" in warnings, warnings
+    assert f"at most 50,000 crises (not {state.MAX_RUNS:,})" in warnings, warnings
+
+
+def test_more_rounds_than_the_app_solves_are_left_out_with_the_reason() -> None:
+    """A link (or an upload) asking for 1,000 rounds would hold a core for a minute per edit while the
+    equilibrium is solved: the edit is left out, saying why, and the scenario keeps its 20 rounds."""
+    at = new_app({"rounds": "1000", "page": "scenario"})
+    rendered(at)
+    said = " ".join(shown(element.value) for element in [*at.warning, *at.error, *at.caption, *at.markdown])
+    assert f"1,000 rounds: the app solves and simulates at most {state.MAX_APP_ROUNDS} rounds" in said, said[:3000]
+    base = load_scenario("coalition_2026")
+    scenario, problems = state.apply_valid_edits(base, {"rounds": 1000, "russia.lambda": 2.0})
+    assert scenario.rounds == base.rounds and scenario.russia.rationality == 2.0 and list(problems) == ["rounds"]
+    upload = 'extends = "coalition_2026"\ntitle = "Long"\nrounds = 500\n'
+    with pytest.raises(ScenarioError, match="rounds: 500 rounds: the app solves and simulates at most"):
+        state.scenario_from_upload("long.toml", upload)

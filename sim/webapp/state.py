@@ -25,7 +25,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.limits import run_work
+from sim.limits import MAX_ROUNDS, run_work
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -59,6 +59,10 @@ MAX_SESSION_WORK = 40_000_000
 (:func:`sim.limits.run_work`; the command line's cap is :data:`sim.limits.MAX_RUN_WORK`). The
 default scenario at :data:`MAX_RUNS` runs draws 32 million (a few seconds); a scenario of 1,000
 rounds gets 5,000 runs, so no link can hold a shared server's core for minutes."""
+MAX_APP_ROUNDS = 100
+"""Rounds of a crisis in the browser (the command line takes up to ``sim.limits.MAX_ROUNDS``): the
+equilibrium is solved round by round before anything is simulated, about 0.07 s a round, so a
+1,000-round scenario held a core for over a minute per edit; the built-in scenarios use 1 to 20."""
 MAX_SWEEP_WORK = 400_000_000
 """Random numbers one sweep request may draw in the browser in all (every point's runs): the sweep
 page's cap on crises per request (2,000,000 of the default scenario) shrinks for a longer or larger
@@ -371,7 +375,17 @@ def scenario_from_upload(name: str, text: str) -> Scenario:
         known = ", ".join(builtin_scenarios())
         raise ScenarioError(source, [("extends", f"an uploaded file can only extend a built-in scenario ({known})")])
     raw.setdefault("name", PurePath(name).stem or "uploaded")
-    return scenario_from_dict(raw, source)
+    scenario = scenario_from_dict(raw, source)
+    if scenario.rounds > MAX_APP_ROUNDS:
+        raise ScenarioError(source, [("rounds", _too_many_rounds(scenario.rounds))])
+    return scenario
+
+
+def _too_many_rounds(rounds: int) -> str:
+    return (
+        f"{rounds:,} rounds: the app solves and simulates at most {MAX_APP_ROUNDS} rounds (a shared server); "
+        f"`sim run` takes up to {MAX_ROUNDS:,}"
+    )
 
 
 def apply_valid_edits(base: Scenario, store: Mapping[str, Any]) -> tuple[Scenario, dict[str, str]]:
@@ -380,13 +394,18 @@ def apply_valid_edits(base: Scenario, store: Mapping[str, Any]) -> tuple[Scenari
     problems: dict[str, str] = {}
     while True:
         try:
-            return with_overrides(base, pending, source="your edits"), problems
+            scenario = with_overrides(base, pending, source="your edits")
         except ScenarioError as error:
             for path, message in error.problems:
                 culprits = [edit for edit in pending if _related(edit, path)] or list(pending)
                 for edit in culprits:
                     problems[edit] = message.removesuffix(" [overridden]")
                     pending.pop(edit)
+            continue
+        if scenario.rounds <= MAX_APP_ROUNDS or "rounds" not in pending:
+            return scenario, problems
+        problems["rounds"] = _too_many_rounds(scenario.rounds)
+        pending.pop("rounds")
 
 
 def _related(edit: str, problem_path: str) -> bool:
