@@ -716,6 +716,7 @@ def sweep(
         raise SweepError(f"--runs {runs:,}: at most {MAX_RUNS:,} runs per point (sim.limits.MAX_RUNS)")
     if workers is not None and workers > MAX_WORKERS:
         raise SweepError(f"--workers {workers:,}: at most {MAX_WORKERS:,} (sim.limits.MAX_WORKERS)")
+    check_parameter_values(scenario, parameters)
     table = design_points(parameters, design, samples, seed, calc_second_order)
     points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
     check_points_validate(scenario, points, int(runs))
@@ -780,6 +781,28 @@ def _default_chunk_size(points: int, workers: int | None, runs: int) -> int:
 def plain(row: Mapping[str, Any]) -> dict[str, Any]:
     """Design values as plain Python numbers/strings, so they round-trip through JSON and TOML."""
     return {key: value.item() if isinstance(value, np.generic) else value for key, value in row.items()}
+
+
+def check_parameter_values(scenario: Scenario, parameters: Sequence[Parameter]) -> None:
+    """Fail before any design point is drawn if a parameter names no field, or if an end of its
+    range (or one of its listed values) is a value its field does not take, naming the parameter:
+    ``--param russia.resolve_prior=0.5:1.5`` is refused for its end 1.5, not for whichever design
+    point first falls past 1."""
+    raw = scenario.model_dump(mode="json", by_alias=True)
+    for parameter in parameters:
+        if parameter.values is not None:
+            tried, spec = parameter.values, ",".join(map(str, parameter.values))
+        else:
+            tried, spec = (parameter.low, parameter.high), f"{parameter.low:g}:{parameter.high:g}"
+        for value in dict.fromkeys(tried):
+            try:
+                scenario_from_dict(raw, "--param", {parameter.path: value})
+            except ScenarioError as error:
+                field, message = error.problems[0]
+                message = message.removesuffix(" [overridden]")
+                known = parameter.values is None and not message.startswith("unknown field")
+                where = " (both ends of a range must be values the field takes)" if known else ""
+                raise SweepError(f"--param {parameter.path}={spec}: {field}: {message}{where}") from None
 
 
 def check_points_validate(scenario: Scenario, points: list[tuple[int, dict[str, Any]]], runs: int) -> None:

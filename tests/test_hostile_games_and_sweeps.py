@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hostile_cli import TIMEOUT, refused, sim
 
 from sim.analysis import load_sweep
 from sim.game import ExtensiveFormGame, GameError, Node, parse_game, solve
@@ -35,37 +35,8 @@ from sim.limits import (
 )
 from sim.sweeps import LOCK_FILE, SweepError, _writing, read_sweep, sweep
 
-TIMEOUT = 120  # seconds: a hang is a failure, not a stuck test run
-MEMORY = 2 * 1024**3  # bytes of address space: an enumeration of terabytes must fail the test, not the machine
 SHORT = str(Path(__file__).parent / "data" / "short_crisis.toml")
 """coalition_2026 with three rounds: each design point solves its own equilibrium."""
-
-
-def _limit_memory() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY))
-
-
-def sim(folder: Path, *args: str, memory: bool = True) -> subprocess.CompletedProcess[str]:
-    """``python -m sim ARGS`` in ``folder``, under the time limit and (unless ``memory`` is False: a
-    sweep that really simulates needs more address space than that) the memory limit."""
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args],
-        cwd=folder,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        preexec_fn=_limit_memory if memory else None,
-        check=False,
-    )
-
-
-def refused(folder: Path, *args: str) -> str:
-    """Run ``sim ARGS``: exit status 2, no traceback. Returns what it printed on standard error."""
-    done = sim(folder, *args)
-    assert done.returncode == 2, (done.returncode, done.stdout[-500:], done.stderr[-2000:])
-    assert "Traceback" not in done.stderr, done.stderr[-2000:]
-    return done.stderr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -253,7 +224,7 @@ def test_a_second_sweep_into_the_same_folder_is_refused_while_the_first_writes(t
     )
     try:
         wait_for(out / "_sweep.json", first)  # written holding the lock
-        message = refused(tmp_path, *SLOW_SWEEP, "--out", str(out), "--resume")
+        message = refused(tmp_path, *SLOW_SWEEP, "--out", str(out), "--resume", alone=False)  # the first writes
         assert first.poll() is None, "the first sweep was still writing when the second was refused"
         assert f"{out}: another sweep (process {first.pid}) is writing to this folder" in message
         _, stderr = first.communicate(timeout=TIMEOUT)
