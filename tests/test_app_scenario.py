@@ -196,14 +196,18 @@ def test_an_uploaded_scenario_becomes_the_current_one_and_its_link_reopens_it():
         (b'extends = "../scenarios/coalition_2026.toml"\n', "extends"),
         (b"\xff\xfe\x00bad", "UTF-8"),
         (b"x" * (state.MAX_UPLOAD_BYTES + 1), "larger than"),
+        (b"x = " + b"[" * 500 + b"]" * 500, "nested more than"),  # was a RecursionError before the sidebar drew
+        (b'extends = "coalition_2026"\nrounds = 500\n', f"at most {state.MAX_APP_ROUNDS} rounds"),
     ],
 )
 def test_a_bad_upload_names_the_file_and_field_and_the_app_goes_on(content: bytes, names: str):
     at = page({"russia.resolve_prior": "0.8"})
     at = upload(at, "broken.toml", content)
     errors = [error.value for error in at.main.error]
-    assert len(errors) == 1
+    assert len(errors) == 1 and not at.exception
     assert "broken.toml" in errors[0] and names in errors[0]
+    # The sidebar drew in full: another scenario can be picked.
+    assert at.selectbox(key="scenario").value == DEFAULT and at.sidebar.number_input
     # Nothing was lost: the same scenario, the same edit.
     assert at.session_state["scenario"] == DEFAULT
     assert at.session_state["overrides"] == {"russia.resolve_prior": 0.8}
