@@ -51,6 +51,12 @@ hypercube or Sobol design, and ``N (D + 2)`` (or ``N (2D + 2)`` with second-orde
 a Saltelli design of D parameters. Every point is checked and stored before any runs, and each
 runs at least one Monte Carlo, so a million points is already days of work."""
 
+MAX_METADATA_BYTES = 4 * 1024 * 1024
+"""The largest ``_sweep.json`` (a sweep directory's metadata) read: 4 MiB (4,194,304 bytes),
+checked before reading. The file holds the sweep's specification and its whole scenario as JSON:
+a few kilobytes. Anything larger is not a file a sweep wrote, and a device or a pipe named
+``_sweep.json`` could be read forever."""
+
 MAX_WORKERS = 1_000
 """Worker processes one sweep may start on this machine (``--workers``, also the size of a local
 Dask cluster). Each is a process with its own copy of the engine; beyond the machine's cores
@@ -172,6 +178,7 @@ SCENARIO_LIMITS = (
     "MAX_GRID_STEPS",
     "MAX_LAMBDA",
     "MAX_MEMBERS",
+    "MAX_METADATA_BYTES",
     "MAX_NESTING",
     "MAX_ROUNDS",
     "MAX_RUNS",

@@ -46,7 +46,7 @@ import pandas as pd
 
 from sim import __version__
 from sim.files import FileRefused, is_temporary, read_regular_file, write_atomically, write_text_atomically
-from sim.limits import MAX_DESIGN_POINTS, MAX_GRID_STEPS, MAX_RUNS, MAX_WORKERS
+from sim.limits import MAX_DESIGN_POINTS, MAX_GRID_STEPS, MAX_METADATA_BYTES, MAX_RUNS, MAX_WORKERS
 from sim.montecarlo import as_scenario, check_run_size, tally_monte_carlo
 from sim.scenario import Scenario, ScenarioError, parse_assignment, scenario_from_dict, with_overrides
 
@@ -58,13 +58,6 @@ LOCK_FILE = ".lock"  # hidden, so Parquet readers skip it, like the temporary fi
 CORRUPT_PREFIX = "_"  # a corrupt part moved aside: "_part-...parquet.corrupt", skipped by Parquet readers too
 PART_NAME = re.compile(r"part-(\d+)-(\d+)\.parquet")  # first point, number of points
 POINTS_NAMED = 5  # duplicated or missing points named in a message; the count says how many more
-
-MAX_METADATA_BYTES = 4 * 1024 * 1024
-"""The largest ``_sweep.json`` read (4 MiB), checked before reading.
-
-The file holds the sweep's specification and its whole scenario as JSON: a few kilobytes, or a
-few hundred for a scenario with thousands of coalition members. Anything larger is not a file
-this module wrote, and a device or a pipe named ``_sweep.json`` could be read forever."""
 
 
 class SweepError(ValueError):
@@ -455,7 +448,7 @@ def read_sweep(path: str | Path, *, complete: bool = False) -> tuple[pd.DataFram
 
 def read_metadata(directory: Path) -> dict[str, Any]:
     """``_sweep.json`` of a sweep directory, checked: a regular file of at most
-    :data:`MAX_METADATA_BYTES`, valid JSON, an object with a whole ``n_points``. Every problem
+    :data:`~sim.limits.MAX_METADATA_BYTES`, valid JSON, an object with a whole ``n_points``. Every problem
     raises :class:`SweepError` naming the file."""
     meta_path = directory / METADATA_FILE
     if not meta_path.exists():

@@ -29,6 +29,7 @@ from sim.limits import (
     MAX_ACTIONS_PER_NODE,
     MAX_GAME_FILE_BYTES,
     MAX_GAME_NODES,
+    MAX_METADATA_BYTES,
     MAX_PURE_EQUILIBRIA,
     MAX_STRATEGY_PROFILES,
     MAX_TREE_DEPTH,
@@ -327,4 +328,12 @@ def test_a_corrupt_metadata_file_is_named(finished, tmp_path):
     assert message.startswith(f"{out / '_sweep.json'}: the sweep's metadata is damaged")
     (out / "_sweep.json").write_text('{"n_points": "four"}', encoding="utf-8")
     with pytest.raises(SweepError, match=r"_sweep\.json: .*'n_points' should be the number of design points"):
+        read_sweep(out)
+
+
+def test_oversized_metadata_is_refused_from_its_size(finished, tmp_path):
+    out = copy_of(finished, tmp_path)
+    with (out / "_sweep.json").open("r+b") as file:
+        file.truncate(MAX_METADATA_BYTES + 1)  # sparse: only a size, nothing to read
+    with pytest.raises(SweepError, match=rf"_sweep\.json.*more than the {MAX_METADATA_BYTES:,} allowed"):
         read_sweep(out)
