@@ -488,7 +488,7 @@ class _Prim:
         self.interest = interest.astype(bool)
         self.total_cases = int(self.interest.sum())
         self.active = np.ones(self.n, dtype=bool)
-        self.names = []  # parameters that vary, in the sweep's order
+        self.names: list[str] = []  # parameters that vary, in the sweep's order
         self.numeric: list[int] = []  # positions in self.names
         self.categorical: list[int] = []
         columns, self.levels = [], {}
@@ -768,13 +768,13 @@ def plot_sweep(
     if y is None:
         line = curve(data, metadata, column, x, bins)
         title = f"{label} against {x}"
-        draw = _curve_html if path.suffix.lower() == ".html" else _curve_image
-        writer = draw(line, title, label, x)
+        curve_writer = _curve_html if path.suffix.lower() == ".html" else _curve_image
+        writer = curve_writer(line, title, label, x)
     else:
         heat = heatmap(data, metadata, column, x, y, bins)
         title = f"{label} by {x} and {y}"
-        draw = _heatmap_html if path.suffix.lower() == ".html" else _heatmap_image
-        writer = draw(heat, title, label, x, y)
+        heatmap_writer = _heatmap_html if path.suffix.lower() == ".html" else _heatmap_image
+        writer = heatmap_writer(heat, title, label, x, y)
     write_atomically(path, lambda temporary: writer(temporary, path.suffix.lower()))
     return path
 
@@ -933,7 +933,7 @@ def _mpl_figure():
     return figure
 
 
-_MPL_STYLE = {
+_MPL_STYLE: dict[str, Any] = {
     "font.size": 12,
     "axes.titlesize": 13,
     "axes.labelsize": 12,
@@ -951,7 +951,7 @@ def _curve_image(curve, title, label, x) -> Callable[[str, str], None]:
     def write(target: str, suffix: str) -> None:
         import matplotlib
 
-        with matplotlib.rc_context(_MPL_STYLE):
+        with matplotlib.rc_context(_MPL_STYLE):  # type: ignore[arg-type]
             figure = _mpl_figure()
             axes = figure.add_subplot()
             colour, band = matplotlib.colormaps["viridis"](0.25), matplotlib.colormaps["viridis"](0.6)
@@ -1076,7 +1076,7 @@ def _heatmap_image(heat, title, label, x, y) -> Callable[[str, str], None]:
     def write(target: str, suffix: str) -> None:
         import matplotlib
 
-        with matplotlib.rc_context(_MPL_STYLE):
+        with matplotlib.rc_context(_MPL_STYLE):  # type: ignore[arg-type]
             figure = _mpl_figure()
             axes = figure.add_subplot()
             xedges = heat["xedges"] if heat["xedges"] is not None else np.arange(len(heat["x"]) + 1) - 0.5

@@ -389,8 +389,9 @@ class RoundGame:
             residual = np.full(n, np.inf)
 
             def work(start: int, stop: int) -> None:
-                _damped_kernel(x, residual, start, stop, *inputs, DAMPED_ITERATIONS, TOLERANCE)
-                _newton_kernel(x, residual, start, stop, *inputs, NEWTON_ITERATIONS, TOLERANCE)
+                # numba's dispatchers take the compiled function's arguments; their stubs say none.
+                _damped_kernel(x, residual, start, stop, *inputs, DAMPED_ITERATIONS, TOLERANCE)  # type: ignore[call-arg]
+                _newton_kernel(x, residual, start, stop, *inputs, NEWTON_ITERATIONS, TOLERANCE)  # type: ignore[call-arg]
 
             _in_threads(n, work)
             active = np.zeros(0, dtype=int)

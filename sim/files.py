@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomically(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
+def write_atomically(path: str | os.PathLike[str], write: Callable[[str], object]) -> Path:
     """Call ``write(temporary_path)``, then rename the temporary file over ``path``.
 
     The temporary file sits in the same folder (so the rename is atomic) and ends in the target's

@@ -149,6 +149,9 @@ def results_from_models(scenario: Scenario, seed: int | None, models: list[Crisi
     def joined(get: Callable[[CrisisModel], np.ndarray]) -> np.ndarray:
         return np.concatenate([get(model) for model in models])
 
+    def actors(name: str) -> dict[str, np.ndarray]:
+        return {key: np.concatenate([getattr(model.actors[key], name) for model in models]) for key in ACTORS}
+
     return Results(
         scenario=scenario,
         seed=seed,
@@ -157,8 +160,8 @@ def results_from_models(scenario: Scenario, seed: int | None, models: list[Crisi
         rounds_played=joined(lambda m: m.rounds_played),
         max_rung=joined(lambda m: m.max_rung),
         final_rung=joined(lambda m: m.rung),
-        payoff={key: joined(lambda m, key=key: m.actors[key].payoff) for key in ACTORS},
-        resolute={key: joined(lambda m, key=key: m.actors[key].resolute) for key in ACTORS},
+        payoff=actors("payoff"),
+        resolute=actors("resolute"),
         us_committed_at_end=joined(lambda m: m.us_committed_at_end),
         force_collapsed=joined(lambda m: m.force_collapsed),
         troops_deployed_at_end=joined(lambda m: m.troops_deployed),

@@ -285,7 +285,7 @@ def is_builtin_name(text: str) -> bool:
     folder (or beside a scenario) cannot change what a built-in name means: ``coalition_2026`` is
     always the built-in one, ``./coalition_2026`` or ``coalition_2026.toml`` a file.
     """
-    separators = {"/", os.sep, os.altsep} - {None}
+    separators = {separator for separator in ("/", os.sep, os.altsep) if separator}
     return not any(separator in text for separator in separators) and not text.lower().endswith(".toml")
 
 

@@ -134,16 +134,24 @@ class Parameter:
     def is_range(self) -> bool:
         return self.values is None
 
+    def ends(self) -> tuple[float, float]:
+        """``(low, high)`` of a range parameter."""
+        if self.low is None or self.high is None:
+            raise SweepError(f"{self.path}: a list of values has no range")
+        return self.low, self.high
+
     def grid(self) -> list[Any]:
-        if not self.is_range:
+        if self.values is not None:
             return list(self.values)
+        low, high = self.ends()
         steps = self.steps or DEFAULT_GRID_STEPS
-        return np.linspace(self.low, self.high, steps).tolist() if steps > 1 else [self.low]
+        return np.linspace(low, high, steps).tolist() if steps > 1 else [low]
 
     def from_unit(self, u: np.ndarray) -> list[Any]:
         """Map points of [0, 1) to the parameter: scaled into the range, or a category per bin."""
-        if self.is_range:
-            return (self.low + u * (self.high - self.low)).tolist()
+        if self.values is None:
+            low, high = self.ends()
+            return (low + u * (high - low)).tolist()
         index = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
         return [self.values[k] for k in index]
 

@@ -104,3 +104,12 @@ def test_a_decision_node_cannot_stand_in_two_places():
         ExtensiveFormGame(("P1", "P2"), Node.decision(0, {"L": follower, "R": follower}))
     shared_end = t([1])
     ExtensiveFormGame(("P1",), Node.decision(0, {"L": shared_end, "R": shared_end}))  # terminals may be shared
+
+
+def test_mover_is_the_deciding_player_and_nobody_at_chance_or_an_end():
+    end = Node.terminal([1.0, 0.0])
+    decision = Node.decision(1, {"a": end, "b": Node.terminal([0.0, 1.0])})
+    assert decision.mover == 1
+    for node in (end, Node.chance([("x", 1.0, end)])):
+        with pytest.raises(ValueError, match=f"no player moves at a {node.kind} node"):
+            _ = node.mover

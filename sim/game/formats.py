@@ -123,7 +123,7 @@ import numpy as np
 
 from sim.files import FileRefused, read_regular_file, write_text_atomically
 from sim.game.normal import GameError, NormalFormGame
-from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node, depth_first
+from sim.game.tree import PROBABILITY_TOLERANCE, ExtensiveFormGame, Node, NodeKind, depth_first
 from sim.limits import MAX_ACTIONS_PER_NODE, MAX_GAME_FILE_BYTES, MAX_GAME_NODES, MAX_TABLE_ENTRIES
 
 Game = NormalFormGame | ExtensiveFormGame
@@ -367,7 +367,7 @@ class _Parser:
 
     def payoffs(self, wanted: str) -> list[Fraction]:
         """Numbers up to a closing ``}`` (the opening one already taken); commas between them are allowed."""
-        values = []
+        values: list[Fraction] = []
         while True:
             token = self.peek()
             if token.kind == "}":
@@ -433,7 +433,10 @@ def parse_nfg(text: str, source: str = "<nfg>") -> NormalFormGame:
         raise parser.unexpected(start, "the payoffs (numbers) or the list of outcomes ('{')")
     parser.expect_end("after the payoffs of every strategy profile")
     payoffs = _from_gambit_order(rows, shape)
-    return _checked(partial(parser.error, start), lambda: NormalFormGame(players, strategies, payoffs, title))
+    return _checked(
+        partial(parser.error, start),
+        lambda: NormalFormGame(tuple(players), tuple(map(tuple, strategies)), payoffs, title),
+    )
 
 
 def _nfg_strategies(parser: _Parser, players: Sequence[str]) -> list[list[str]]:
@@ -469,7 +472,7 @@ def _nfg_payoff_body(parser: _Parser, n_players: int, shape: Sequence[int]) -> l
     profiles = math.prod(shape)
     rows = []
     for done in range(profiles):
-        row = []
+        row: list[float] = []
         for _ in range(n_players):
             token = parser.peek()
             if token.kind == "end":
@@ -661,7 +664,8 @@ class _EfgReader:
     def read_actions(self, name: str, line: int, chance: bool) -> _InfosetDecl:
         """``{ "a" "b" }``, or ``{ "a" 1/2 "b" 1/2 }`` at a chance node (checked to be a distribution)."""
         opening = self.parser.expect("{", "'{' opening the list of actions")
-        actions, probabilities = [], []
+        actions: list[str] = []
+        probabilities: list[Fraction] = []
         while self.parser.peek().kind != "}":
             if len(actions) == MAX_ACTIONS_PER_NODE:
                 raise self.parser.error(
@@ -732,13 +736,14 @@ class _EfgReader:
                 payoffs = raw.totals or tuple(Fraction(0) for _ in self.players)
                 built[id(raw)] = Node.terminal([float(p) for p in payoffs], outcome=outcome, label=raw.label)
                 continue
+            assert raw.infoset is not None  # read with every chance and decision node
             decl = self.infosets[raw.infoset]
             actions = tuple(_normalize_labels(decl.actions))
-            kind = "chance" if raw.kind == "c" else "decision"
+            kind: NodeKind = "chance" if raw.kind == "c" else "decision"
             probabilities = tuple(float(p) for p in decl.probabilities)
             built[id(raw)] = Node(kind, raw.label, raw.player, keys[raw.infoset], actions, probabilities, children)
         error = partial(_error, self.parser.source, root.line)
-        return _checked(error, lambda: ExtensiveFormGame(self.players, built[id(root)], title))
+        return _checked(error, lambda: ExtensiveFormGame(tuple(self.players), built[id(root)], title))
 
 
 def _infoset_keys(names: dict[int, str]) -> dict[int, str]:
@@ -783,7 +788,7 @@ def write_efg(game: ExtensiveFormGame) -> str:
         number, name = numbers[id(node)]
         if node.kind == "decision":
             actions = " ".join(_gambit_string(action) for action in node.actions)
-            lines.append(f"p {label} {node.player + 1} {number} {_gambit_string(name)} {{ {actions} }} 0")
+            lines.append(f"p {label} {node.mover + 1} {number} {_gambit_string(name)} {{ {actions} }} 0")
         else:
             branches = " ".join(
                 f"{_gambit_string(action)} {probability}"
@@ -872,7 +877,8 @@ _TOML_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", "e": "\x
 
 def _toml_basic_string(line: str, start: int) -> tuple[str, int] | None:
     """A one-line basic string ``"..."`` at ``start``: its value and the index after it."""
-    out, index = [], start + 1
+    out: list[str] = []
+    index = start + 1
     while index < len(line):
         char = line[index]
         if char == '"':
@@ -1128,7 +1134,10 @@ def _toml_normal_form(context: _TomlContext, data: dict[str, Any], players: list
     _check_table_size(partial(context.error, ("payoffs",)), len(players), shape)
     table = _toml_payoff_table(context, data["payoffs"], players, shape)
     payoffs = np.moveaxis(np.array(table, dtype=float).reshape((*shape, len(players))), -1, 0)
-    return _checked(partial(context.error, ("payoffs",)), lambda: NormalFormGame(players, strategies, payoffs, title))
+    return _checked(
+        partial(context.error, ("payoffs",)),
+        lambda: NormalFormGame(tuple(players), tuple(map(tuple, strategies)), payoffs, title),
+    )
 
 
 def _toml_payoff_table(context: _TomlContext, value: Any, players: list[str], shape: tuple[int, ...]) -> list:
@@ -1137,7 +1146,7 @@ def _toml_payoff_table(context: _TomlContext, value: Any, players: list[str], sh
     entries: list[tuple[tuple[int, ...], Any]] = [((), value)]
     numbers = []
     for depth in range(len(shape) + 1):
-        deeper = []
+        deeper: list[Any] = []
         for index, entry in entries:
             where = "payoffs" + "".join(f"[{k}]" for k in index)
             if depth == len(shape):
@@ -1168,7 +1177,7 @@ def _toml_tree(context: _TomlContext, data: dict[str, Any], players: list[str], 
     _check_tree_shape(context, specs, root)
     _check_infosets(context, specs, players)
     built = _build_tree(specs, root)
-    return _checked(partial(context.error, ("nodes", root)), lambda: ExtensiveFormGame(players, built, title))
+    return _checked(partial(context.error, ("nodes", root)), lambda: ExtensiveFormGame(tuple(players), built, title))
 
 
 def _toml_node(context: _TomlContext, node_id: str, value: Any, players: list[str]) -> _NodeSpec:
@@ -1356,6 +1365,7 @@ def _check_infosets(context: _TomlContext, specs: dict[str, _NodeSpec], players:
     for spec in specs.values():
         if spec.kind != "actions" or not spec.infoset:
             continue
+        assert spec.player is not None  # a node with actions names its player
         other = first.setdefault((spec.player, spec.infoset), spec)
         if other.actions != spec.actions:
             raise context.error(
@@ -1432,7 +1442,7 @@ def _toml_tree_lines(game: ExtensiveFormGame) -> list[str]:
             continue
         _require_distinct(node.actions, f"actions of node {node.label!r}")
         if node.kind == "decision":
-            lines.append(f"player = {_toml_string(game.players[node.player])}")
+            lines.append(f"player = {_toml_string(game.players[node.mover])}")
         if node.infoset:
             lines.append(f"infoset = {_toml_string(node.infoset)}")
         if node.kind == "decision":

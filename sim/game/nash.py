@@ -148,7 +148,7 @@ def _pure_equilibrium(game: NormalFormGame, index: Sequence[int]) -> Equilibrium
     vectors = tuple(game.pure_profile(index))
     for p in vectors:
         p.setflags(write=False)
-    payoffs = np.array(game.payoffs[(slice(None), *(int(k) for k in index))], dtype=float)
+    payoffs = np.array(game.payoffs[(slice(None), *(int(k) for k in index))], dtype=np.float64)  # type: ignore[index, arg-type]
     payoffs.setflags(write=False)
     return Equilibrium(vectors, payoffs)
 

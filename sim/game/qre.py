@@ -248,7 +248,9 @@ class Level(NamedTuple):
 def level_order(children: list[list[int]]) -> tuple[np.ndarray, list[Level]]:
     """Old positions in level order (each level's inner nodes first, so the level below hangs from
     one slice), and the levels below the root."""
-    order, bounds, current = [], [], [0]
+    order: list[int] = []
+    bounds: list[tuple[int, int]] = []
+    current = [0]
     while current:
         inner = [n for n in current if children[n]]
         bounds.append((len(order), len(order) + len(inner)))
@@ -603,6 +605,8 @@ def logit_qre(
         raise ValueError(f"lam must be a finite non-negative number, not {lam}")
     perfect = isinstance(game, ExtensiveFormGame) and game.is_perfect_information()
     if method == "backward" or (method == "auto" and perfect):
+        if not isinstance(game, ExtensiveFormGame):
+            raise ValueError("method='backward' needs a game tree")
         return logit_backward_induction(game, lam)
     if method not in ("homotopy", "auto"):
         raise ValueError(f"unknown method {method!r}: use 'homotopy', 'backward' or 'auto'")

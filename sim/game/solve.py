@@ -235,7 +235,7 @@ def _draw(game: ExtensiveFormGame, node: Node, prefix: str, edge: str) -> list[s
     if node.kind == "terminal":
         payoffs = ", ".join(f"{x:+.3g}" for x in node.payoffs)
         return [f"{prefix}{edge}-> {node.outcome or 'end'} ({payoffs})"]
-    who = game.players[node.player] if node.kind == "decision" else "chance"
+    who = game.players[node.mover] if node.kind == "decision" else "chance"
     lines = [f"{prefix}{edge}{who}" + (f" [{node.infoset}]" if node.kind == "decision" and node.infoset else "")]
     for k, (action, child) in enumerate(zip(node.actions, node.children, strict=True)):
         label = f"{action} ({node.probabilities[k]:.3g})" if node.kind == "chance" else action

@@ -131,7 +131,9 @@ def backward_induction(game: ExtensiveFormGame) -> SubgamePerfect:
 
 def _path(game: ExtensiveFormGame, choices: dict[tuple[str, ...], str]) -> tuple[str, ...]:
     """The moves along the equilibrium path; at chance nodes, the most likely branch."""
-    path, node, history = [], game.root, ()
+    path: list[str] = []
+    history: tuple[str, ...] = ()
+    node = game.root
     while node.kind != "terminal":
         if node.kind == "decision":
             action = choices[history]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -37,6 +37,19 @@ class Node:
     payoffs: tuple[float, ...] = ()
     outcome: str = ""
 
+    @property
+    def mover(self) -> int:
+        """The index of the player who moves at this decision node (its ``player``, never None there).
+
+        Raises
+        ------
+        ValueError
+            At a chance or terminal node, where no player moves.
+        """
+        if self.player is None:
+            raise ValueError(f"no player moves at a {self.kind} node")
+        return self.player
+
     @classmethod
     def decision(cls, player: int, actions: dict[str, Node], infoset: str = "", label: str = "") -> Node:
         return cls("decision", label, player, infoset, tuple(actions), (), tuple(actions.values()))
@@ -48,7 +61,7 @@ class Node:
         return cls("chance", label, None, infoset, tuple(names), probabilities, tuple(children))
 
     @classmethod
-    def terminal(cls, payoffs: Sequence[float], outcome: str = "", label: str = "") -> Node:
+    def terminal(cls, payoffs: Iterable[float], outcome: str = "", label: str = "") -> Node:
         return cls("terminal", label, payoffs=tuple(float(x) for x in payoffs), outcome=outcome)
 
 
@@ -91,7 +104,7 @@ class ExtensiveFormGame:
         for position, node in enumerate(self.nodes()):
             if node.kind == "decision":
                 key = node.infoset or f"#{position}"
-                grouped.setdefault((node.player, key), []).append(node)
+                grouped.setdefault((node.mover, key), []).append(node)
         return [Infoset(player, key, nodes[0].actions, tuple(nodes)) for (player, key), nodes in grouped.items()]
 
     def node_infosets(self) -> dict[int, tuple[int, str]]:

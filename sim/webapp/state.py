@@ -308,6 +308,13 @@ class Current:
     """The runs asked for, when the scenario's size cut them (see :data:`MAX_WORLD_CELLS`)."""
 
     @property
+    def loaded(self) -> Scenario:
+        """The scenario, on a page drawn only once it has loaded (``scenario`` is None after a load error)."""
+        if self.scenario is None:
+            raise RuntimeError("no scenario is loaded")
+        return self.scenario
+
+    @property
     def scenario_json(self) -> str:
         """The scenario as JSON: the hashable form the cached computations take."""
         assert self.scenario is not None

@@ -7,6 +7,7 @@ large enough to read from the back of a lecture room; presenter mode makes it la
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -263,7 +264,7 @@ def download_row(
     for (name, suffix, mime), explanation in zip(FILE_FORMATS, explanations, strict=False):
         row.download_button(
             f"Download {what} {name}",
-            data=lambda suffix=suffix: build(suffix),
+            data=functools.partial(build, suffix),
             file_name=f"{stem}{suffix}",
             mime=mime,
             on_click="ignore",

@@ -318,8 +318,8 @@ def actors_section(current: Current) -> None:
             st.markdown(f"**{ACTOR_SHORT[actor]}**: {current.scenario.actor(actor).name or actor}")  # type: ignore[union-attr]
             for attribute in ACTOR_ATTRIBUTES:
                 field_input(current, actor_field(actor, attribute), "scenario")
-            if current.scenario.actor(actor).doctrine is not None:  # type: ignore[union-attr]
-                doctrine = current.scenario.actor(actor).doctrine  # type: ignore[union-attr]
+            doctrine = current.loaded.actor(actor).doctrine
+            if doctrine is not None:
                 st.caption(f"Doctrine (used when the rule is 'doctrine'): {doctrine.model_dump()}")
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -77,6 +78,7 @@ def render(current: Current) -> None:
         agents = round_one(current.scenario_json, controls.types, controls.private)
         beliefs = beliefs_over_rounds(current.scenario_json)
         game = solution.game
+        assert isinstance(game, ExtensiveFormGame)  # a scenario's crisis game is a tree
         plan = equilibrium_plan(solution, approximation)
         comparisons = compare(game, plan, agents, controls.types)
     except (GameError, ScenarioError, ValueError, ArithmeticError) as error:
@@ -221,7 +223,7 @@ def nash_section(solution: Solution, table: pd.DataFrame) -> None:
     )
 
 
-def _payoff_format(table: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
+def _payoff_format(table: pd.DataFrame) -> dict[str, Any]:
     """Payoffs with a sign and three decimals, so small gaps between equilibria show."""
     return {c: st.column_config.NumberColumn(c, format="%+.3f") for c in table if c.startswith("payoff")}
 
@@ -229,6 +231,7 @@ def _payoff_format(table: pd.DataFrame) -> dict[str, st.column_config.NumberColu
 def _nash_intro(solution: Solution, table: pd.DataFrame) -> str:
     """The count, and what the equilibria that are not subgame perfect rest on."""
     result = solution.nash
+    assert result is not None  # the crisis game's normal form is always small enough
     flags = table["subgame perfect"].tolist() if "subgame perfect" in table.columns else None
     lines = [f"The solver finds **{len(result.equilibria)}** Nash equilibria ({result.method})."]
     if flags is not None:
@@ -358,10 +361,12 @@ def download_section(current: Current, solution: Solution, points: Sequence[QREP
     assert current.scenario is not None
     kinds = "-".join("R" if t else "n" for t in controls.types) + ("-private" if controls.private else "")
     stem = f"{current.scenario.name}_game_{kinds}"
+    game = solution.game
+    assert isinstance(game, ExtensiveFormGame)  # a scenario's crisis game is a tree
     row = st.container(horizontal=True)
     row.download_button(
         "Download the game (.efg)",
-        data=lambda: write_efg(solution.game),
+        data=lambda: write_efg(game),
         file_name=f"{stem}.efg",
         mime="text/plain",
         on_click="ignore",

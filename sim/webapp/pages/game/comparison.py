@@ -60,7 +60,7 @@ def compare(game: ExtensiveFormGame, plan: Plan, agents: RoundOne, types: Sequen
     for visit, action in path_visits(game, plan):
         if visit.node.kind != "decision":
             continue
-        mover = game.players[visit.node.player]
+        mover = game.players[visit.node.mover]
         before = tuple(a for _, a in decision_moves(visit.moves))
         resolute = russia_type_on(visit.moves, types[1]) if mover == "russia" else types[ACTORS.index(mover)]
         actions = tuple(visit.node.actions)

@@ -35,16 +35,17 @@ def choice_words(actions: Sequence[str], probabilities: np.ndarray) -> str:
 
 def behaviour_path(game: ExtensiveFormGame, behaviour: Mapping[str, np.ndarray]) -> str:
     """The moves a pure profile plays, in words (``mixed`` where a mover on the path mixes)."""
-    parts, node = [], game.root
+    parts: list[str] = []
+    node = game.root
     while node.kind != "terminal":
         if node.kind == "chance":
             node = node.children[int(np.argmax(node.probabilities))]
             continue
         probabilities = behaviour[node.infoset]
         if probabilities.max() < 1 - 1e-9:
-            return " → ".join([*parts, f"{ACTOR_SHORT[game.players[node.player]]}: mixes"])
+            return " → ".join([*parts, f"{ACTOR_SHORT[game.players[node.mover]]}: mixes"])
         k = int(probabilities.argmax())
-        parts.append(f"{ACTOR_SHORT[game.players[node.player]]}: {words(node.actions[k]).lower()}")
+        parts.append(f"{ACTOR_SHORT[game.players[node.mover]]}: {words(node.actions[k]).lower()}")
         node = node.children[k]
     return " → ".join(parts)
 
@@ -59,6 +60,7 @@ def nash_table(solution: Solution) -> pd.DataFrame:
     labels = {infoset.key: infoset_label(game, infoset.key) for infoset in infosets}
     flags = solution.subgame_perfect_flags()
     rows = []
+    assert solution.nash is not None  # the crisis game's normal form is always small enough
     for number, equilibrium in enumerate(solution.nash.equilibria):
         behaviour = behaviour_of(game, equilibrium.profile)
         row: dict[str, object] = {"#": number + 1}

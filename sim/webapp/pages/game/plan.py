@@ -69,6 +69,7 @@ def equilibrium_plan(solution: Solution, approximation: QREResult | None) -> Pla
         return spe_plan(solution)
     if approximation is None:
         raise GameError("the game has no subgame-perfect equilibrium and no QRE approximation was computed")
+    assert isinstance(solution.game, ExtensiveFormGame)  # a scenario's crisis game is a tree
     return qre_plan(solution.game, approximation)
 
 
@@ -79,7 +80,7 @@ def path_visits(game: ExtensiveFormGame, plan: Plan) -> Iterator[tuple[Visit, st
     while visit.node.kind != "terminal":
         node = visit.node
         if node.kind == "decision":
-            mover, action = game.players[node.player], plan.choices[visit.history]
+            mover, action = game.players[node.mover], plan.choices[visit.history]
         else:
             mover, action = "chance", likeliest(node)
         yield visit, action
@@ -115,7 +116,7 @@ def path_in_words(game: ExtensiveFormGame, plan: Plan) -> str:
     for visit, action in path_visits(game, plan):
         node = visit.node
         if node.kind == "decision":
-            parts.append(f"{NAME[game.players[node.player]]} {verb(action)[1]}")
+            parts.append(f"{NAME[game.players[node.mover]]} {verb(action)[1]}")
         elif parts:
             chance.append(action)
         else:

@@ -46,7 +46,9 @@ def panels(game: ExtensiveFormGame, plan: Plan, types: Sequence[bool]) -> list[P
     where it would first move if the mover before it (or chance) kept the crisis going (marked off the
     path)."""
     shown: list[Panel] = []
-    node, history, moves, on_path = game.root, (), (), True
+    history: tuple[str, ...] = ()
+    moves: tuple[tuple[str, str], ...] = ()
+    node, on_path = game.root, True
     while node.kind != "terminal":
         mover = "chance"
         if node.kind == "chance":
@@ -54,7 +56,7 @@ def panels(game: ExtensiveFormGame, plan: Plan, types: Sequence[bool]) -> list[P
             if len(shown) < game.n_players and not has_decision(node.children[node.actions.index(action)]):
                 action, on_path = _likeliest_going_on(node, action), False
         else:
-            mover = game.players[node.player]
+            mover = game.players[node.mover]
             if all(p.player != node.player for p in shown):
                 shown.append(_panel(game, node, moves, types, on_path))
             action = plan.choices[history]
@@ -69,10 +71,10 @@ def _panel(
     game: ExtensiveFormGame, node: Node, moves: Sequence[tuple[str, str]], types: Sequence[bool], on_path: bool
 ) -> Panel:
     """The panel of a player's decision ``node``, reached by ``moves``."""
-    mover = game.players[node.player]
-    resolute = russia_type_on(moves, types[1]) if mover == "russia" else types[node.player]
+    mover = game.players[node.mover]
+    resolute = russia_type_on(moves, types[1]) if mover == "russia" else types[node.mover]
     before = tuple(a for _, a in decision_moves(moves))
-    return Panel(node.player, node.infoset, infoset_label(game, node.infoset), node.actions, before, resolute, on_path)
+    return Panel(node.mover, node.infoset, infoset_label(game, node.infoset), node.actions, before, resolute, on_path)
 
 
 def _keep_going(node: Node, action: str, on_path: bool) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,9 @@ def choices_at(solution: RoundSolution, state: int) -> dict[tuple[Point, bool], 
     strike, threaten, resist = ACTIONS[DEPLOY], ACTIONS[THREATEN], RESPONSES["coalition"][0]
     moves = {c: ACTIONS[c] for c in (DEPLOY, THREATEN)}  # the coalition moves that Russia answers
     # (point, move names, probabilities, utilities, later), each array indexed [type, move].
-    rows = [(("coalition", ()), ACTIONS, s.coalition[state], s.coalition_utility[state], s.coalition_later[state])]
+    rows: list[tuple[Point, Sequence[str], Any, Any, Any]] = [
+        (("coalition", ()), ACTIONS, s.coalition[state], s.coalition_utility[state], s.coalition_later[state])
+    ]
     rows += [
         (("russia", (m,)), ACTIONS, s.russia[state, c], s.russia_utility[state, c], s.russia_later[state, c])
         for c, m in moves.items()

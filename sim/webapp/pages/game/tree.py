@@ -33,7 +33,7 @@ def visits(game: ExtensiveFormGame) -> Iterator[Visit]:
         visit = stack.pop()
         yield visit
         node = visit.node
-        mover = "chance" if node.kind == "chance" else game.players[node.player] if node.kind == "decision" else ""
+        mover = "chance" if node.kind == "chance" else game.players[node.mover] if node.kind == "decision" else ""
         for action, child in reversed(list(zip(node.actions, node.children, strict=True))):
             stack.append(Visit(child, (*visit.history, action), (*visit.moves, (mover, action))))
 
@@ -62,7 +62,7 @@ def russia_type_on(moves: Sequence[tuple[str, str]], default: bool) -> bool:
 def infoset_label(game: ExtensiveFormGame, key: str) -> str:
     """``Russia, if the coalition deploys`` for an information set, from the moves that lead there."""
     first = next(v for v in visits(game) if v.node.kind == "decision" and v.node.infoset == key)
-    actor = game.players[first.node.player]
+    actor = game.players[first.node.mover]
     label = ACTOR_SHORT.get(actor, actor)
     drawn = [action for mover, action in first.moves if mover == "chance" and action.startswith("Russia ")]
     if drawn and actor == "russia":  # Nature's branch, not another chance event (members, accidents)

@@ -214,7 +214,7 @@ def _decision_text(actor: str, plan: Plan, placed: Placed, unsure: bool) -> str:
 def _decision_hover(game: ExtensiveFormGame, plan: Plan, placed: Placed, unsure: bool) -> str:
     """Who moves, after what, and the equilibrium move there (all of them at a tie)."""
     node, history = placed.visit.node, placed.visit.history
-    actor = game.players[node.player]
+    actor = game.players[node.mover]
     before = "; ".join(f"{mover} {action}" for mover, action in placed.visit.moves) or "start of the round"
     optimal = plan.optimal.get(history, frozenset())
     text = f"<b>{ACTOR_SHORT.get(actor, actor)} moves</b><br>after: {before}<br>equilibrium: {plan.choices[history]}"

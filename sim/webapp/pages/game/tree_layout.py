@@ -58,7 +58,7 @@ def layout(game: ExtensiveFormGame, plan: Plan, view: str) -> tuple[list[Placed]
         here = Placed(visit, depth, 0.0, node.kind, on_path)
         placed.append(here)
         children = []
-        mover = "chance" if node.kind == "chance" else game.players[node.player]
+        mover = "chance" if node.kind == "chance" else game.players[node.mover]
         for k, (action, child) in enumerate(zip(node.actions, node.children, strict=True)):
             label, engine_action, planned = _branch(node, k, plan, visit.history, on_path)
             child_visit = Visit(child, (*visit.history, action), (*visit.moves, (mover, action)))

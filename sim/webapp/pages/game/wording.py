@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
+
 from sim.ladder import ACTORS
 
 NAME = {"coalition": "the coalition", "russia": "Russia", "us": "the US"}
@@ -22,7 +24,7 @@ def percent(p: float) -> str:
     return f"{p:.0%}"
 
 
-def payoff_text(payoffs: Sequence[float]) -> str:
+def payoff_text(payoffs: Sequence[float] | np.ndarray) -> str:
     """``C +0.50 · R -1.00 · US +0.20``: payoffs in ``ACTORS`` order, short enough for a tree label."""
     return " · ".join(f"{INITIAL[actor]} {x:+.2f}" for actor, x in zip(ACTORS, payoffs, strict=True))
 

@@ -142,7 +142,7 @@ def sweep_section(current: Current, outcome: str, runs_column: Any) -> SweepResu
     if len(set(axes)) < len(axes):
         st.error("Parameter 1 and parameter 2 are the same field: choose two different ones (or none for a curve).")
         return None
-    plan = grid_plan(axes, runs_that_fit(current.scenario), crises_that_fit(current.scenario))
+    plan = grid_plan(axes, runs_that_fit(current.loaded), crises_that_fit(current.loaded))
     show_notes(plan)
     ranges = grid_ranges(axes, plan.steps)
     if problems := range_problems(ranges):
@@ -211,7 +211,7 @@ def sobol_section(current: Current, outcome: str) -> SweepResult | None:
     st.caption(
         "Ranges: " + "; ".join(f"{label(path)} {number(low)} to {number(high)}" for path, low, high, _ in ranges) + "."
     )
-    plan = sobol_plan(paths, runs_that_fit(current.scenario), crises_that_fit(current.scenario))
+    plan = sobol_plan(paths, runs_that_fit(current.loaded), crises_that_fit(current.loaded))
     show_notes(plan)
     if problems := range_problems(ranges):
         st.error("The Sobol sample cannot run: " + " ".join(problems))

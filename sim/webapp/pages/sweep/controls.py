@@ -213,7 +213,7 @@ def _fitted(plan: Plan, asked: int, most_runs: int) -> Plan:
 
 def sobol_ranges(paths: Sequence[str], values: dict[str, float]) -> list[Range]:
     """Each parameter's range: the one set in the sweep above, or its default range."""
-    ranges = []
+    ranges: list[Range] = []
     for path in paths:
         for axis in AXES:
             if st.session_state.get(f"sweep_{axis}") == path:

@@ -79,9 +79,9 @@ def schema_bounds(path: str) -> tuple[float | None, float | None]:
         low = high = None
         for rule in field.metadata:
             if isinstance(rule, (annotated_types.Ge, annotated_types.Gt)):
-                low = float(rule.ge if isinstance(rule, annotated_types.Ge) else rule.gt)
+                low = float(rule.ge if isinstance(rule, annotated_types.Ge) else rule.gt)  # type: ignore[arg-type]
             if isinstance(rule, (annotated_types.Le, annotated_types.Lt)):
-                high = float(rule.le if isinstance(rule, annotated_types.Le) else rule.lt)
+                high = float(rule.le if isinstance(rule, annotated_types.Le) else rule.lt)  # type: ignore[arg-type]
         return low, high
     return None, None
 
