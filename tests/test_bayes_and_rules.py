@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hand_scenarios import bare_scenario
 
 from sim.agents import bayes_update, sample
 from sim.ladder import BACK_DOWN, DEPLOY, THREATEN
 from sim.model import CrisisModel
 from sim.rules import BestResponse, FixedDoctrine, LogitResponse
 from sim.scenario import Doctrine
-from tests.conftest import bare_scenario
 
 
 def test_logit_at_lambda_zero_is_uniform():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hand_scenarios import bare_scenario
 from scipy import stats
 
 import sim.montecarlo as montecarlo
@@ -12,7 +13,6 @@ from sim.ladder import LIMITED_WAR, MAJOR_WAR
 from sim.model import CrisisModel
 from sim.montecarlo import run_one_world_at_a_time
 from sim.scenario import load_scenario, with_overrides
-from tests.conftest import bare_scenario
 
 UNIFORM = {"coalition.lambda": 0, "russia.lambda": 0, "us.lambda": 0}
 

@@ -17,8 +17,9 @@ from sim.game.spe import backward_induction, outcome_distribution, subgame_perfe
 from sim.game.tree import ExtensiveFormGame, Node
 from sim.ladder import BACK_DOWN, DEPLOY, THREATEN
 from sim.model import CrisisModel
-from sim.scenario import load_scenario, with_overrides
-from tests.test_scenario import BUILT_INS
+from sim.scenario import builtin_scenarios, load_scenario, with_overrides
+
+BUILT_INS = sorted(builtin_scenarios())
 
 DECISIVE = 1e4  # lambda: logit choice this sharp is best response up to payoff gaps of ~1e-3
 
