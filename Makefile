@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install app test test-fast lint bench screenshots clean
+.PHONY: install app test test-fast lint docs bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ install: $(BIN)/.installed
 app: $(BIN)/.installed
 	$(BIN)/streamlit run app.py --server.headless true
 
-# The tests also need Playwright's Python client (the `browser` extra) for tests/test_browser.py,
+# The tests also need Playwright's Python client (the `browser` extra) for tests/webapp/test_browser.py,
 # which drives the app in Debian's Chromium (`apt-get install chromium`; never `playwright install`).
 # Without Chromium that test skips; .ci/run installs it and sets SIM_REQUIRE_BROWSER=1.
 $(BIN)/.browser: $(BIN)/.installed
@@ -31,17 +31,29 @@ test: $(BIN)/.browser
 test-fast: $(BIN)/.installed
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
-lint: $(BIN)/.installed
+# The documentation site (mkdocs.yml) needs the `docs` extra: MkDocs, Material, mkdocstrings.
+$(BIN)/.docs: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[test,docs]"
+	touch $@
+
+# The linters, the type check, and the docs site built with --strict: a broken link, a missing
+# anchor or an unreadable docstring fails. The site goes to ./site (git-ignored).
+lint: $(BIN)/.docs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/mkdocs build --strict --site-dir site
+
+# Serve the docs site at http://127.0.0.1:8000, rebuilt on every change.
+docs: $(BIN)/.docs
+	$(BIN)/mkdocs serve
 
 bench: $(BIN)/.installed
 	$(BIN)/python benchmarks/bench_engine.py
 
 # Refresh the README's screenshots in docs/images (Chromium and fonts-noto-color-emoji installed).
 screenshots: $(BIN)/.browser
-	SIM_REQUIRE_BROWSER=1 SIM_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/test_browser.py -k screenshots
+	SIM_REQUIRE_BROWSER=1 SIM_SCREENSHOTS=docs/images $(BIN)/python -m pytest -q tests/webapp/test_browser.py -k screenshots
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis site

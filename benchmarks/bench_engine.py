@@ -2,7 +2,7 @@
 
 Usage:  python benchmarks/bench_engine.py [--runs 100000] [--baseline-runs 300] [--scenario coalition_2026]
 
-First the scenario's equilibrium is solved (sim.equilibrium.solve_crisis, timed once, target
+First the scenario's equilibrium is solved (sim.engine.equilibrium.solve_crisis, timed once, target
 <= 2 s for coalition_2026's 20 rounds); every simulation after that looks its policies up.
 Both engines are measured in this process on the same scenario. The baseline runs one-world models the
 way Mesa's ``batch_run`` runs a model (``batch_run`` itself where the installed Mesa has it; Mesa 4
@@ -26,9 +26,9 @@ import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import __version__, load_scenario, run_monte_carlo  # noqa: E402
-from sim.equilibrium import GRID_POINTS, solve_crisis  # noqa: E402
-from sim.model import CrisisModel  # noqa: E402
-from sim.montecarlo import run_one_world_at_a_time  # noqa: E402
+from sim.engine.equilibrium import GRID_POINTS, solve_crisis  # noqa: E402
+from sim.engine.model import CrisisModel  # noqa: E402
+from sim.runs.montecarlo import run_one_world_at_a_time  # noqa: E402
 
 
 def best_of(repeats: int, work) -> float:

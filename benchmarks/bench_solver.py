@@ -1,10 +1,10 @@
-"""Benchmark: solving a crisis (sim.equilibrium.solve_crisis) with the compiled kernels against
+"""Benchmark: solving a crisis (sim.engine.equilibrium.solve_crisis) with the compiled kernels against
 the same solver in numpy (``compiled=False``: the reference map and a vectorised damped
 iteration over all states), measured in this run.
 
 Usage:  python benchmarks/bench_solver.py [--scenario coalition_2026] [--grid 9] [--repeats 2]
 
-Both take the same steps and reach the same fixed points (tests/test_equilibrium.py checks it);
+Both take the same steps and reach the same fixed points (tests/engine/test_equilibrium.py checks it);
 only the implementation differs. A solve here is what a run needs before it simulates: the grid
 for rounds T..2 and round 1 at the scenario's prior beliefs (``CrisisEquilibrium.value``). The
 kernels are compiled (or loaded from numba's cache) before timing. The issue's target: at most
@@ -23,7 +23,7 @@ import platform  # noqa: E402
 import time  # noqa: E402
 
 from sim import __version__, load_scenario  # noqa: E402
-from sim.equilibrium import solve_crisis  # noqa: E402
+from sim.engine.equilibrium import solve_crisis  # noqa: E402
 
 
 def timed(scenario, grid: int, repeats: int, compiled: bool = True) -> tuple[float, float]:

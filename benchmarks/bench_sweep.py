@@ -40,9 +40,9 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import __version__, load_scenario  # noqa: E402
-from sim.equilibrium import _CACHE  # noqa: E402
-from sim.montecarlo import tally_monte_carlo  # noqa: E402
-from sim.sweeps import local_dask_cluster, sweep  # noqa: E402
+from sim.engine.equilibrium.solver import _CACHE  # noqa: E402
+from sim.runs.montecarlo import tally_monte_carlo  # noqa: E402
+from sim.studies.sweeps import local_dask_cluster, sweep  # noqa: E402
 
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
 INLINE, PROCESSES, DASK = "in the process", "2 processes", "dask, 2 workers"

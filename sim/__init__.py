@@ -11,14 +11,13 @@ Quick start::
               samples=200, runs=5000, seed=1)   # one row per design point
 """
 
-__version__ = "0.1.0"
-
-from sim.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
-from sim.model import CrisisModel
-from sim.montecarlo import run_monte_carlo
-from sim.results import Results
-from sim.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
-from sim.sweeps import read_sweep, sweep
+from sim._version import __version__
+from sim.domain.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
+from sim.domain.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
+from sim.engine.model import CrisisModel
+from sim.runs.montecarlo import run_monte_carlo
+from sim.runs.results import Results
+from sim.studies.sweeps import read_sweep, sweep
 
 __all__ = [
     "ACTIONS",

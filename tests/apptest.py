@@ -1,4 +1,4 @@
-"""Helpers shared by the app's tests (tests/test_app*.py): open app.py headless, read its charts."""
+"""Helpers shared by the app's tests (tests/webapp/test_app*.py): open app.py headless, read its charts."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hand_scenarios import bare_scenario
 
-from sim.scenario import Scenario, load_scenario
+from sim.domain.scenario import Scenario, load_scenario
 
 
 @pytest.fixture(scope="session")

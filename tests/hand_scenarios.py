@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from sim.scenario import Scenario, scenario_from_dict
+from sim.domain.scenario import Scenario, scenario_from_dict
 
 
 def bare_scenario(**changes) -> Scenario:

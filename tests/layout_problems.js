@@ -1,5 +1,5 @@
 // What a reader would call a broken layout, found from the element boxes of the page as drawn.
-// Evaluated by tests/test_browser.py in headless Chromium; returns a list of plain-text problems.
+// Evaluated by tests/webapp/test_browser.py in headless Chromium; returns a list of plain-text problems.
 //
 // 1. The page scrolls sideways (something is wider than the window).
 // 2. Text cut by its own box: an element that clips (overflow hidden/clip or an ellipsis) and whose

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli import main
+from sim.cli.main import main
 
 HERE = Path(__file__).parent / "golden"
 EXPECTED = HERE / "expected"

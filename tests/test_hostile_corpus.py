@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 from hostile_cli import refused
 
-import sim.limits
+import sim.domain.limits
 
 CORPUS = Path(__file__).parent / "hostile"
 CASES: list[dict[str, Any]] = tomllib.loads((CORPUS / "cases.toml").read_text(encoding="utf-8"))["case"]
-LIMITS = {name: f"{getattr(sim.limits, name):,}" for name in dir(sim.limits) if name.startswith("MAX_")}
+LIMITS = {name: f"{getattr(sim.domain.limits, name):,}" for name in dir(sim.domain.limits) if name.startswith("MAX_")}
 """``{MAX_...}`` in a case's texts: the limit as the messages write it."""
 
 

@@ -23,9 +23,7 @@ import pandas as pd
 import pytest
 from hostile_cli import TIMEOUT, refused, sim
 
-from sim.analysis import load_sweep
-from sim.game import ExtensiveFormGame, GameError, Node, parse_game, solve
-from sim.limits import (
+from sim.domain.limits import (
     MAX_ACTIONS_PER_NODE,
     MAX_GAME_FILE_BYTES,
     MAX_GAME_NODES,
@@ -34,7 +32,10 @@ from sim.limits import (
     MAX_STRATEGY_PROFILES,
     MAX_TREE_DEPTH,
 )
-from sim.sweeps import LOCK_FILE, SweepError, _writing, read_sweep, sweep
+from sim.game import ExtensiveFormGame, GameError, Node, parse_game, solve
+from sim.studies.analysis import load_sweep
+from sim.studies.sweeps import LOCK_FILE, SweepError, read_sweep, sweep
+from sim.studies.sweeps.store import writing_to as _writing
 
 SHORT = str(Path(__file__).parent / "data" / "short_crisis.toml")
 """coalition_2026 with three rounds: each design point solves its own equilibrium."""

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from hostile_cli import refused, sim
 
-from sim.limits import (
+from sim.domain.limits import (
     MAX_FILE_BYTES,
     MAX_MEMBERS,
     MAX_NESTING,
@@ -32,7 +32,7 @@ from sim.limits import (
     MAX_RUNS,
     run_work,
 )
-from sim.scenario import (
+from sim.domain.scenario import (
     ScenarioError,
     builtin_scenarios,
     is_builtin_name,
@@ -40,9 +40,9 @@ from sim.scenario import (
     parse_assignment,
     scenario_from_dict,
 )
-from sim.sweeps import SweepError, sweep
+from sim.studies.sweeps import SweepError, sweep
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "scenarios.md"
+LIMITS_DOC = Path(__file__).resolve().parents[1] / "docs" / "reference" / "limits.md"
 
 
 def nested(depth: int) -> str:
@@ -248,22 +248,22 @@ def test_what_counts_as_a_built_in_name(text, builtin):
 
 
 def test_the_api_refuses_too_many_runs_before_any_work():
-    from sim.montecarlo import run_monte_carlo
+    from sim.runs.montecarlo import run_monte_carlo
 
-    with pytest.raises(ValueError, match=r"sim\.limits\.MAX_RUNS"):
+    with pytest.raises(ValueError, match=r"sim\.domain\.limits\.MAX_RUNS"):
         run_monte_carlo("classroom_chicken", runs=MAX_RUNS + 1, seed=1)
 
 
 def test_runs_rounds_and_members_together_are_capped_at_the_boundary():
     """``check_run_size`` takes exactly the most runs that fit MAX_RUN_WORK and refuses one more,
     naming that number; the API refuses before any work (it would otherwise run for hours)."""
-    from sim.montecarlo import check_run_size, run_monte_carlo
+    from sim.runs.montecarlo import check_run_size, run_monte_carlo
 
     scenario = load_scenario("coalition_2026", {"rounds": MAX_ROUNDS})
     most = MAX_RUN_WORK // run_work(1, MAX_ROUNDS, len(scenario.coalition.members))
     assert most < MAX_RUNS
     assert check_run_size(scenario, most) == most
-    with pytest.raises(ValueError, match=rf"sim\.limits\.MAX_RUN_WORK\): ask for at most {most:,} runs"):
+    with pytest.raises(ValueError, match=rf"sim\.domain\.limits\.MAX_RUN_WORK\): ask for at most {most:,} runs"):
         check_run_size(scenario, most + 1)
     started = time.monotonic()
     with pytest.raises(ValueError, match="MAX_RUN_WORK"):
@@ -290,23 +290,23 @@ def test_the_built_in_scenarios_are_well_within_the_limits(name):
 
 @pytest.mark.parametrize(
     ("names", "doc", "heading"),
-    [("SCENARIO_LIMITS", DOCS, "## Limits"), ("GAME_LIMITS", DOCS.parent / "game-theory.md", "### Size limits")],
+    [("SCENARIO_LIMITS", LIMITS_DOC, "## Scenarios, runs and sweeps"), ("GAME_LIMITS", LIMITS_DOC, "## Games")],
 )
 def test_every_limit_is_documented_with_its_value(names, doc, heading):
-    """The Limits table of docs/scenarios.md names each limit on scenarios, runs and sweeps with
-    its value; the Size limits table of docs/game-theory.md each limit on games."""
-    import sim.limits
+    """The tables of docs/reference/limits.md name each limit with its value: one table for
+    scenarios, runs and sweeps, one for games."""
+    import sim.domain.limits
 
     text = doc.read_text(encoding="utf-8")
     section = text[text.index(heading) :]
     section = section[: section.index("\n\n", section.index("|---"))]  # the table
-    for name in getattr(sim.limits, names):
-        value = getattr(sim.limits, name)
+    for name in getattr(sim.domain.limits, names):
+        value = getattr(sim.domain.limits, name)
         row = next((line for line in section.splitlines() if f"`{name}`" in line or f".{name}`" in line), None)
         assert row is not None, f"{name} is missing from the table under {heading} in {doc.name}"
         assert f"{value:,}" in row, f"{doc.name} gives another value for {name}: {row}"
-    assert set(sim.limits.SCENARIO_LIMITS) | set(sim.limits.GAME_LIMITS) == {
-        name for name in dir(sim.limits) if name.startswith("MAX_")
+    assert set(sim.domain.limits.SCENARIO_LIMITS) | set(sim.domain.limits.GAME_LIMITS) == {
+        name for name in dir(sim.domain.limits) if name.startswith("MAX_")
     }, "every limit is in one of the two groups"
 
 

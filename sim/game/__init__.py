@@ -17,7 +17,7 @@ Example::
 """
 
 from sim.game.crisis import crisis_game, crisis_tree, modal_types
-from sim.game.formats import parse_game, read_game, write_game
+from sim.game.io import parse_game, read_game, write_game
 from sim.game.nash import Equilibrium, NashResult, nash_equilibria, pure_nash, support_enumeration
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.qre import QREResult, logit_qre, qre_path

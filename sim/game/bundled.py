@@ -1,7 +1,7 @@
 """The published games shipped with the package (``games/`` in a checkout), found by name.
 
 ``sim solve chain_store`` solves ``games/chain_store.efg`` from any folder, as built-in scenario
-names work from any folder. The games and their sources are described in docs/game-theory.md.
+names work from any folder. The games and their sources are described in docs/explanation/game-theory.md.
 """
 
 from __future__ import annotations

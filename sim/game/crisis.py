@@ -1,8 +1,8 @@
 """The crisis of a scenario as an explicit game tree: the whole multi-round game, or its first round.
 
 :func:`crisis_tree` builds every round of a scenario (``scenario.rounds`` of them) as one
-:class:`~sim.game.tree.ExtensiveFormGame`, the game the engine (:mod:`sim.model`) plays and the
-solver (:mod:`sim.equilibrium`) solves on a grid of public beliefs (docs/model.md):
+:class:`~sim.game.tree.ExtensiveFormGame`, the game the engine (:mod:`sim.engine.model`) plays and the
+solver (:mod:`sim.engine.equilibrium`) solves on a grid of public beliefs (docs/explanation/model.md):
 
 * **Nature** first draws every actor's type (resolute or not, independently, with each actor's
   ``resolve_prior``; impossible branches are left out). If a scenario sets ``believed_resolve``
@@ -29,13 +29,13 @@ solver (:mod:`sim.equilibrium`) solves on a grid of public beliefs (docs/model.m
 
 Terminal payoffs are what the engine pays along the path: action costs, audience costs, status
 quo flows and the outcome payoff, each discounted to the start. Every terminal's outcome label
-begins with the outcome's key (``sim.ladder.OUTCOMES``), followed by the round in games of more
+begins with the outcome's key (``sim.domain.ladder.OUTCOMES``), followed by the round in games of more
 than one round (``"major_war in round 2"``); :func:`outcome_probabilities` adds them up.
 
 **Member states** are not players of the tree: their cohesion game is solved by the engine's
 equilibrium (``RoundGame.cohesion``), so the chance that the force collapses at a history is the
 one the engine uses at that exact public state, read from
-:func:`sim.equilibrium.equilibrium_for` (``CrisisEquilibrium.solve_at``) at the public beliefs
+:func:`sim.engine.equilibrium.equilibrium_for` (``CrisisEquilibrium.solve_at``) at the public beliefs
 that Bayes' rule gives along the history from the equilibrium's policies of both types (starting
 from the engine's initial beliefs).
 
@@ -43,10 +43,10 @@ from the engine's initial beliefs).
 else, ``best_response`` is not a property of a tree (solve it at a large lambda), and a myopic
 actor (``foresight = "myopic"``) is solved by the engine as if the crisis ended after the round:
 the tree's equilibria agree with the engine only where every actor is forward-looking and
-chooses by logit at a common lambda (tests/test_equilibrium_exact.py).
+chooses by logit at a common lambda (tests/engine/test_equilibrium_exact.py).
 
 The tree grows about twelvefold per round (two postures that go on, three US postures and an
-accident or not): :data:`~sim.limits.MAX_TREE_ROUNDS` is the most the command line exports.
+accident or not): :data:`~sim.domain.limits.MAX_TREE_ROUNDS` is the most the command line exports.
 
 :func:`crisis_game` is the one-round game that the Game page and ``sim solve SCENARIO`` show,
 built by the same code: each type fixed (the likelier one by default), or Russia's drawn by Nature
@@ -60,9 +60,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from sim.equilibrium import RESPONSES, States, bayes, equilibrium_for
-from sim.game.tree import ExtensiveFormGame, Node
-from sim.ladder import (
+from sim.domain.ladder import (
     ACTIONS,
     ACTORS,
     BACK_DOWN,
@@ -75,9 +73,11 @@ from sim.ladder import (
     RUSSIA_BACKS_DOWN,
     THREATEN,
 )
-from sim.limits import MAX_TREE_ROUNDS
-from sim.payoffs import PayoffTables
-from sim.scenario import Scenario, with_overrides
+from sim.domain.limits import MAX_TREE_ROUNDS
+from sim.domain.payoffs import PayoffTables
+from sim.domain.scenario import Scenario, with_overrides
+from sim.engine.equilibrium import RESPONSES, States, bayes, equilibrium_for
+from sim.game.tree import ExtensiveFormGame, Node
 
 TYPE_WORDS = {True: "resolute", False: "not resolute"}
 NATURE_NAMES = {"coalition": "Coalition", "russia": "Russia", "us": "US"}
@@ -395,7 +395,7 @@ def _lottery(branches: list[tuple[str, float, Node]], label: str = "") -> Node:
 
 
 def outcome_key(label: str) -> str:
-    """The outcome key (``sim.ladder.OUTCOMES``) a terminal's outcome label begins with."""
+    """The outcome key (``sim.domain.ladder.OUTCOMES``) a terminal's outcome label begins with."""
     key = label.split(" ", 1)[0]
     if key not in OUTCOMES:
         raise ValueError(f"{label!r} does not begin with an outcome key ({', '.join(OUTCOMES)})")

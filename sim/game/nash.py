@@ -19,10 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domain.limits import MAX_PURE_EQUILIBRIA, MAX_SUPPORT_PAIRS
 from sim.game.gambit_api import profile_arrays, table_game
 from sim.game.normal import GameError, NormalFormGame
 from sim.game.tree import ExtensiveFormGame, describe_count
-from sim.limits import MAX_PURE_EQUILIBRIA, MAX_SUPPORT_PAIRS
 
 TOLERANCE = 1e-9  # on probabilities; on payoffs it is scaled by the game's largest payoff
 
@@ -36,6 +36,7 @@ class Equilibrium:
 
     @property
     def is_pure(self) -> bool:
+        """Whether every player puts all its probability (within ``TOLERANCE``) on one pure strategy."""
         return all(np.isclose(p.max(), 1.0, rtol=0.0, atol=TOLERANCE) for p in self.profile)
 
     def support(self, player: int) -> tuple[int, ...]:
@@ -43,9 +44,23 @@ class Equilibrium:
         return tuple(int(k) for k in np.flatnonzero(self.profile[player] > TOLERANCE))
 
     def supports(self) -> tuple[tuple[int, ...], ...]:
+        """Every player's support (:meth:`support`), in player order."""
         return tuple(self.support(player) for player in range(len(self.profile)))
 
     def is_close(self, other: Equilibrium, tol: float = TOLERANCE) -> bool:
+        """Whether ``other`` is the same profile, every probability within ``tol``.
+
+        Parameters
+        ----------
+        other : Equilibrium
+            An equilibrium of the same game.
+        tol : float, optional
+            The largest difference allowed in any probability.
+
+        Returns
+        -------
+        bool
+        """
         return all(np.allclose(p, q, rtol=0.0, atol=tol) for p, q in zip(self.profile, other.profile))
 
 
@@ -111,6 +126,13 @@ def unique_sorted(equilibria: Iterable[Equilibrium]) -> list[Equilibrium]:
 
 
 def as_normal_form(game: NormalFormGame | ExtensiveFormGame) -> NormalFormGame:
+    """The game itself if it is in normal form, else the tree's (unreduced) normal form.
+
+    Raises
+    ------
+    GameError
+        If the tree's normal form is too large to build (:meth:`ExtensiveFormGame.to_normal_form`).
+    """
     return game.to_normal_form() if isinstance(game, ExtensiveFormGame) else game
 
 
@@ -154,7 +176,7 @@ def _pure_equilibrium(game: NormalFormGame, index: Sequence[int]) -> Equilibrium
 
 
 def _pure_result(game: NormalFormGame, note: str, degenerate: bool) -> NashResult:
-    """The pure equilibria as a result, saying so when there are more than :data:`~sim.limits.MAX_PURE_EQUILIBRIA`."""
+    """The pure equilibria as a result, saying so when there are more than ``MAX_PURE_EQUILIBRIA``."""
     equilibria = pure_nash(game)
     total = count_pure_nash(game) if len(equilibria) == MAX_PURE_EQUILIBRIA else len(equilibria)
     if total > len(equilibria):
@@ -188,6 +210,22 @@ def indifferent_mix(matrix: np.ndarray) -> tuple[np.ndarray | None, bool]:
 
 
 def extended(size: int, support: Sequence[int], values: np.ndarray) -> np.ndarray:
+    """A mix over a support written out over all ``size`` strategies, zero off the support.
+
+    Parameters
+    ----------
+    size : int
+        The number of the player's pure strategies.
+    support : sequence of int
+        The strategies the mix uses.
+    values : numpy.ndarray
+        Their probabilities, in the order of ``support``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probability vector of length ``size``.
+    """
     vector = np.zeros(size)
     vector[list(support)] = values
     return vector

@@ -62,10 +62,12 @@ class NormalFormGame:
 
     @property
     def n_players(self) -> int:
+        """The number of players."""
         return len(self.players)
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The number of pure strategies of each player: the payoff array's shape without its first axis."""
         return self.payoffs.shape[1:]
 
     def pure_profile(self, choice: Sequence[int]) -> list[np.ndarray]:

@@ -16,6 +16,10 @@ times its loss), which keeps long steps accurate, never leaves the simplex and n
 (Turocy 2005, *Games Econ. Behav.* 51:243-263, uses the same idea in Gambit). Jacobians of the
 action values are exact, by the complex-step method (Squire and Trapp 1998, *SIAM Rev.* 40:110-112),
 evaluated for many directions per vectorised pass.
+
+One algorithm: the continuation (predictor, corrector, step control), the value maps of normal-form
+games and trees it follows, and its start at ``lam = 0`` are read together, so they stay in one
+module.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class AgentForm(ABC):
 
     @property
     def n_unknowns(self) -> int:
+        """The number of unknowns, N: all agents' actions together."""
         return int(self.sizes.sum())
 
     @abstractmethod
@@ -79,12 +84,15 @@ class AgentForm(ABC):
         return self.split(self.flat_values(log_sigma))
 
     def flatten(self, behaviour: Sequence[np.ndarray]) -> np.ndarray:
+        """One vector per agent stacked into one of length N (the inverse of :meth:`split`)."""
         return np.concatenate([np.asarray(p, dtype=float) for p in behaviour]) if self.agents else np.zeros(0)
 
     def split(self, flat: np.ndarray) -> list[np.ndarray]:
+        """An array over the N actions (first axis) cut into one block per agent; the blocks are views."""
         return [flat[start : start + size] for start, size in zip(self.starts, self.sizes)]
 
     def uniform(self) -> list[np.ndarray]:
+        """The profile in which every agent mixes its actions uniformly (the branch's start at ``lam = 0``)."""
         return [np.full(size, 1.0 / size) for size in self.sizes]
 
 
@@ -97,6 +105,7 @@ class NormalAgentForm(AgentForm):
         self.game = game
 
     def flat_values(self, log_sigma: np.ndarray) -> np.ndarray:
+        """Each player's expected payoff of each pure strategy against the others' mixes (one einsum per player)."""
         n = self.game.n_players
         batch = list(range(n, n + log_sigma.ndim - 1))  # einsum labels of the batch axes
         sigma = self.split(np.exp(log_sigma))
@@ -198,6 +207,7 @@ class TreeAgentForm(AgentForm):
             self.log_edge_probability = np.log(self.edge_probability)
 
     def flat_values(self, log_sigma: np.ndarray) -> np.ndarray:
+        """Each information set's action values, by one forward (reach) and one backward (value) pass."""
         batch = log_sigma.shape[1:]
         if not self.agents:  # only chance moves: nobody chooses
             return np.zeros((0, *batch), dtype=log_sigma.dtype)
@@ -285,6 +295,13 @@ def group_starts(keys: np.ndarray) -> np.ndarray:
 
 
 def agent_form(game: NormalFormGame | ExtensiveFormGame | AgentForm) -> AgentForm:
+    """The agent form of a game: one agent per player of a normal form, per information set of a tree.
+
+    Raises
+    ------
+    GameError
+        If ``game`` is none of a normal form, a tree or an agent form (which is returned as it is).
+    """
     if isinstance(game, AgentForm):
         return game
     if isinstance(game, NormalFormGame):
@@ -347,6 +364,7 @@ class Homotopy:
         return z - peak - np.log(self.segment_sum(np.exp(z - peak)))
 
     def residual(self, y: np.ndarray) -> np.ndarray:
+        """``H(x, lam)`` at ``y = (x, lam)``: zero exactly on the branch of QREs."""
         x, lam = y[:-1], y[-1]
         return x - self.log_softmax(lam * self.form.flat_values(x))
 
@@ -583,6 +601,7 @@ def profile_from_logs(form: AgentForm, x: np.ndarray) -> list[np.ndarray]:
 
 
 def result_from_logs(form: AgentForm, lam: float, x: np.ndarray) -> QREResult:
+    """The QRE at ``lam`` whose stacked log-probabilities are ``x``, with its agents and log-profile."""
     return QREResult(float(lam), profile_from_logs(form, x), form.agents, form.split(x.copy()))
 
 
@@ -600,7 +619,25 @@ def logit_qre(
     (see the module docstring) and a final Newton correction at fixed ``lam`` lands on it exactly.
     ``settings`` tunes the step control. ``method="backward"`` uses logit backward induction
     instead, which gives the unique agent QRE of a perfect-information tree in one pass;
-    ``"auto"`` picks it for such trees."""
+    ``"auto"`` picks it for such trees.
+
+    Raises
+    ------
+    ValueError
+        If ``lam`` is negative or not finite, the method is unknown, or ``"backward"`` is asked of
+        a game that is not a tree.
+    GameError
+        If ``"backward"`` is asked of a tree with imperfect information.
+
+    References
+    ----------
+    McKelvey, R. D. and Palfrey, T. R. (1995). Quantal response equilibria for normal form games.
+    *Games and Economic Behavior* 10(1), 6-38.
+    McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for extensive form games.
+    *Experimental Economics* 1, 9-41.
+    Turocy, T. L. (2005). A dynamic homotopy interpretation of the logistic quantal response
+    equilibrium correspondence. *Games and Economic Behavior* 51, 243-263.
+    """
     if lam < 0 or not np.isfinite(lam):
         raise ValueError(f"lam must be a finite non-negative number, not {lam}")
     perfect = isinstance(game, ExtensiveFormGame) and game.is_perfect_information()
@@ -633,7 +670,18 @@ def qre_path(
 
 def logit_backward_induction(game: ExtensiveFormGame, lam: float) -> QREResult:
     """The agent QRE of a perfect-information tree: from the leaves up, each mover plays the softmax
-    of ``lam`` times its children's values (McKelvey and Palfrey 1998, section 4)."""
+    of ``lam`` times its children's values (McKelvey and Palfrey 1998, section 4).
+
+    Raises
+    ------
+    GameError
+        If ``game`` is not a perfect-information game tree.
+
+    References
+    ----------
+    McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for extensive form games.
+    *Experimental Economics* 1, 9-41.
+    """
     if not isinstance(game, ExtensiveFormGame) or not game.is_perfect_information():
         raise GameError("logit backward induction needs a perfect-information game tree")
     form = TreeAgentForm(game)

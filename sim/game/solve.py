@@ -3,8 +3,8 @@ information) and, on request, its logit quantal response equilibrium at one lamb
 path as lambda grows. ``Solution.to_json()`` is the stable JSON of ``sim solve --json``.
 
 Nothing here runs unbounded on a small hostile file: the size of a tree's normal form is counted
-before it is built (:data:`sim.limits.MAX_STRATEGY_PROFILES`), and the QRE homotopy's cost is
-weighed before it starts (:data:`~sim.limits.MAX_QRE_SIZE`). What is too large is skipped, with the reason in
+before it is built (:data:`sim.domain.limits.MAX_STRATEGY_PROFILES`), and the QRE homotopy's cost is
+weighed before it starts (:data:`~sim.domain.limits.MAX_QRE_SIZE`). What is too large is skipped, with the reason in
 ``Solution.skipped``; what needs no normal form (backward induction, the agent QRE of a
 perfect-information tree) is still solved.
 """
@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.domain.limits import MAX_QRE_SIZE
 from sim.game.nash import NashResult, as_normal_form, nash_equilibria
 from sim.game.normal import NormalFormGame
 from sim.game.qre import QREPoint, QREResult, logit_qre, qre_path
 from sim.game.spe import SubgamePerfect, is_subgame_perfect, subgame_perfect_equilibria
 from sim.game.tree import ExtensiveFormGame, Node, describe_count
-from sim.limits import MAX_QRE_SIZE
 
 Game = NormalFormGame | ExtensiveFormGame
 TREE_PRINT_LIMIT = 120  # nodes; larger trees are summarised
@@ -44,6 +44,7 @@ class Solution:
 
     @property
     def players(self) -> tuple[str, ...]:
+        """The players of the game solved."""
         return self.game.players
 
     def subgame_perfect_flags(self) -> list[bool] | None:
@@ -65,7 +66,7 @@ class Solution:
         return self._flags
 
     def to_json(self) -> dict[str, Any]:
-        """The stable JSON summary (docs/game-theory.md)."""
+        """The stable JSON summary (docs/explanation/game-theory.md)."""
         flags = self.subgame_perfect_flags()
         result: dict[str, Any] = {
             "game": self.game.title,
@@ -106,7 +107,7 @@ def solve(game: Game, qre_lambda: float | None = None, qre_path_to: float | None
     Sizes are checked before any work: a tree whose normal form is too large keeps its
     subgame-perfect equilibria (backward induction works on the tree) and its QRE, and records in
     ``Solution.skipped`` that the Nash enumeration was skipped and why; likewise a QRE too costly
-    to trace (:data:`~sim.limits.MAX_QRE_SIZE`)."""
+    to trace (:data:`~sim.domain.limits.MAX_QRE_SIZE`)."""
     skipped: dict[str, str] = {}
     too_large = game.normal_form_problem() if isinstance(game, ExtensiveFormGame) else None
     normal_form = nash = None

@@ -16,9 +16,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.domain.limits import MAX_EQUILIBRIA, MAX_SPE_CHOICES
 from sim.game.normal import GameError
 from sim.game.tree import ExtensiveFormGame, Node, depth_first
-from sim.limits import MAX_EQUILIBRIA, MAX_SPE_CHOICES
 
 TIE_TOLERANCE = 1e-9
 
@@ -39,12 +39,13 @@ class SubgamePerfect:
 
     @property
     def has_ties(self) -> bool:
+        """Whether some decision node has more than one optimal action (``ties`` is not empty)."""
         return bool(self.ties)
 
 
 def subgame_perfect_equilibria(game: ExtensiveFormGame, limit: int = MAX_EQUILIBRIA) -> list[SubgamePerfect]:
     """Every subgame-perfect equilibrium in pure strategies (every tie-break), up to ``limit`` (and
-    up to :data:`~sim.limits.MAX_SPE_CHOICES` choices in all).
+    up to :data:`~sim.domain.limits.MAX_SPE_CHOICES` choices in all).
 
     Solved bottom-up: each subtree yields its list of equilibria (payoffs and choices); a decision
     node keeps, for each combination of its subtrees' equilibria, every action optimal for the

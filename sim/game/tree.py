@@ -15,8 +15,8 @@ from typing import Literal
 
 import numpy as np
 
+from sim.domain.limits import MAX_STRATEGY_PROFILES, MAX_TREE_DEPTH
 from sim.game.normal import GameError, NormalFormGame
-from sim.limits import MAX_STRATEGY_PROFILES, MAX_TREE_DEPTH
 
 NodeKind = Literal["decision", "chance", "terminal"]
 PROBABILITY_TOLERANCE = 1e-9
@@ -52,16 +52,66 @@ class Node:
 
     @classmethod
     def decision(cls, player: int, actions: dict[str, Node], infoset: str = "", label: str = "") -> Node:
+        """A decision node: ``player`` picks one of ``actions``.
+
+        Parameters
+        ----------
+        player : int
+            The index of the player who moves (into the game's ``players``).
+        actions : dict of str to Node
+            Each action's name and the node it leads to, in the order the actions are offered.
+        infoset : str, optional
+            The key of the player's information set; nodes with the same key are indistinguishable
+            to the mover. Empty: the node is an information set of its own.
+        label : str, optional
+            A name for the node (shown in files and figures).
+
+        Returns
+        -------
+        Node
+        """
         return cls("decision", label, player, infoset, tuple(actions), (), tuple(actions.values()))
 
     @classmethod
     def chance(cls, branches: Sequence[tuple[str, float, Node]], label: str = "", infoset: str = "") -> Node:
+        """A chance node: nature takes each branch with its probability.
+
+        The probabilities are checked when the game is built (:class:`ExtensiveFormGame`), not here.
+
+        Parameters
+        ----------
+        branches : sequence of (str, float, Node)
+            Each branch's name, probability and the node it leads to.
+        label : str, optional
+            A name for the node.
+        infoset : str, optional
+            A key for the chance move (as Gambit's ``.efg`` files number chance nodes' information sets).
+
+        Returns
+        -------
+        Node
+        """
         names, probabilities, children = zip(*branches, strict=True) if branches else ((), (), ())
         probabilities = tuple(float(p) for p in probabilities)
         return cls("chance", label, None, infoset, tuple(names), probabilities, tuple(children))
 
     @classmethod
     def terminal(cls, payoffs: Iterable[float], outcome: str = "", label: str = "") -> Node:
+        """A terminal node: the game ends with one payoff per player.
+
+        Parameters
+        ----------
+        payoffs : iterable of float
+            Each player's payoff, in the order of the game's ``players``.
+        outcome : str, optional
+            The outcome's name (``"major_war"``, ...).
+        label : str, optional
+            A name for the node.
+
+        Returns
+        -------
+        Node
+        """
         return cls("terminal", label, payoffs=tuple(float(x) for x in payoffs), outcome=outcome)
 
 
@@ -112,13 +162,16 @@ class ExtensiveFormGame:
         return {id(node): (infoset.player, infoset.key) for infoset in self.infosets() for node in infoset.nodes}
 
     def infosets_of(self, player: int) -> list[Infoset]:
+        """The information sets at which player ``player`` (an index) moves, in the order of :meth:`infosets`."""
         return [infoset for infoset in self.infosets() if infoset.player == player]
 
     def is_perfect_information(self) -> bool:
+        """Whether every information set holds one node: each mover knows exactly where it is."""
         return all(len(infoset.nodes) == 1 for infoset in self.infosets())
 
     @property
     def n_players(self) -> int:
+        """The number of players."""
         return len(self.players)
 
     def _validate(self) -> None:
@@ -154,7 +207,7 @@ class ExtensiveFormGame:
                 raise GameError(f"information set {infoset.key!r}: its nodes offer different actions")
 
     def _check_depth(self) -> None:
-        """Refuse a tree deeper than :data:`~sim.limits.MAX_TREE_DEPTH` before anything walks it recursively."""
+        """Refuse a tree deeper than :data:`~sim.domain.limits.MAX_TREE_DEPTH` before anything walks it recursively."""
         stack = [(self.root, 0)]
         while stack:
             node, depth = stack.pop()
@@ -184,7 +237,7 @@ class ExtensiveFormGame:
     def normal_form_problem(self) -> str | None:
         """Why the normal form is too large to build (a sentence naming the numbers and the cap), or ``None``.
 
-        Checks the profiles against :data:`~sim.limits.MAX_STRATEGY_PROFILES`, then each player's strategies
+        Checks the profiles against ``MAX_STRATEGY_PROFILES``, then each player's strategies
         times the tree's ends (the reach table :meth:`to_normal_form` builds) against the same cap.
         """
         counts = self.strategy_counts()
@@ -209,7 +262,7 @@ class ExtensiveFormGame:
     def pure_strategies(self, player: int) -> list[tuple[str, ...]]:
         """Every pure strategy of a player: one action per information set (in infoset order).
 
-        Refused (GameError) above :data:`~sim.limits.MAX_STRATEGY_PROFILES` strategies: the count is taken first."""
+        Refused (GameError) above ``MAX_STRATEGY_PROFILES`` strategies: the count is taken first."""
         infosets = self.infosets_of(player)
         count = math.prod(len(infoset.actions) for infoset in infosets)
         if count > MAX_STRATEGY_PROFILES:
@@ -265,7 +318,11 @@ class ExtensiveFormGame:
         return NormalFormGame(self.players, tuple(labels), payoffs, self.title)
 
     def _terminal_paths(self) -> Iterator[tuple[float, dict[tuple[int, str], str], tuple[float, ...]]]:
-        """Each terminal with its chance probability and the (player, infoset) -> action it requires."""
+        """Each terminal with its chance probability and the (player, infoset) -> action it requires.
+
+        A pure strategy takes one action at each information set, so a path through one set twice
+        (absent-mindedness) that needs two different actions there is reached by no pure strategy and
+        is left out."""
         infoset_of = self.node_infosets()
         stack: list[tuple[Node, float, dict]] = [(self.root, 1.0, {})]
         while stack:
@@ -278,7 +335,10 @@ class ExtensiveFormGame:
                     if node.probabilities[k] > 0:
                         stack.append((child, probability * node.probabilities[k], required))
                 else:
-                    stack.append((child, probability, {**required, infoset_of[id(node)]: node.actions[k]}))
+                    infoset, action = infoset_of[id(node)], node.actions[k]
+                    if required.get(infoset, action) != action:
+                        continue  # the path asks two different moves at one set: no pure strategy takes it
+                    stack.append((child, probability, {**required, infoset: action}))
 
     def _reach_indicators(self, player: int, terminals) -> np.ndarray:
         """(strategies x terminals): 1 where the strategy takes all of the player's moves to the terminal.

@@ -17,10 +17,10 @@ from typing import Generic, TypeVar
 import streamlit as st
 
 import sim
-from sim.model import CrisisModel
-from sim.results import Results
-from sim.scenario import Scenario
-from sim.trace import trace_run
+from sim.domain.scenario import Scenario
+from sim.engine.model import CrisisModel
+from sim.runs.results import Results
+from sim.runs.trace import trace_run
 
 MAX_CACHED_RESULTS = 32
 

@@ -14,7 +14,8 @@ from typing import Any
 
 import streamlit as st
 
-from sim.ladder import ACTORS, START_RUNGS
+from sim.domain.fields import RESOLVE_CONTEXT, spec
+from sim.domain.ladder import ACTORS, START_RUNGS
 from sim.webapp.state import Current, field_value, set_edit
 from sim.webapp.style import ACTOR_SHORT, words
 
@@ -31,62 +32,32 @@ class Field:
     choices: tuple[str, ...] = ()
 
 
-RESOLVE_CONTEXT = {
-    "coalition": "Will the coalition accept casualties rather than withdraw? Its resolve is in doubt.",
-    "russia": "Does Moscow prefer a clash to dropping its red line? This is the crux of the crisis.",
-    "us": "Would Washington commit an air and intelligence backstop? Ground troops are ruled out.",
-}
+GAME_PATHS = ("rounds", "start_rung", "escalation.base", "escalation.tripwire", "escalation.backstop",
+              "accident.declared_intent", "accident.standoff", "accident.incident")  # fmt: skip
+"""The fields of the crisis as a whole that the app offers, in the order it shows them."""
 
-ACTOR_FIELD_HELP: dict[str, tuple[str, str, float]] = {
-    # attribute -> (label, meaning, step); the meaning follows docs/scenarios.md
-    "rule": ("decision rule", "logit = noisy best reply (quantal response); best_response = always the best move; "
-             "doctrine = a scripted policy from the scenario file.", 0),
-    "lambda": ("rationality λ", "How sharply the actor picks its best-paying move in the logit choice of McKelvey "
-               "and Palfrey (1995). 0 = at random; 1-2 = usually the best move; 10+ = almost always. 0 to 10000.",
-               0.25),
-    "resolve_prior": ("resolve prior", "Probability (0 to 1) that the actor is the *resolute* type, which prefers "
-                      "fighting to backing down. Each actor knows its own type; the others start from this prior and "
-                      "update it by Bayes' rule as they watch its moves (Fearon 1995).", 0.05),
-    "war_bonus": ("war bonus", "Utils a *resolute* type adds to both fighting outcomes, in wars it fights in (the US "
-                  "only once committed). It is what makes the resolute type prefer a clash to backing down. 0 or more.",
-                  0.5),
-    "force_in_place": ("force-in-place value", "Utils added to the status quo when coalition troops are deployed: "
-                       "a guarantee on the ground is worth more than one on paper.", 0.5),
-    "backstop_effect": ("backstop effect", "Utils added to both fighting outcomes when the US has committed its "
-                        "backstop (negative if the actor dreads it).", 0.5),
-    "audience_cost": ("audience cost", "Cost of backing down per earlier round of public commitment: leaders who "
-                      "threaten and then retreat pay at home (Fearon 1994). 0 or more.", 0.1),
-    "deploy_cost": ("cost of deploying", "Utils paid for each round the actor deploys. 0 or more.", 0.05),
-    "threaten_cost": ("cost of threatening", "Utils paid for each round the actor threatens. 0 or more.", 0.05),
-    "back_down_cost": ("cost of backing down", "Utils paid in a round the actor backs down. 0 or more.", 0.05),
-}  # fmt: skip
+CHOICES: dict[str, tuple[str, ...]] = {"start_rung": START_RUNGS, "rule": ("logit", "best_response", "doctrine")}
 
-GAME_FIELDS: list[Field] = [
-    Field("rounds", "Rounds (horizon)", "How many rounds (think: months) the crisis lasts. If nobody has backed down "
-          "or fought by then, the outcome is 'deterrence holds'. A whole number from 1 to 1000.", 1, integer=True),
-    Field("start_rung", "Starting rung", "Where the crisis stands at round 0, from a ceasefire to an incident that "
-          "has just happened.", choices=START_RUNGS),
-    Field("escalation.base", "Escalation: base", "Chance that a clash becomes a major war with no troops deployed "
-          "and no US backstop. 0 to 1."),
-    Field("escalation.tripwire", "Escalation: tripwire", "Added to that chance when coalition troops are on the "
-          "ground: troops killed in a strike tie Western hands (Schelling 1966). -1 to 1; the total is kept in 0-1."),
-    Field("escalation.backstop", "Escalation: US backstop", "Added to that chance when the US has committed its "
-          "backstop: a nuclear power drawn into the fight. -1 to 1."),
-    Field("accident.declared_intent", "Accident: declared intent", "Chance per round of an unintended incident while "
-          "a guarantee is only declared (no troops in Ukraine). 0 to 1.", 0.005),
-    Field("accident.standoff", "Accident: standoff", "Chance per round of an unintended incident with troops deployed "
-          "and Russia threatening: Schelling's risk that leaves something to chance. 0 to 1.", 0.01),
-    Field("accident.incident", "Accident: after an incident", "Chance that an incident spirals into a clash in the "
-          "round after it. 0 to 1."),
-]  # fmt: skip
+
+def field_for(path: str) -> Field:
+    """The widget for a scenario field: its label, help and step from the field catalogue
+    (:mod:`sim.domain.fields`), named for its actor where it is one actor's."""
+    item = spec(path)
+    owner, _, attribute = path.partition(".")
+    label, meaning = item.label, item.help_text()
+    if owner in ACTORS and item.group == "actor":
+        label = f"{ACTOR_SHORT[owner]}: {label}"
+        if attribute == "resolve_prior":
+            meaning = f"{meaning} {RESOLVE_CONTEXT[owner]}"
+    return Field(path, label, meaning, item.step, integer=item.integer, choices=CHOICES.get(item.key, ()))
+
+
+GAME_FIELDS: list[Field] = [field_for(path) for path in GAME_PATHS]
 
 
 def actor_field(actor: str, attribute: str) -> Field:
-    label, meaning, step = ACTOR_FIELD_HELP[attribute]
-    if attribute == "resolve_prior":
-        meaning = f"{meaning} {RESOLVE_CONTEXT[actor]}"
-    choices = ("logit", "best_response", "doctrine") if attribute == "rule" else ()
-    return Field(f"{actor}.{attribute}", f"{ACTOR_SHORT[actor]}: {label}", meaning, step, choices=choices)
+    """The widget for one actor's field (``russia``, ``lambda``)."""
+    return field_for(f"{actor}.{attribute}")
 
 
 def key_fields() -> list[Field]:

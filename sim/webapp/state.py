@@ -25,8 +25,8 @@ from typing import Any
 
 import streamlit as st
 
-from sim.limits import MAX_ROUNDS, run_work
-from sim.scenario import (
+from sim.domain.limits import MAX_ROUNDS, run_work
+from sim.domain.scenario import (
     Scenario,
     ScenarioError,
     builtin_scenarios,
@@ -56,11 +56,11 @@ members) of them every round (32 MB of float64 per array), so a scenario with ma
 fewer runs, never a server out of memory (Issue 10)."""
 MAX_SESSION_WORK = 40_000_000
 """Random numbers one Monte Carlo may draw in the browser in all, ``runs x rounds x (5 + members)``
-(:func:`sim.limits.run_work`; the command line's cap is :data:`sim.limits.MAX_RUN_WORK`). The
+(:func:`sim.domain.limits.run_work`; the command line's cap is :data:`sim.domain.limits.MAX_RUN_WORK`). The
 default scenario at :data:`MAX_RUNS` runs draws 32 million (a few seconds); a scenario of 1,000
 rounds gets 5,000 runs, so no link can hold a shared server's core for minutes."""
 MAX_APP_ROUNDS = 100
-"""Rounds of a crisis in the browser (the command line takes up to ``sim.limits.MAX_ROUNDS``): the
+"""Rounds of a crisis in the browser (the command line takes up to ``sim.domain.limits.MAX_ROUNDS``): the
 equilibrium is solved round by round before anything is simulated, about 0.07 s a round, so a
 1,000-round scenario held a core for over a minute per edit; the built-in scenarios use 1 to 20."""
 MAX_SWEEP_WORK = 400_000_000
@@ -89,6 +89,7 @@ class Setting:
 
     @property
     def kind(self) -> type:
+        """The setting's type: that of its default (``bool``, ``int``, ``float`` or ``str``)."""
         return type(self.default)
 
     def parse(self, text: str) -> Any | None:
@@ -114,6 +115,7 @@ class Setting:
         return number
 
     def to_text(self, value: Any) -> str:
+        """The value as a URL parameter, read back by :meth:`parse` (booleans as ``1`` and ``0``)."""
         if self.kind is bool:
             return "1" if value else "0"
         return str(value)
@@ -227,6 +229,7 @@ def parse_value(text: str) -> Any:
 
 
 def value_text(value: Any) -> str:
+    """A scenario edit's value as a URL parameter, read back by :func:`parse_value` (booleans as ``true``/``false``)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -322,6 +325,7 @@ class Current:
 
     @property
     def applied_edits(self) -> dict[str, Any]:
+        """The user's edits the scenario accepted (by field path); those with a problem are left out."""
         return {path: value for path, value in self.edits.items() if path not in self.problems}
 
 
@@ -357,6 +361,22 @@ def crises_that_fit(scenario: Scenario) -> int:
 
 
 def base_scenario(choice: str) -> Scenario:
+    """The scenario chosen, before the user's edits: a built-in one by name (cached), or the upload.
+
+    Parameters
+    ----------
+    choice : str
+        A built-in scenario's name, or :data:`UPLOADED` for the file the user uploaded.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        If the scenario does not load, or the upload is chosen but no file has been uploaded.
+    """
     if choice == UPLOADED:
         upload = st.session_state.get(UPLOAD)
         if upload is None:

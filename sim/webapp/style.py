@@ -41,7 +41,7 @@ ACTION_COLOURS = {
     "back_down": OKABE_ITO["sky_blue"],
 }
 RESPONSE_COLOURS = {
-    # The answers after a strike (sim.equilibrium.RESPONSES): fighting warm, stepping aside cool.
+    # The answers after a strike (sim.engine.equilibrium.RESPONSES): fighting warm, stepping aside cool.
     "resist": OKABE_ITO["vermillion"],
     "concede": OKABE_ITO["sky_blue"],
     "join": OKABE_ITO["vermillion"],
@@ -133,7 +133,7 @@ def plain(text: str) -> str:
 
 
 def story_markdown(lines: list[str]) -> str:
-    """``sim.trace.tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
+    """``sim.runs.trace.tell_story`` lines as Markdown: rounds as paragraphs, decisions as (nested) bullets."""
     out = []
     for number, line in enumerate(lines):
         raw = line.strip()
@@ -164,6 +164,7 @@ def presenting() -> bool:
 
 
 def font_size() -> int:
+    """The charts' base font size in pixels: larger in presenter mode."""
     return 24 if presenting() else 17
 
 

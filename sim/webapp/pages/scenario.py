@@ -17,10 +17,11 @@ import streamlit as st
 import tomli_w
 
 import sim
-from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
-from sim.scenario import Scenario, ScenarioError, builtin_scenarios, edited_scenario_text, scenario_from_dict
+from sim.domain.fields import spec
+from sim.domain.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
+from sim.domain.scenario import Scenario, ScenarioError, builtin_scenarios, edited_scenario_text, scenario_from_dict
 from sim.webapp import state
-from sim.webapp.fields import GAME_FIELDS, Field, actor_field, field_input
+from sim.webapp.fields import GAME_FIELDS, actor_field, field_for, field_input
 from sim.webapp.state import Current, Setting
 from sim.webapp.style import ACTOR_SHORT, markdown_safe, plain, words
 
@@ -34,22 +35,17 @@ TABLE_VERSION = "scenario_table_version"
 ACTOR_ATTRIBUTES = ("rule", "lambda", "resolve_prior", "war_bonus", "force_in_place", "backstop_effect",
                     "audience_cost", "deploy_cost", "threaten_cost", "back_down_cost")  # fmt: skip
 MEMBER_COLUMNS = {
-    "troops": ("Troops", "Troops it contributes (thousands in the built-in scenarios). More than 0.", 0.0, 1e4),
-    "resolve_prior": ("Resolve prior", "Probability it is resolute: a resolute member never leaves. 0 to 1.", 0.0, 1.0),
-    "war_cost": ("War cost", "Utils it loses from a strike on the force, weighed by the risk of one. 0 or more.",
-                 0.0, 1e6),
-    "exit_cost": ("Exit cost", "Cost of walking out of the coalition (reputation, standing). 0 or more.", 0.0, 1e6),
-}  # fmt: skip
-MIN_TROOPS = Field(
-    "coalition.min_troops",
-    "Coalition: minimum troops",
-    "Troops below which the force is not viable and collapses (same unit as the members' troops). "
-    "At most all members' troops together.",
-    step=0.5,
-)
+    key: (item.label, item.help_text(), item.low, item.high)
+    for key in ("troops", "resolve_prior", "war_cost", "exit_cost")
+    for item in [spec(f"coalition.members[].{key}")]
+}
+"""The members' fields in the table, with label, help and bounds from the field catalogue."""
+MIN_TROOPS = field_for("coalition.min_troops")
 
 
 def render(current: Current) -> None:
+    """Draw the page: the scenario's title, then choosing, uploading and downloading it, then every
+    field to edit (payoffs, actors, the crisis, the member states)."""
     scenario = current.scenario
     assert scenario is not None
     st.title("Scenario: every assumption, editable")
@@ -70,16 +66,16 @@ def render(current: Current) -> None:
     members_section(current)
 
 
-FIELD_REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "scenarios.md"
+FIELD_REFERENCE = Path(__file__).resolve().parents[3] / "docs" / "reference" / "scenarios.md"
 """Every field's meaning, unit, range and default: shown on the page from a source checkout."""
 
 
 def field_reference() -> None:
-    """``docs/scenarios.md`` on the page, folded (an installed package without the docs names the file)."""
+    """``docs/reference/scenarios.md`` on the page, folded (an installed package without the docs names the file)."""
     if not FIELD_REFERENCE.is_file():
-        st.caption("Every field's meaning, unit and range: `docs/scenarios.md` in the project's repository.")
+        st.caption("Every field's meaning, unit and range: `docs/reference/scenarios.md` in the project's repository.")
         return
-    with st.expander("What every field means (docs/scenarios.md)"):
+    with st.expander("What every field means (docs/reference/scenarios.md)"):
         st.markdown(markdown_safe(FIELD_REFERENCE.read_text(encoding="utf-8")))
 
 
@@ -198,7 +194,7 @@ def scenario_toml(current: Current) -> str:
     if current.applied_edits:
         header.append("# Changed from it:")
         header += [f"#   {path} = {value!r}" for path, value in current.applied_edits.items()]
-    header.append("# Every number is an assumption to vary, not an estimate (docs/scenarios.md).")
+    header.append("# Every number is an assumption to vary, not an estimate (docs/reference/scenarios.md).")
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     return "\n".join(header) + "\n\n" + tomli_w.dumps(data)
 
@@ -221,6 +217,7 @@ def _same_scenario(text: str, scenario: Scenario) -> bool:
 
 
 def download_section(current: Current) -> None:
+    """The button that downloads the scenario in use as TOML, edits included (invalid ones left out, with a warning)."""
     assert current.scenario is not None
     st.download_button(
         "Download this scenario as TOML",
@@ -247,6 +244,7 @@ def payoff_frame(scenario: Scenario) -> pd.DataFrame:
 
 
 def payoff_section(current: Current) -> None:
+    """The payoff table to edit (outcomes by actors), how to read it, and each refused entry's problem."""
     st.subheader("Payoffs: what each outcome is worth to each actor")
     table = payoff_frame(current.scenario)  # type: ignore[arg-type]
     key = f"payoffs:{state.edit_generation()}:{st.session_state.get(TABLE_VERSION, 0)}"
@@ -308,6 +306,7 @@ def record_table_edits(changes: dict[str, float], current: Current) -> None:
 
 
 def actors_section(current: Current) -> None:
+    """One column per actor with its decision rule, resolve and costs to edit, and its doctrine if it has one."""
     st.subheader("The actors: how they decide, their resolve and their costs")
     st.caption(
         "Each actor is *resolute* with its resolve prior; only it knows its type, the others infer it from its "
@@ -324,6 +323,7 @@ def actors_section(current: Current) -> None:
 
 
 def crisis_section(current: Current) -> None:
+    """The fields of the crisis as a whole to edit (``GAME_PATHS``): rounds, starting rung, escalation and accidents."""
     st.subheader("The crisis: horizon, escalation and accidents")
     st.caption(
         "Schelling's *risk that leaves something to chance*: incidents nobody chose, and clashes that may widen "
@@ -336,6 +336,7 @@ def crisis_section(current: Current) -> None:
 
 
 def member_frame(scenario: Scenario) -> pd.DataFrame:
+    """The coalition's member states as rows (by name), their fields of ``MEMBER_COLUMNS`` as columns."""
     members = scenario.coalition.members
     return pd.DataFrame(
         {column: [float(getattr(m, column)) for m in members] for column in MEMBER_COLUMNS},
@@ -344,6 +345,7 @@ def member_frame(scenario: Scenario) -> pd.DataFrame:
 
 
 def members_section(current: Current) -> None:
+    """The minimum troops and the member states' table to edit, how to read it, and each refused entry's problem."""
     scenario = current.scenario
     assert scenario is not None
     st.subheader("The coalition's member states")

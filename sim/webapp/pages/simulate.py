@@ -12,9 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 from plotly.subplots import make_subplots
 
-from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES, RUNGS
-from sim.results import Results
-from sim.trace import tell_story
+from sim.domain.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES, RUNGS
+from sim.runs.results import Results
+from sim.runs.trace import tell_story
 from sim.webapp.compute import per_run_file, simulate_with_progress, traced_run
 from sim.webapp.screen import narrow
 from sim.webapp.state import Current, Setting
@@ -41,6 +41,8 @@ SETTINGS: tuple[Setting, ...] = ()
 
 
 def render(current: Current) -> None:
+    """Draw the page: run the Monte Carlo (cached) and show its outcomes, ladder, paths, payoffs, one
+    story and the downloads; with edits, the scenario's own values are run too, for comparison."""
     header(current)
     results = simulate_with_progress(current.scenario_json, current.runs, current.seed)
     before = None
@@ -163,6 +165,8 @@ def outcome_figure(table: pd.DataFrame, runs: int, before: pd.DataFrame | None =
 
 
 def outcome_section(results: Results, before: Results | None = None) -> None:
+    """The outcome chart with its 95% intervals and the numbers behind it; ``before`` (the runs with
+    the scenario's own values) is drawn as frames, with the change."""
     table = outcome_table(results)
     old = outcome_table(before) if before is not None else None
     changed = (
@@ -233,6 +237,7 @@ def ladder_figure(ladder: pd.DataFrame) -> go.Figure:
 
 
 def ladder_section(results: Results) -> None:
+    """The share of crises on each rung, or ended in each outcome, after every round."""
     st.subheader("Round by round up the escalation ladder")
     show_chart(
         ladder_figure(results.ladder),
@@ -309,6 +314,7 @@ def paths_figure(results: Results) -> go.Figure:
 
 
 def paths_section(results: Results) -> None:
+    """The flows from Russia's type through the highest rung reached to the outcome."""
     st.subheader("The paths that lead to each outcome")
     show_chart(
         paths_figure(results),
@@ -374,6 +380,7 @@ def payoff_figure(results: Results, bins: int = 30) -> go.Figure:
 
 
 def payoff_section(results: Results) -> None:
+    """The mean rounds and each actor's mean payoff, and how the payoffs spread over the runs."""
     st.subheader("What each actor gets")
     summary = results.summary()
     columns = st.columns(1 + len(ACTORS))
@@ -403,12 +410,14 @@ def payoff_section(results: Results) -> None:
 
 
 def story_section(current: Current) -> None:
+    """One crisis with the page's seed, told in words in an expander."""
     title = f"One crisis told in words (seed {current.seed}); the Classroom page steps through it"
     with st.expander(title), st.container(height=520):
         st.markdown(story_markdown(tell_story(traced_run(current.scenario_json, current.seed))))
 
 
 def download_section(current: Current) -> None:
+    """The per-run table as CSV or Parquet (built only when asked for)."""
     assert current.scenario is not None
     download_row(
         "per-run",

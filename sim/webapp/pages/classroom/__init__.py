@@ -18,11 +18,11 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import streamlit as st
 
-from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
-from sim.model import CrisisModel, TraceEntry
-from sim.results import Results
-from sim.scenario import ScenarioError
-from sim.trace import rounds_text
+from sim.domain.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
+from sim.domain.scenario import ScenarioError
+from sim.engine.model import CrisisModel, TraceEntry
+from sim.runs.results import Results
+from sim.runs.trace import rounds_text
 from sim.webapp import state
 from sim.webapp.compute import simulate_with_progress, traced_run
 from sim.webapp.pages.classroom.controls import (
@@ -81,10 +81,12 @@ class Story:
 
     @property
     def trace(self) -> list[TraceEntry]:
+        """The run's rounds so far, one entry each (the model records them as it steps)."""
         return self.model.trace or []
 
     @property
     def last_round(self) -> int:
+        """The number of rounds played in the run."""
         return len(self.trace)
 
 
@@ -93,6 +95,7 @@ class Story:
 
 
 def render(current: Current) -> None:
+    """Draw the page: the controls and status, then the story (or two side by side) up to the round shown."""
     assert current.scenario is not None
     st.markdown(BIG_BUTTONS, unsafe_allow_html=True)
     st.title("🎓 Classroom: one crisis, round by round")

@@ -12,10 +12,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.ladder import ACTORS, OUTCOMES, RUNGS
-from sim.model import CrisisModel, TraceEntry
-from sim.results import Results
-from sim.trace import AFTER_A_STRIKE, now_and_later
+from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
+from sim.engine.model import CrisisModel, TraceEntry
+from sim.runs.results import Results
+from sim.runs.trace import AFTER_A_STRIKE, now_and_later
 from sim.webapp.pages.classroom.narration import action_label, share
 from sim.webapp.screen import narrow
 from sim.webapp.style import (

@@ -1,6 +1,6 @@
 """The Classroom page in words: what happened in a round, each actor's card and its "why".
 
-Pure functions from a played crisis (a :class:`~sim.model.CrisisModel` and its trace) to Markdown
+Pure functions from a played crisis (a :class:`~sim.engine.model.CrisisModel` and its trace) to Markdown
 strings, so the tests can check every sentence without opening the page.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
-from sim.model import CrisisModel, TraceEntry
-from sim.rules import rule_for
-from sim.scenario import Actor
-from sim.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, rounds_text, tell_story, worth
+from sim.domain.ladder import ACTORS, OUTCOME_MEANING, OUTCOMES
+from sim.domain.scenario import Actor
+from sim.engine.model import CrisisModel, TraceEntry
+from sim.engine.rules import rule_for
+from sim.runs.trace import AFTER_A_STRIKE, follows_doctrine, meaning, now_and_later, rounds_text, tell_story, worth
 from sim.webapp.style import ACTOR_SHORT, capitalised, plain, type_words, verb, words
 
 # ---------------------------------------------------------------------------------------------
@@ -55,18 +55,14 @@ def rule_words(config: Actor) -> str:
         if config.foresight == "myopic"
         else ""
     )
-    if config.rule == "logit":
-        return (
-            f"weighing what each move is worth, this round and for the rest of the crisis, with some noise (logit, "
-            f"λ = {config.rationality:g}): better moves are likelier, not certain.{ahead}"
-        )
-    if config.rule == "best_response":
-        return f"taking the move worth the most, this round and for the rest of the crisis (best response).{ahead}"
-    return f"a fixed script, whatever the payoffs ({rule_for(config).describe()})."
+    rule = rule_for(config)
+    return rule.in_words() + (ahead if rule.uses_utilities else "")
 
 
 def choice_words(actor: str, action: str) -> str:
-    """'**Deploys**: keep the multinational force on the ground in Ukraine.'"""
+    """The move and what it means, as Markdown, such as
+    ``**Deploys**: keep the multinational force on the ground in Ukraine.``
+    for the coalition's ``deploy``."""
     return f"**{capitalised(_does(actor, action))}**: {meaning(actor, action)}."
 
 
@@ -74,7 +70,7 @@ def why_line(actor: str, decision: dict[str, Any]) -> str:
     """Why the actor chose as it did: what each move is worth now and later, and how sure its rule made it.
 
     Everything comes from the decision itself (its values, probabilities and rule, as ``sim trace`` records
-    them), in the same words as ``sim trace`` (:func:`sim.trace.worth`).
+    them), in the same words as ``sim trace`` (:func:`sim.runs.trace.worth`).
     """
     action = decision["action"]
     utility, probability = decision["utility"], decision["probability"]

@@ -3,10 +3,10 @@
 The first round as a game tree (``sim.game.crisis_game``) with its subgame-perfect path, every Nash
 equilibrium the solver finds (and which rest on threats that would not be carried out), the logit QRE
 as lambda grows; then the whole multi-round crisis as the simulated agents play it (the agent logit QRE
-over public beliefs of ``sim.equilibrium``): where its round 1 parts from the one-round equilibrium and
+over public beliefs of ``sim.engine.equilibrium``): where its round 1 parts from the one-round equilibrium and
 why, every round-1 decision of both types with what each move is worth now and later, and how the
-public beliefs move over the rounds. The maths is in docs/game-theory.md and docs/model.md; the page is
-described in docs/app/game.md.
+public beliefs move over the rounds. The maths is in docs/explanation/game-theory.md and
+docs/explanation/model.md; the page is described in docs/how-to/app/game.md.
 
 This module is the page: its interface for app.py and one function per section. The rest of the
 package, by concept: ``controls`` (the widgets), ``solution`` (cached solving), ``tree`` (walking the
@@ -27,19 +27,20 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from sim.domain.ladder import ACTORS, OUTCOMES
+from sim.domain.scenario import Scenario, ScenarioError
+from sim.engine.inspect import BeliefPaths, RoundOne
 from sim.game import ExtensiveFormGame, GameError, Solution, describe
-from sim.game.formats import write_efg
+from sim.game.io import write_efg
 from sim.game.qre import QREPoint
 from sim.game.spe import outcome_distribution
-from sim.ladder import ACTORS, OUTCOMES
-from sim.scenario import Scenario, ScenarioError
 from sim.webapp.pages.game.belief_chart import belief_figure
 from sim.webapp.pages.game.comparison import Comparison, compare, comparison_table, disagreement
 from sim.webapp.pages.game.controls import LAMBDA_LIMIT, TYPE_CHOICES, VIEWS, Controls, read_controls
 from sim.webapp.pages.game.nash import nash_summary
 from sim.webapp.pages.game.plan import APPROX_LAMBDA, Plan, equilibrium_plan, path_in_words, plan_payoffs
 from sim.webapp.pages.game.qre_chart import panels, qre_figure
-from sim.webapp.pages.game.simulated_agents import BeliefPaths, RoundOne, round_one_table
+from sim.webapp.pages.game.simulated_agents import round_one_table
 from sim.webapp.pages.game.solution import (
     approximate_qre,
     beliefs_over_rounds,
@@ -109,7 +110,8 @@ def header(current: Current) -> None:
             "theory says what fully rational players who know each other's types would do in this one round. The "
             "simulated agents play the whole crisis instead, round after round: they choose noisily, are unsure of "
             "the others' types and weigh what each move is worth now and for the rest of the crisis (section 4). "
-            "This page shows both and where they part. The maths is in `docs/game-theory.md` and `docs/model.md`."
+            "This page shows both and where they part. The maths is in `docs/explanation/game-theory.md` and "
+            "`docs/explanation/model.md`."
         )
     if current.problems:
         st.warning(
@@ -159,7 +161,7 @@ def _private_resolve_note(game: ExtensiveFormGame, solution: Solution) -> None:
         "The solution concept is a perfect Bayesian (sequential) equilibrium, which the solver does not "
         f"compute directly; the page shows the logit QRE at λ = {APPROX_LAMBDA:g} instead, the end of the "
         "branch of QREs that starts at random play and converges to a sequential equilibrium as λ grows "
-        "(docs/game-theory.md, sections 1 and 6). Nature's branch followed is the more likely type."
+        "(docs/explanation/game-theory.md, sections 1 and 6). Nature's branch followed is the more likely type."
     )
 
 
@@ -289,7 +291,8 @@ def agents_section(
     rounds = f"{scenario.rounds} round{'s' if scenario.rounds != 1 else ''}"
     st.markdown(
         f"The simulated agents play the whole crisis ({rounds}), solved once as an agent logit quantal response "
-        "equilibrium over public beliefs (`sim.equilibrium`, docs/model.md): each actor knows its own type, "
+        "equilibrium over public beliefs (`sim.engine.equilibrium`, docs/explanation/model.md): each actor knows "
+        "its own type, "
         "every move is public and moves everyone's belief about the mover by Bayes' rule, and each move is "
         "weighed by what it is worth **now** (this round: costs, the status quo's flow, a clash or a climb-down "
         "now) and **later** (the rest of the crisis it leads to, discounted). They differ from the game above "

@@ -8,8 +8,8 @@ import math
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from sim.ladder import ACTORS
-from sim.webapp.pages.game.simulated_agents import BeliefPaths
+from sim.domain.ladder import ACTORS
+from sim.engine.inspect import BeliefPaths
 from sim.webapp.screen import narrow
 from sim.webapp.style import ACTOR_COLOURS, ACTOR_SHORT, GRID, base_layout, font_size, ink
 

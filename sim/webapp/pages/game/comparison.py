@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.domain.ladder import ACTORS
+from sim.engine.inspect import MOVERS_BEFORE, Choice, RoundOne
 from sim.game import ExtensiveFormGame
-from sim.ladder import ACTORS
 from sim.webapp.pages.game.plan import Plan, path_visits
-from sim.webapp.pages.game.simulated_agents import MOVERS_BEFORE, Choice, RoundOne, point_label
+from sim.webapp.pages.game.simulated_agents import point_label
 from sim.webapp.pages.game.tree import decision_moves, russia_type_on
 from sim.webapp.pages.game.wording import NAME, listing, percent
 from sim.webapp.style import ACTOR_SHORT, capitalised, type_words, verb, words

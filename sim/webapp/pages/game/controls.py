@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from sim.domain.ladder import ACTORS
+from sim.domain.scenario import Scenario
 from sim.game.crisis import modal_types
-from sim.ladder import ACTORS
-from sim.scenario import Scenario
 from sim.webapp.pages.game.plan import APPROX_LAMBDA
 from sim.webapp.pages.game.wording import NAME
 from sim.webapp.style import ACTOR_SHORT, type_words, words

@@ -11,10 +11,10 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim.engine.inspect import RoundOne
 from sim.game import ExtensiveFormGame, Node
 from sim.game.qre import QREPoint
 from sim.webapp.pages.game.plan import Plan
-from sim.webapp.pages.game.simulated_agents import RoundOne
 from sim.webapp.pages.game.tree import decision_moves, has_decision, infoset_label, likeliest, russia_type_on
 from sim.webapp.pages.game.tree_chart import OTHER_EDGE, OUTLINE
 from sim.webapp.pages.game.wording import listing

@@ -11,14 +11,14 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from sim.domain.ladder import ACTORS
+from sim.domain.scenario import Scenario
+from sim.engine.inspect import BeliefPaths, RoundOne, agents_round_one, belief_paths
 from sim.game import ExtensiveFormGame, Solution, logit_qre, qre_path, solve
 from sim.game.crisis import crisis_game
 from sim.game.qre import QREPoint, QREResult
-from sim.ladder import ACTORS
-from sim.scenario import Scenario
 from sim.webapp.pages.game.nash import nash_table
 from sim.webapp.pages.game.plan import APPROX_LAMBDA
-from sim.webapp.pages.game.simulated_agents import BeliefPaths, RoundOne, agents_round_one, belief_paths
 
 
 def build_game(scenario: Scenario, types: Sequence[bool], private: bool) -> ExtensiveFormGame:
@@ -55,7 +55,7 @@ def equilibria_table(scenario_json: str, types: tuple[bool, ...], private: bool)
 @st.cache_data(show_spinner="Solving the whole crisis…", max_entries=32)
 def round_one(scenario_json: str, types: tuple[bool, ...], private: bool) -> RoundOne:
     """Round 1 of the whole crisis, at the scenario's beliefs and at the game's (the crisis is solved once
-    per scenario and kept: ``sim.equilibrium.equilibrium_for``)."""
+    per scenario and kept: ``sim.engine.equilibrium.equilibrium_for``)."""
     return agents_round_one(Scenario.model_validate_json(scenario_json), types, private)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sim.ladder import ACTORS
+from sim.domain.ladder import ACTORS
 
 NAME = {"coalition": "the coalition", "russia": "Russia", "us": "the US"}
 INITIAL = {"coalition": "C", "russia": "R", "us": "US"}

@@ -29,8 +29,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sim.analysis import Box, discover, sobol_indices
-from sim.ladder import OUTCOMES
+from sim.domain.ladder import OUTCOMES
+from sim.studies.analysis import Box, discover, sobol_indices
 from sim.webapp.pages.sweep.controls import (
     DISCOVER_ON,
     NONE,
@@ -84,6 +84,8 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 def render(current: Current) -> None:
+    """Draw the page: the outcome chosen for the whole page, then the sweep of one or two
+    assumptions, the Sobol indices and the scenario discovery."""
     header(current)  # it names the first section: the curve must start on a projector's first screen
     outcome_column, runs_column = st.columns([3, 1])
     outcome = outcome_column.selectbox(
@@ -100,6 +102,7 @@ def render(current: Current) -> None:
 
 
 def header(current: Current) -> None:
+    """The page's title and what it is for, and a warning when some of the user's edits are not valid."""
     scenario = current.scenario
     assert scenario is not None
     st.title(f"{TITLE}: which assumptions matter?")  # the menu name first, as on every page
@@ -137,6 +140,24 @@ def show_notes(plan: Plan) -> None:
 
 
 def sweep_section(current: Current, outcome: str, runs_column: Any) -> SweepResult | None:
+    """The sweep of one parameter (a curve) or two (a heatmap): its controls, its plan within this
+    server's caps, and its results once run.
+
+    Parameters
+    ----------
+    current : Current
+        The scenario in use, with the sidebar's runs and seed.
+    outcome : str
+        The outcome the page shows.
+    runs_column : streamlit column
+        Where the runs-per-point control goes.
+
+    Returns
+    -------
+    SweepResult or None
+        The sweep's table and metadata; None while it has not run, or when its set-up is refused
+        (the reason shown on the page).
+    """
     values = scenario_values(current)
     axes = grid_controls(values, runs_column)
     if len(set(axes)) < len(axes):
@@ -197,6 +218,15 @@ def grid_results(
 
 
 def sobol_section(current: Current, outcome: str) -> SweepResult | None:
+    """Which assumptions matter most: the parameters chosen, a Saltelli sample over their ranges and
+    the outcome's Sobol indices, computed by SALib.
+
+    Returns
+    -------
+    SweepResult or None
+        The Saltelli sample's table and metadata; None while it has not run, or with fewer than two
+        parameters or a range that cannot be used.
+    """
     st.subheader("Which assumptions matter most?")
     st.markdown(
         "Vary several assumptions at once and split the outcome's variation between them (Sobol indices, "
@@ -267,6 +297,8 @@ def noise_note(frame: pd.DataFrame, outcome: str, plan: Plan) -> None:
 
 
 def discovery_section(outcome: str, grid: SweepResult | None, saltelli: SweepResult | None) -> None:
+    """Scenario discovery: the boxes of parameters where ``outcome`` is above a threshold (PRIM), found
+    in the sweep (``grid``) or the Sobol sample (``saltelli``), in words and as a chart."""
     st.subheader("When does it happen?")
     st.markdown(
         "Scenario discovery (PRIM, the Patient Rule Induction Method): find simple ranges of the parameters, "

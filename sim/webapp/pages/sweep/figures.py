@@ -1,7 +1,11 @@
 """The Sweep page's charts, one function per chart so tests can build and read them: an outcome's
 curve over one parameter, its heatmap over two, the Sobol indices as bars, and the points PRIM
 explains with its boxes drawn on them. Colours are Okabe-Ito or Cividis, every series is named in
-words, and each figure goes through ``base_layout`` so it reads on a projector."""
+words, and each figure goes through ``base_layout`` so it reads on a projector.
+
+The curve and the heatmap draw the data ``sim plot`` draws: :func:`sim.studies.analysis.curve`,
+:func:`sim.studies.analysis.heatmap` and :func:`sim.studies.analysis.heatmap_cells` compute their
+points, means, bands and cells once; this module adds only the app's look."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from sim.analysis import Box, curve, heatmap
+from sim.studies.analysis import Box, curve, heatmap, heatmap_cells
 from sim.webapp.pages.sweep.parameters import label
 from sim.webapp.pages.sweep.wording import outcome_name, percent
 from sim.webapp.screen import narrow
@@ -100,12 +104,11 @@ def heatmap_figure(
 ) -> go.Figure:
     """P(outcome) over two parameters: a Cividis heatmap with the percentage written in each cell."""
     heat = heatmap(frame, metadata, f"p_{outcome}", x, y, None)
-    z = heat["z"]
     name = outcome_name(outcome)
-    readable = z.size <= HEATMAP_NUMBERS_UP_TO
+    readable = heat["z"].size <= HEATMAP_NUMBERS_UP_TO
     figure = go.Figure(
         go.Heatmap(
-            z=[[None if not math.isfinite(v) else float(v) for v in row] for row in z],
+            z=heatmap_cells(heat),
             x=heat["x"],
             y=heat["y"],
             colorscale="Cividis",

@@ -2,7 +2,9 @@
 
 A request over a cap is not refused: the plan shrinks it (a grid loses steps from its finest axis
 first, a Saltelli sample's N drops to a power of two that fits, then runs per point go down) and
-says so in notes the page shows as warnings. The CLI has none of these caps.
+says so in notes the page shows as warnings. The CLI has none of these caps. The plan of every
+sweep (``sim.studies.sweeps.plan_sweep``) is given :data:`MAX_POINTS` and the cap on crises too, and
+refuses a request past them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sim.studies.sweeps import saltelli_size
 from sim.webapp.pages.sweep.parameters import label
 from sim.webapp.pages.sweep.wording import number
 
@@ -25,7 +28,7 @@ SECONDS_PER_RUN = 2e-5
 """Cost of one simulated crisis on the development machine: the time estimate before this server has
 measured its own pace (:class:`Pace`)."""
 SOLVE_SECONDS_PER_ROUND = 0.12
-"""Cost of solving one round of a design point's game on the development machine (sim.equilibrium:
+"""Cost of solving one round of a design point's game on the development machine (sim.engine.equilibrium:
 about 2 s for the 20 rounds of coalition_2026 on 2 cores, more on a busy server): every point is a
 new game. Replaced by the measured pace once a sweep has run on this server."""
 MAX_RUNS_PER_POINT = 100_000
@@ -59,6 +62,7 @@ class Plan:
 
     @property
     def crises(self) -> int:
+        """The crises simulated in all: points times runs per point."""
         return self.points * self.runs
 
 
@@ -83,18 +87,18 @@ def plan_grid(steps: Sequence[int], runs: int, most_crises: int = MAX_TOTAL_RUNS
 
 
 def plan_saltelli(parameters: int, samples: int, runs: int, most_crises: int = MAX_TOTAL_RUNS) -> Plan:
-    """A Saltelli sample of N(D+2) points, N cut to the largest power of two within MAX_POINTS, with
-    at most ``most_crises`` runs in all."""
+    """A Saltelli sample of N(D+2) points (``sim.studies.sweeps.saltelli_size``), N cut to the largest
+    power of two within MAX_POINTS, with at most ``most_crises`` runs in all."""
     notes = []
     capped = int(samples)
-    if capped * (parameters + 2) > MAX_POINTS:
-        capped = 2 ** int(math.log2(MAX_POINTS // (parameters + 2)))
+    if saltelli_size(capped, parameters) > MAX_POINTS:
+        capped = 2 ** int(math.log2(MAX_POINTS // saltelli_size(1, parameters)))
         notes.append(
-            f"You asked for N = {samples}, {samples * (parameters + 2):,} points for {parameters} parameters; a "
-            f"request here may have at most {MAX_POINTS:,} points, so N = {capped} ({capped * (parameters + 2):,} "
-            "points)."
+            f"You asked for N = {samples}, {saltelli_size(samples, parameters):,} points for {parameters} parameters; "
+            f"a request here may have at most {MAX_POINTS:,} points, so N = {capped} "
+            f"({saltelli_size(capped, parameters):,} points)."
         )
-    points = capped * (parameters + 2)
+    points = saltelli_size(capped, parameters)
     runs = _capped_runs(points, runs, notes, min(most_crises, MAX_TOTAL_RUNS))
     return Plan((), capped, runs, points, tuple(notes))
 

@@ -1,10 +1,11 @@
 """Running a sweep for the page: the same numbers as ``sim.sweep``, in chunks, cached.
 
-The page builds the same design (``sim.sweeps.design_points``) and runs the same points with the
-same seeds (``sim.sweeps.run_chunk``, point ``i`` seeded by ``point_seed(seed, i)``), in chunks so
-a progress bar can move. Each chunk is cached with ``st.cache_data``, so a sweep already run on
-this server shows again at once. Small sweeps run straight away; bigger ones wait for their
-button, since a shared classroom server should not spend half a minute on every click.
+The page sets the sweep up with the one plan of every sweep (``sim.studies.sweeps.plan_sweep``, given
+this server's caps) and runs the same points with the same seeds (``sim.studies.sweeps.run_chunk``,
+point ``i`` seeded by ``point_seed(seed, i)``), in chunks so a progress bar can move. Each chunk is
+cached with ``st.cache_data``, so a sweep already run on this server shows again at once. Small
+sweeps run straight away; bigger ones wait for their button, since a shared classroom server
+should not spend half a minute on every click.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from sim.scenario import Scenario
-from sim.sweeps import Parameter, SweepError, SweepSpec, check_points_validate, design_points, plain, run_chunk
+from sim.domain.scenario import Scenario
+from sim.studies.sweeps import Parameter, SweepError, plan_sweep, run_chunk
 from sim.webapp.compute import Recent
-from sim.webapp.pages.sweep.plan import Pace, Plan
+from sim.webapp.pages.sweep.plan import MAX_POINTS, MAX_TOTAL_RUNS, Pace, Plan
+from sim.webapp.state import crises_that_fit
 
 AUTO_RUN_WORK = 100_000
 """Requests of at most this much work (run-equivalents, about two seconds) run without a button."""
@@ -47,41 +49,46 @@ class Request:
     seed: int
 
     def parameters(self) -> list[Parameter]:
+        """The swept ranges as :class:`sim.studies.sweeps.Parameter` (path, low, high, steps).
+
+        Raises
+        ------
+        SweepError
+            For a range that is not finite with low at most high, or fewer than one step.
+        """
         return [Parameter.range(*param) for param in self.params]
 
     @property
     def key(self) -> str:
+        """The request's SHA-256 (of its fields as JSON): the same sweep has the same key in every session."""
         return hashlib.sha256(json.dumps(asdict(self)).encode()).hexdigest()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def prepare(request: Request) -> tuple[list[tuple[int, dict[str, Any]]], dict[str, Any]]:
-    """The design points and the sweep's metadata, exactly as ``sim.sweep`` makes them.
+    """The design points and the sweep's metadata, from the plan ``sim.sweep`` makes too
+    (``sim.studies.sweeps.plan_sweep``), within this server's caps on points and crises.
 
     Raises SweepError for a range the sweep cannot use (low above high, values the scenario
-    refuses), before anything runs."""
+    refuses, named by the first design point refused), before anything runs."""
     scenario = Scenario.model_validate_json(request.scenario_json)
-    parameters = request.parameters()
-    table = design_points(parameters, request.design, request.samples, request.seed)
-    points = [(index, plain(row)) for index, row in enumerate(table.to_dict("records"))]
-    check_points_validate(scenario, points, int(request.runs))
-    spec = SweepSpec(
-        scenario.name, scenario.sha256(), [asdict(p) for p in parameters], request.design, request.samples,
-        False, int(request.seed), int(request.runs), len(points),
+    plan = plan_sweep(
+        scenario, request.parameters(), request.design, request.samples, request.runs, request.seed,
+        check_ends=False, max_points=MAX_POINTS, max_crises=min(MAX_TOTAL_RUNS, crises_that_fit(scenario)),
     )  # fmt: skip
-    return points, spec.metadata(scenario)
+    return plan.points, plan.metadata()
 
 
 @st.cache_data(show_spinner=False, max_entries=4_000)
 def run_points(scenario_json: str, points_json: str, runs: int, seed: int) -> list[dict[str, Any]]:
-    """One chunk of design points (``sim.sweeps.run_chunk``), cached for every session."""
+    """One chunk of design points (``sim.studies.sweeps.run_chunk``), cached for every session."""
     points = [(int(index), values) for index, values in json.loads(points_json)]
     return run_chunk(scenario_json, points, runs, seed)
 
 
 @st.cache_resource(show_spinner=False)
 def server_pace() -> Pace:
-    """This server's measured sweeping pace (one for every session)."""
+    """The server's measured sweeping pace (one for every session)."""
     return Pace()
 
 
@@ -92,6 +99,7 @@ def _finished() -> Recent[str, None]:
 
 
 def already_run(request: Request) -> bool:
+    """Whether this sweep has been run on this server (among the last ``REMEMBERED``), so it shows without a button."""
     return request.key in _finished()
 
 

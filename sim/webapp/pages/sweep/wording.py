@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.analysis import Box
+from sim.studies.analysis import Box
 from sim.webapp.pages.sweep.parameters import phrase
 from sim.webapp.style import capitalised, words
 
@@ -30,6 +30,7 @@ def share(fraction: float) -> str:
 
 
 def number(value: float) -> str:
+    """A parameter's value in four significant figures (``0.15``, ``1.5e+04``)."""
     return f"{value:.4g}"
 
 
@@ -68,7 +69,7 @@ def box_sentence(box: Box, outcome: str) -> str:
 
 
 def noise_share(frame: pd.DataFrame, outcome: str) -> float:
-    """Share of the outcome's variance across points that is Monte Carlo noise (docs/sweeps.md, section 2)."""
+    """Share of the outcome's variance across points that is Monte Carlo noise (docs/how-to/sweeps.md, section 2)."""
     p = frame[f"p_{outcome}"].to_numpy(dtype=float)
     spread = float(np.var(p, ddof=1)) if p.size > 1 else 0.0
     if spread <= 0:

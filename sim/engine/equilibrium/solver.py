@@ -1,0 +1,221 @@
+"""The whole crisis: backward induction over the rounds on the belief grid, the solved equilibrium, and
+its cache (one solve per scenario and grid, shared by the model, the app and the game export)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.domain.ladder import ACTORS
+from sim.domain.scenario import Scenario
+from sim.engine.equilibrium.kernels import ContinuationTable, _interpolate_rows
+from sim.engine.equilibrium.round_game import RoundGame
+from sim.engine.equilibrium.settings import GRID_POINTS
+from sim.engine.equilibrium.states import RoundSolution, States
+
+
+def grid_states(grid_points: int) -> States:
+    """Every grid state, in the order (iota, kappa, b_c, b_r, b_u)."""
+    axis = np.linspace(0.0, 1.0, grid_points)
+    iota, kappa, bc, br, bu = np.meshgrid((0, 1), (0, 1), axis, axis, axis, indexing="ij")
+    beliefs = np.stack([bc.ravel(), br.ravel(), bu.ravel()], axis=1)
+    return States(beliefs, iota.ravel().astype(np.int8), kappa.ravel().astype(np.int8))
+
+
+@dataclass
+class CrisisEquilibrium:
+    """The solved crisis: every round's policies on the belief grid, and how to read them anywhere.
+
+    ``rounds[t - 1]`` is round ``t``'s :class:`RoundSolution` at :func:`grid_states`. Round 1 is
+    played at one public state only (the scenario's prior beliefs: nothing has happened yet), so
+    :func:`solve_crisis` solves the grid for rounds ``T, ..., 2`` and round 1 exactly where it is
+    played (:meth:`solve_at`); round 1's grid solution is solved the first time something asks for
+    it (:attr:`rounds`, :meth:`features`).
+    """
+
+    scenario: Scenario
+    grid_points: int
+    solved: list[RoundSolution | None]
+    game: RoundGame
+    _features: list[np.ndarray | None] = field(default_factory=list, repr=False)
+
+    @property
+    def horizon(self) -> int:
+        """The number of rounds, T (the scenario's ``rounds``)."""
+        return len(self.solved)
+
+    @property
+    def rounds(self) -> list[RoundSolution]:
+        """Every round's solution on the grid (round 1's solved now if it was not yet)."""
+        return [self.grid_round(t) for t in range(1, self.horizon + 1)]
+
+    @property
+    def residual(self) -> float:
+        """The largest fixed-point residual over the grid rounds solved (rounds 2 to T, and round 1
+        once solved on the grid)."""
+        return max((solution.residual for solution in self.solved if solution is not None), default=0.0)
+
+    def grid_round(self, round_number: int) -> RoundSolution:
+        """Round ``t``'s solution on the grid, solved on first use for round 1 (warm-started from
+        round 2's, as the backward induction does for every other round)."""
+        solution = self.solved[round_number - 1]
+        if solution is None:
+            later = self.solved[round_number] if round_number < self.horizon else None
+            warm = None if later is None else [p.copy() for p in later.posteriors]
+            states = grid_states(self.grid_points)
+            solution = self.game.solve(round_number, states, self.continuation(round_number), warm)
+            self.solved[round_number - 1] = solution
+        return solution
+
+    def continuation(self, round_number: int) -> ContinuationTable | None:
+        """The values the decisions of round ``t`` look forward to (None in the last round)."""
+        if round_number >= self.horizon:
+            return None
+        return _continuation_table(self.grid_round(round_number + 1), self.grid_points)
+
+    def solve_at(self, round_number: int, states: States) -> RoundSolution:
+        """The round's equilibrium solved afresh at exact states (early rounds, the trace, the Game page).
+
+        The fixed point starts from the posteriors interpolated off the grid solution of this round
+        or, while round 1 has none, of round 2 (the start the grid solve would have used); the
+        states a warm start leaves unsolved follow the homotopy (:meth:`RoundGame.solve`). A
+        one-round crisis without a grid solution starts cold, by homotopy.
+        """
+        source = round_number
+        if self.solved[round_number - 1] is None:
+            source = round_number + 1 if round_number < self.horizon else 0
+        warm = None
+        if source:
+            grid = policies_at(self, source, states)["posteriors"]
+            warm = [grid[:, :2].copy(), grid[:, 2:4].copy(), grid[:, 4:].reshape(-1, 2, 3).copy()]
+        return self.game.solve(round_number, states, self.continuation(round_number), warm)
+
+    def initial_state(self) -> States:
+        """The one public state round 1 is played at: the scenario's initial beliefs about each
+        actor, an incident flag set when the scenario starts on the ``incident`` rung, and no pledge."""
+        s = self.scenario
+        beliefs = np.array([[s.actor(key).initial_belief for key in ACTORS]])
+        return States(beliefs, np.array([int(s.start_rung == "incident")], np.int8), np.zeros(1, np.int8))
+
+    def value(self) -> np.ndarray:
+        """Each actor's expected value of the whole crisis at the start (actor, type)."""
+        return self.solve_at(1, self.initial_state()).values[0]
+
+    def features(self, round_number: int) -> np.ndarray:
+        """Round ``t``'s policies as one row per grid state, for interpolation by the engine.
+
+        Columns: coalition (type, 3), russia (c, type, 3), us (c, type, 3), resist (c, type, 2),
+        join (c, type, 2), member stay chances, collapse.
+        """
+        if not self._features:
+            self._features.extend(None for _ in range(self.horizon))
+        features = self._features[round_number - 1]
+        if features is None:
+            solution = self.grid_round(round_number)
+            n = len(solution.collapse)
+            features = np.concatenate(
+                [
+                    solution.coalition.reshape(n, -1),
+                    solution.russia.reshape(n, -1),
+                    solution.us.reshape(n, -1),
+                    solution.resist.reshape(n, -1),
+                    solution.join.reshape(n, -1),
+                    solution.stay,
+                    solution.collapse[:, None],
+                    *(p.reshape(n, -1) for p in solution.posteriors),
+                ],
+                axis=1,
+            )
+            self._features[round_number - 1] = features
+        return features
+
+
+def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> dict[str, np.ndarray]:
+    """Round ``t``'s policies at any states, interpolated from the grid (the engine's lookup).
+
+    Returns ``coalition`` (n, type, 3), ``russia`` and ``us`` (n, c, type, 3), ``resist`` and
+    ``join`` (n, c, type, 2), ``stay`` (n, members) and ``collapse`` (n,).
+    """
+    table = equilibrium.features(round_number)
+    flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
+    rows = _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
+    n = len(rows)
+    m = table.shape[1] - 47 - POSTERIOR_WIDTH
+    return {
+        "coalition": rows[:, FEATURE_SLICES["coalition"]].reshape(n, 2, 3),
+        "russia": rows[:, FEATURE_SLICES["russia"]].reshape(n, 2, 2, 3),
+        "us": rows[:, FEATURE_SLICES["us"]].reshape(n, 2, 2, 3),
+        "resist": rows[:, FEATURE_SLICES["resist"]].reshape(n, 2, 2, 2),
+        "join": rows[:, FEATURE_SLICES["join"]].reshape(n, 2, 2, 2),
+        "stay": rows[:, 46 : 46 + m],
+        "collapse": rows[:, 46 + m],
+        "posteriors": rows[:, 47 + m :],
+    }
+
+
+_CACHE: dict[tuple[str, int], CrisisEquilibrium] = {}
+_CACHE_SIZE = 8
+
+
+def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
+    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash)."""
+    key = (scenario.sha256(), grid_points)
+    if key not in _CACHE:
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.pop(next(iter(_CACHE)))
+        _CACHE[key] = solve_crisis(scenario, grid_points)
+    return _CACHE[key]
+
+
+POSTERIOR_WIDTH = 10
+"""Posteriors stored per grid state after the policies: after c (2), after Russia's threat (2), after u (6)."""
+
+FEATURE_SLICES = {
+    "coalition": slice(0, 6),
+    "russia": slice(6, 18),
+    "us": slice(18, 30),
+    "resist": slice(30, 38),
+    "join": slice(38, 46),
+}
+
+
+def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
+    """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring):
+    rounds ``T, ..., 2`` on the grid; round 1, played at the prior beliefs only, is solved where it
+    is played (:meth:`CrisisEquilibrium.solve_at`), and on the grid only if asked for.
+
+    ``compiled=False`` iterates the numpy reference of the fixed-point map instead of the compiled
+    kernels: the same steps and fixed points (to the solver's tolerance), for checks and benchmarks.
+
+    Raises
+    ------
+    ValueError
+        If ``grid_points`` is less than 2.
+
+    References
+    ----------
+    McKelvey, R. D. and Palfrey, T. R. (1998). Quantal response equilibria for extensive form games.
+    *Experimental Economics* 1, 9-41.
+    Fudenberg, D. and Tirole, J. (1991). *Game Theory*, ch. 8. MIT Press.
+    Turocy, T. L. (2005). A dynamic homotopy interpretation of the logistic quantal response
+    equilibrium correspondence. *Games and Economic Behavior* 51, 243-263.
+    """
+    if grid_points < 2:
+        raise ValueError("grid_points must be at least 2")
+    game = RoundGame(scenario, compiled=compiled)
+    states = grid_states(grid_points)
+    solved: list[RoundSolution | None] = [None] * scenario.rounds
+    continuation: ContinuationTable | None = None
+    warm: list[np.ndarray] | None = None
+    for round_number in range(scenario.rounds, 1, -1):
+        solution = game.solve(round_number, states, continuation, warm)
+        warm = solution.posteriors
+        solved[round_number - 1] = solution
+        continuation = _continuation_table(solution, grid_points)
+    return CrisisEquilibrium(scenario, grid_points, solved, game)
+
+
+def _continuation_table(solution: RoundSolution, g: int) -> ContinuationTable:
+    """A grid round's values as the table the round before it reads."""
+    return ContinuationTable(solution.values.reshape(2, 2, g, g, g, 3, 2), g)

@@ -1,0 +1,144 @@
+"""Results of a Monte Carlo run: per-run arrays, the summary, tables and files.
+
+Every result carries what is needed to reproduce it: the scenario (after overrides), its
+SHA-256, the seed and the package version.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binomtest
+
+from sim.domain.files import write_atomically
+from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
+from sim.domain.scenario import Scenario
+
+
+def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a binomial proportion (good coverage even near 0 and 1)."""
+    interval = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+@dataclass
+class Results:
+    """The outcome of ``runs`` independent crises of one scenario."""
+
+    scenario: Scenario
+    seed: int | None
+    version: str
+    outcome: np.ndarray  # (runs,) index into OUTCOMES
+    rounds_played: np.ndarray  # (runs,)
+    max_rung: np.ndarray  # (runs,) index into RUNGS
+    final_rung: np.ndarray  # (runs,)
+    payoff: dict[str, np.ndarray]  # actor -> (runs,)
+    resolute: dict[str, np.ndarray]  # actor -> (runs,) bool
+    us_committed_at_end: np.ndarray
+    force_collapsed: np.ndarray
+    troops_deployed_at_end: np.ndarray
+    ladder: pd.DataFrame  # one row per round (0 = start): shares by rung and by ended outcome
+
+    @property
+    def runs(self) -> int:
+        """The number of crises run."""
+        return int(self.outcome.size)
+
+    @property
+    def scenario_sha256(self) -> str:
+        """The SHA-256 of the scenario as run (after overrides), by :meth:`sim.domain.schema.Scenario.sha256`."""
+        return self.scenario.sha256()
+
+    def outcome_counts(self) -> dict[str, int]:
+        """How many runs ended in each outcome, every outcome of ``OUTCOMES`` included (zeros too)."""
+        counts = np.bincount(self.outcome, minlength=len(OUTCOMES))
+        return {name: int(count) for name, count in zip(OUTCOMES, counts)}
+
+    def probabilities(self) -> dict[str, float]:
+        """The share of runs that ended in each outcome (point estimates; :meth:`summary` adds intervals)."""
+        return {name: count / self.runs for name, count in self.outcome_counts().items()}
+
+    def summary(self) -> dict[str, Any]:
+        """The stable JSON summary (README, ``sim run --json``)."""
+        counts = self.outcome_counts()
+        max_rung = np.bincount(self.max_rung, minlength=len(RUNGS)) / self.runs
+        return {
+            "scenario": self.scenario.name,
+            "scenario_sha256": self.scenario_sha256,
+            "version": self.version,
+            "runs": self.runs,
+            "seed": self.seed,
+            "rounds": self.scenario.rounds,
+            "outcomes": {
+                name: {"p": count / self.runs, "ci95": list(wilson_interval(count, self.runs))}
+                for name, count in counts.items()
+            },
+            "mean_rounds": float(self.rounds_played.mean()),
+            "max_rung": {rung: float(share) for rung, share in zip(RUNGS, max_rung)},
+            "mean_payoff": {actor: float(values.mean()) for actor, values in self.payoff.items()},
+        }
+
+    def metadata(self) -> dict[str, str]:
+        """The provenance written into every file of results, as text.
+
+        Returns
+        -------
+        dict of str to str
+            ``scenario`` (its name), ``scenario_sha256``, ``seed`` (empty if none was recorded),
+            ``version`` (of the package) and ``scenario_json`` (the whole scenario as run, with
+            sorted keys), enough to reproduce the run.
+        """
+        return {
+            "scenario": self.scenario.name,
+            "scenario_sha256": self.scenario_sha256,
+            "seed": "" if self.seed is None else str(self.seed),
+            "version": self.version,
+            "scenario_json": json.dumps(self.scenario.model_dump(mode="json", by_alias=True), sort_keys=True),
+        }
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per run, tidy: outcome, rounds, rungs, each actor's type and payoff, provenance."""
+        frame = pd.DataFrame(
+            {
+                "run": np.arange(self.runs),
+                "outcome": pd.Categorical.from_codes(self.outcome, categories=list(OUTCOMES)),
+                "rounds": self.rounds_played.astype(np.int16),
+                "max_rung": pd.Categorical.from_codes(self.max_rung, categories=list(RUNGS)),
+                "final_rung": pd.Categorical.from_codes(self.final_rung, categories=list(RUNGS)),
+                **{f"{actor}_resolute": self.resolute[actor] for actor in ACTORS},
+                **{f"{actor}_payoff": self.payoff[actor] for actor in ACTORS},
+                "us_committed_at_end": self.us_committed_at_end,
+                "force_collapsed": self.force_collapsed,
+                "troops_deployed_at_end": self.troops_deployed_at_end,
+            }
+        )
+        meta = self.metadata()
+        for column in ("scenario", "scenario_sha256", "seed", "version"):
+            frame[column] = pd.Categorical([meta[column]] * self.runs)
+        frame.attrs.update(meta)
+        return frame
+
+    def save(self, path: str | Path) -> Path:
+        """Write the per-run table as .parquet or .csv, atomically (an interruption leaves no half file)."""
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in {".parquet", ".csv"}:
+            raise ValueError(f"{path}: output must end in .parquet or .csv")
+        frame = self.to_frame()
+        if suffix == ".parquet":
+            return write_atomically(path, lambda temporary: _write_parquet(frame, temporary, self.metadata()))
+        return write_atomically(path, lambda temporary: frame.to_csv(temporary, index=False))
+
+
+def _write_parquet(frame: pd.DataFrame, path: str, metadata: dict[str, str]) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    merged = {**(table.schema.metadata or {}), **{f"sim.{k}".encode(): v.encode() for k, v in metadata.items()}}
+    pq.write_table(table.replace_schema_metadata(merged), path)
