@@ -22,8 +22,10 @@ ALLOWED: dict[str, set[str]] = {
     "runs": {"domain", "engine"},
     "studies": {"domain", "engine", "runs"},
     "game": {"domain", "engine"},
-    "cli": {"domain", "engine", "runs", "studies", "game"},
-    "webapp": {"domain", "engine", "runs", "studies", "game"},
+    "datasets": set(),
+    "estimation": {"domain", "engine", "runs", "game", "datasets"},
+    "cli": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation"},
+    "webapp": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation"},
 }
 CLIENTS = {"cli", "webapp"}  # may use the public API (``import sim``), never a private name below them
 

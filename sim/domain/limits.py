@@ -19,6 +19,11 @@ MAX_FILE_BYTES = 1_000_000
 it is opened for reading, and the read itself stops one byte past it, so a file that grows (or
 a ``/proc`` file that reports size 0) cannot exhaust memory either."""
 
+MAX_DATA_BYTES = 100_000_000
+"""Bytes a data file for ``sim fit`` may hold (CSV or Parquet). ``war1800`` is 60 kB; a hundred
+million bytes is millions of rows, far more than any crisis data set, and still read in seconds;
+checked from the file's size before it is read."""
+
 MAX_NESTING = 32
 """Tables and arrays a scenario may hold inside one another. A scenario needs 3
 (``russia.doctrine.responses``, ``coalition.members.0``); Python's TOML reader recurses once per
@@ -173,6 +178,7 @@ MAX_TREE_ROUNDS = 3
 """The most rounds ``sim solve --rounds`` builds: three rounds are about 10^5 nodes, four about 10^6."""
 
 SCENARIO_LIMITS = (
+    "MAX_DATA_BYTES",
     "MAX_DESIGN_POINTS",
     "MAX_FILE_BYTES",
     "MAX_GRID_STEPS",

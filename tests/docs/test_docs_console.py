@@ -24,7 +24,8 @@ from sim.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
-PLAIN = re.compile(r"^\$ (sim (?:(?:run|trace) [^|>;\\]*|(?:[a-z]+ )?--help))$")
+PLAIN = re.compile(r"^\$ (sim (?:(?:run|trace) [^|>;\\]*|fit [^>;\\]*|(?:[a-z]+ )?--help))$")
+"""``sim run``, ``sim trace``, ``sim fit`` (its formula's ``|`` is quoted) and ``--help``: checked in full."""
 REFUSED = re.compile(r"^\$ (sim (?:sweep|validate|solve) [^|>;\\]*)$")
 """Other commands are checked where the docs show them refused: one line of output, an error."""
 
