@@ -126,17 +126,17 @@ class FieldSpec:
         return f"{text} {self.range_note}".strip() if self.range_note else text
 
     def allowed(self) -> str:
-        """The valid range as a sentence for the app's help (``0 to 1.``, ``0 or more.``), or ``""``."""
+        """The valid range as a sentence for the app's help (``Allowed: 0 to 1.``), or ``""``."""
         if self.low is None or self.high is None or self.low <= -UTILS:
             return ""
         low, high = f"{self.low:g}", f"{self.high:g}"
         if self.integer:
-            return f"A whole number from {low} to {high}."
+            return f"Allowed: a whole number from {low} to {high}."
         if self.low_open:
-            return f"More than {low}, at most {high}."
+            return f"Allowed: more than {low}, at most {high}."
         if self.high >= UTILS:
-            return f"{low} or more."
-        return f"{low} to {high}."
+            return f"Allowed: {low} or more."
+        return f"Allowed: {low} to {high}."
 
     def help_text(self) -> str:
         """The app's help: what the field means, then which values it takes."""

@@ -96,9 +96,10 @@ def test_ranges_in_words():
     assert fields.spec("discount").range_text() == "> 0 and ≤ 1"
     assert fields.spec("russia.war_bonus").range_text() == "0–10⁶"
     assert fields.spec("coalition.members[].mission_value").range_text() == "−10⁶ to 10⁶"
-    assert fields.spec("russia.lambda").allowed() == "0 to 10000."
-    assert fields.spec("russia.war_bonus").allowed() == "0 or more."
-    assert fields.spec("rounds").allowed() == "A whole number from 1 to 1000."
+    assert fields.spec("russia.lambda").allowed() == "Allowed: 0 to 10000."
+    assert fields.spec("russia.war_bonus").allowed() == "Allowed: 0 or more."
+    assert fields.spec("rounds").allowed() == "Allowed: a whole number from 1 to 1000."
+    assert fields.spec("escalation.tripwire").allowed() == "Allowed: -1 to 1."
 
 
 def test_per_actor_paths_and_phrases():
