@@ -48,6 +48,11 @@ def names() -> list[str]:
     return sorted(path.stem for path in HERE.glob("*.csv"))
 
 
+def path_of(name: str) -> Path:
+    """The file of a shipped data set (its bytes are what a fit's ``data_sha256`` hashes)."""
+    return HERE / f"{name}.csv"
+
+
 def load(name: str) -> pd.DataFrame:
     """A shipped data set as a frame.
 
@@ -68,4 +73,4 @@ def load(name: str) -> pd.DataFrame:
     """
     if name not in names():
         raise KeyError(f"no data set named {name!r} (shipped: {', '.join(names())})")
-    return pd.read_csv(HERE / f"{name}.csv")
+    return pd.read_csv(path_of(name))

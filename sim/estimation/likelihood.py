@@ -24,6 +24,7 @@ R. *Journal of Statistical Software* 56(8), 1-27.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,8 @@ from scipy import special
 from sim._version import __version__
 from sim.datasets import load as load_dataset
 from sim.datasets import names as dataset_names
+from sim.datasets import path_of as dataset_path
+from sim.domain.files import FileRefused, read_regular_file
 from sim.domain.limits import MAX_DATA_BYTES
 from sim.estimation.formula import Formula, FormulaError, check_columns, complete_rows, design, parse_formula
 from sim.estimation.games import ERRORS, GAMES, LINKS, Game, cdf
@@ -184,22 +187,19 @@ def read_data(data: str | Path | pd.DataFrame) -> tuple[pd.DataFrame, str, str]:
         return data, "<frame>", digest
     text = str(data)
     if text in dataset_names() and not Path(text).exists():
-        path = Path(__file__).resolve().parents[1] / "datasets" / f"{text}.csv"
-        return load_dataset(text), text, hashlib.sha256(path.read_bytes()).hexdigest()
+        return load_dataset(text), text, hashlib.sha256(dataset_path(text).read_bytes()).hexdigest()
     path = Path(text)
     if not path.is_file():
         raise FormulaError(f"{text}: no such file, and not a shipped data set ({', '.join(dataset_names())})")
-    size = path.stat().st_size
-    if size > MAX_DATA_BYTES:
-        raise FormulaError(
-            f"{text}: the file has {size:,} bytes, more than the {MAX_DATA_BYTES:,} allowed for data "
-            "(sim.domain.limits.MAX_DATA_BYTES)"
-        )
     try:
-        frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+        content = read_regular_file(path, MAX_DATA_BYTES)
+    except FileRefused as refused:
+        raise FormulaError(f"{text}: {refused} for data (sim.domain.limits.MAX_DATA_BYTES)") from None
+    try:
+        frame = pd.read_parquet(io.BytesIO(content)) if path.suffix == ".parquet" else pd.read_csv(io.BytesIO(content))
     except Exception as error:  # a damaged or foreign file: say so in words
         raise FormulaError(f"{text}: not a readable CSV or Parquet file ({error})") from None
-    return frame, text, hashlib.sha256(path.read_bytes()).hexdigest()
+    return frame, text, hashlib.sha256(content).hexdigest()
 
 
 def outcomes(game: Game, formula: Formula, rows: pd.DataFrame) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -311,9 +311,10 @@ def hessian(function: Any, x: np.ndarray) -> np.ndarray:
     n = len(x)
     steps = 1e-4 * np.maximum(1.0, np.abs(x))
     out = np.empty((n, n))
+    unit = np.eye(n)
     for i in range(n):
         for j in range(i, n):
-            e_i, e_j = np.eye(n)[i] * steps[i], np.eye(n)[j] * steps[j]
+            e_i, e_j = unit[i] * steps[i], unit[j] * steps[j]
             value = (
                 function(x + e_i + e_j) - function(x + e_i - e_j) - function(x - e_i + e_j) + function(x - e_i - e_j)
             ) / (4 * steps[i] * steps[j])
