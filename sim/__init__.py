@@ -15,7 +15,7 @@ from sim._version import __version__
 from sim.domain.ladder import ACTIONS, ACTORS, OUTCOMES, RUNGS
 from sim.domain.scenario import Scenario, ScenarioError, builtin_scenarios, load_scenario
 from sim.engine.model import CrisisModel
-from sim.estimation import fit
+from sim.estimation import calibrate, fit, fit_qre
 from sim.runs.montecarlo import run_monte_carlo
 from sim.runs.results import Results
 from sim.studies.sweeps import read_sweep, sweep
@@ -31,7 +31,9 @@ __all__ = [
     "ScenarioError",
     "__version__",
     "builtin_scenarios",
+    "calibrate",
     "fit",
+    "fit_qre",
     "load_scenario",
     "read_sweep",
     "run_monte_carlo",

@@ -24,8 +24,9 @@ ALLOWED: dict[str, set[str]] = {
     "game": {"domain", "engine"},
     "datasets": set(),
     "estimation": {"domain", "engine", "runs", "game", "datasets"},
-    "cli": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation"},
-    "webapp": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation"},
+    "live": {"domain", "engine", "runs", "game", "datasets", "estimation"},
+    "cli": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation", "live"},
+    "webapp": {"domain", "engine", "runs", "studies", "game", "datasets", "estimation", "live"},
 }
 CLIENTS = {"cli", "webapp"}  # may use the public API (``import sim``), never a private name below them
 

@@ -21,7 +21,9 @@ import pandas as pd
 from sim._version import __version__
 from sim.cli.analysis_commands import add_analysis_commands
 from sim.cli.argtypes import add_command, number, whole_number
+from sim.cli.calibrate_command import add_calibrate_command
 from sim.cli.fit_command import add_fit_command
+from sim.cli.qre_fit_command import add_qre_fit_command
 from sim.domain.files import write_text_atomically
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.domain.limits import MAX_DESIGN_POINTS, MAX_LAMBDA, MAX_RUNS, MAX_TREE_ROUNDS, MAX_WORKERS
@@ -177,6 +179,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_analysis_commands(commands)  # sensitivity, discover, plot: analyses of a saved sweep
     add_fit_command(commands)  # fit: strategic estimation from data
+    add_qre_fit_command(commands)  # fit-qre: logit QRE maximum likelihood from action counts
+    add_calibrate_command(commands)  # calibrate: a scenario fitted to observed outcomes
 
     new = add_command(
         commands, "new", "write a scenario file to start from: a built-in one with its comments, retitled",

@@ -77,16 +77,24 @@ class CrisisActor(mesa.Agent):
         """
         return self.resolute[idx].astype(np.intp)
 
-    def act(self, idx: np.ndarray, policy: np.ndarray, uniforms: np.ndarray, *, learn: bool = True) -> np.ndarray:
+    def act(
+        self, idx: np.ndarray, policy: np.ndarray, uniforms: np.ndarray, *, learn: bool = True, node: str = ""
+    ) -> np.ndarray:
         """Choose in worlds ``idx`` by the policy of the actor's true type; the others learn from it.
 
         ``policy`` is (len(idx), type, k): both types' choice probabilities at each world's node.
-        Returns the actions; the public belief moves by Bayes' rule on the chosen action.
+        Returns the actions; the public belief moves by Bayes' rule on the chosen action. In a
+        one-world model with a ``chooser`` (live play), the chooser may take the action instead of
+        the draw (:class:`sim.engine.model.Chooser`); the others still learn by the equilibrium policy.
         """
         own = self.own_type(idx)
         rows = np.arange(len(idx))
         chosen = policy[rows, own]
         action = _sample_columns([chosen[:, k] for k in range(policy.shape[-1])], uniforms)
+        chooser = getattr(self.model, "chooser", None)
+        if chooser is not None and len(idx) == 1:
+            taken = chooser(node or self.key, self.key, int(self.model.steps), chosen[0], int(action[0]))
+            action = np.array([taken], dtype=action.dtype)
         if learn:
             self.belief[idx] = bayes(self.belief[idx], policy[rows, 1, action], policy[rows, 0, action])
         return action

@@ -22,7 +22,7 @@ flags). A round (docs/explanation/model.md, section 5):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import mesa
 import numpy as np
@@ -82,6 +82,19 @@ class TraceEntry:
     outcome: str | None = None
 
 
+class Chooser(Protocol):
+    """Who chooses instead of the equilibrium draw, in a one-world model (live play in class).
+
+    Called at every decision with the node (``coalition``, ``russia``, ``us``; ``resist`` and
+    ``join`` after a strike), the actor, the round, the policy of the actor's own type at that node
+    (the equilibrium's choice probabilities) and the action the equilibrium drew; returns the action
+    taken (the drawn one for an actor no person plays), or raises to stop the model where a person
+    has not chosen yet.
+    """
+
+    def __call__(self, node: str, actor: str, round_number: int, policy: np.ndarray, drawn: int) -> int: ...
+
+
 def draw_seed() -> int:
     """A fresh seed when none is given: ``SeedSequence``'s own entropy (128 bits from the operating
     system), as numpy recommends, so the seed a run used can be printed and given back to repeat it."""
@@ -139,6 +152,7 @@ class CrisisModel(mesa.Model):
         self.pledged = np.zeros(n, dtype=bool)  # the US's latest posture was a pledged backstop
         self.trace: list[TraceEntry] | None = [] if trace else None
         self._interpolating = False  # set once a round has more distinct states than EXACT_STATES
+        self.chooser: Chooser | None = None  # set for live play: people choose for some actors
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
@@ -258,7 +272,7 @@ class CrisisModel(mesa.Model):
 
         # 2. The coalition moves.
         worlds = idx[at]
-        c = coalition.act(worlds, policy["coalition"][at], uniforms[at, 0])
+        c = coalition.act(worlds, policy["coalition"][at], uniforms[at, 0], node="coalition")
         self._log(entry, "coalition", worlds, c, at, "coalition")
         coalition.last_action[worlds] = c
         self._pay(worlds, "coalition", -tables.cost[0, c] - np.where(c == BACK_DOWN, audience[0], 0.0), t)
@@ -270,7 +284,7 @@ class CrisisModel(mesa.Model):
 
         # 3. Russia answers the coalition's move.
         worlds = idx[at]
-        r = russia.act(worlds, policy["russia"][at, c], uniforms[at, 1])
+        r = russia.act(worlds, policy["russia"][at, c], uniforms[at, 1], node="russia")
         self._log(entry, "russia", worlds, r, at, "russia", c)
         russia.last_action[worlds] = r
         self._pay(worlds, "russia", -tables.cost[1, r] - np.where(r == BACK_DOWN, audience[1], 0.0), t)
@@ -283,7 +297,7 @@ class CrisisModel(mesa.Model):
 
         # 4. The US sets its posture; the status quo pays its flow; accidents may happen.
         worlds = idx[at]
-        u = us.act(worlds, policy["us"][at, c], uniforms[at, 2])
+        u = us.act(worlds, policy["us"][at, c], uniforms[at, 2], node="us")
         self._log(entry, "us", worlds, u, at, "us", c)
         us.last_action[worlds] = u
         us_cost = tables.cost[2, u] + np.where(u == BACK_DOWN, audience[2] * self.pledged[worlds], 0.0)
@@ -311,14 +325,14 @@ class CrisisModel(mesa.Model):
         audience = self.tables.audience(t)
         worlds = idx[at]
         self._set_rung(worlds, np.full(worlds.size, LIMITED_WAR))
-        answer = coalition.act(worlds, policy["resist"][at, c], uniforms[at, 3], learn=False)
+        answer = coalition.act(worlds, policy["resist"][at, c], uniforms[at, 3], learn=False, node="resist")
         self._log(entry, "resist", worlds, answer, at, "coalition", c)
         concede = answer == CONCEDE
         tied = self.scenario.coalition.tripwire_cost * (c[concede] == DEPLOY)  # conceding with troops killed
         self._pay(worlds[concede], "coalition", -audience[0] - tied, t)
         self._end(worlds[concede], COALITION_BACKS_DOWN, np.zeros(int(concede.sum()), bool), t)
         at, c, worlds = at[~concede], c[~concede], worlds[~concede]
-        join = us.act(worlds, policy["join"][at, c], uniforms[at, 4], learn=False)
+        join = us.act(worlds, policy["join"][at, c], uniforms[at, 4], learn=False, node="join")
         self._log(entry, "join", worlds, join, at, "us", c)
         stays_out = join != JOIN
         self._pay(worlds[stays_out], "us", -audience[2] * self.pledged[worlds[stays_out]], t)

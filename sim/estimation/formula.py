@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 INTERCEPT = "(Intercept)"
+MAX_LEVELS = 100
+"""The most distinct values a text column may have: each level but one becomes a dummy column."""
 _NAME = re.compile(r"^[A-Za-z_.][A-Za-z0-9_.]*$")
 
 
@@ -136,6 +138,22 @@ def check_columns(formula: Formula, data: pd.DataFrame, source: str) -> None:
             close = difflib.get_close_matches(name, [str(column) for column in data.columns], n=1)
             hint = f"; did you mean {close[0]}?" if close else f" (its columns: {', '.join(map(str, data.columns))})"
             raise FormulaError(f"{source} has no column {name!r}{hint}")
+    for name in dict.fromkeys(term for part in formula.parts for term in part.terms):
+        values = data[name].dropna()
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values) or values.empty:
+            continue
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().mean() >= 0.5:
+            row = numbers.isna().idxmax()
+            raise FormulaError(
+                f"{source}: the column {name!r} holds numbers but also the text {values[row]!r} (row {row + 2} of the "
+                "file, counting the header): mark a missing value by an empty cell, or make the column all text"
+            )
+        if values.nunique() > MAX_LEVELS:
+            raise FormulaError(
+                f"{source}: the text column {name!r} has {values.nunique()} distinct values, so it would become "
+                f"{values.nunique() - 1} dummies (at most {MAX_LEVELS} levels): is it an identifier? Leave it out"
+            )
 
 
 def complete_rows(formula: Formula, data: pd.DataFrame) -> pd.DataFrame:
@@ -143,7 +161,24 @@ def complete_rows(formula: Formula, data: pd.DataFrame) -> pd.DataFrame:
     return data.loc[data[formula.columns].notna().all(axis=1)].reset_index(drop=True)
 
 
-def design(part: Part, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+def text_levels(formula: Formula, data: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The levels of each text (or boolean) column the formula's parts use, in sorted order.
+
+    The first is the reference level; the others become dummies. A fit keeps them, so the same
+    dummies are built for new data (:meth:`sim.estimation.likelihood.FitResult.predict`).
+    """
+    levels: dict[str, tuple[str, ...]] = {}
+    for part in formula.parts:
+        for term in part.terms:
+            values = data[term]
+            if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+                levels[term] = tuple(sorted(str(level) for level in values.unique()))
+    return levels
+
+
+def design(
+    part: Part, data: pd.DataFrame, levels: Mapping[str, Sequence[str]] | None = None
+) -> tuple[np.ndarray, list[str]]:
     """The design matrix of one utility and its column names.
 
     Parameters
@@ -151,6 +186,8 @@ def design(part: Part, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     part : Part
     data : pandas.DataFrame
         Complete rows only (:func:`complete_rows`).
+    levels : mapping of str to sequence of str, optional
+        The levels of the text columns (:func:`text_levels`); by default those of ``data``.
 
     Returns
     -------
@@ -166,9 +203,15 @@ def design(part: Part, data: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
         names.append(INTERCEPT)
     for term in part.terms:
         values = data[term]
-        if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
-            levels = sorted(str(level) for level in values.unique())
-            for level in levels[1:]:  # the first level is the reference, as in R's treatment contrasts
+        known = levels.get(term) if levels is not None else None
+        if known is not None or pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+            found = sorted(str(level) for level in values.unique())
+            if known is not None:
+                unseen = sorted(set(found) - set(known))
+                if unseen:
+                    raise FormulaError(f"{term!r} has the level {unseen[0]!r}, unknown to the fit ({', '.join(known)})")
+            # the first level is the reference, as in R's treatment contrasts
+            for level in (known if known is not None else found)[1:]:
                 columns.append((values.astype(str) == level).to_numpy(dtype=float))
                 names.append(f"{term}{level}")
         else:

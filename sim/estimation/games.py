@@ -1,121 +1,133 @@
-"""The standard crisis trees of strategic estimation, and their outcome probabilities.
+"""The standard trees of strategic estimation (the R package ``games``), and trees read from files.
 
-``egame12``: player 1 keeps the status quo (outcome 1) or escalates; then player 2 capitulates
-(outcome 2) or fights (outcome 3). Player 1 has a utility for each outcome (``u11``, ``u13``,
-``u14``), player 2 for war (``u24``); player 2's utility for capitulation is normalised to 0.
+Each is an :class:`~sim.estimation.trees.EstimationTree`: the fixed trees are special cases of the
+one recursion in :mod:`sim.estimation.trees`, not separate code. Their utilities, and the order
+of the formula's parts, are the R package's:
 
-Errors (Signorino 2003):
+* ``egame12``: player 1 keeps the status quo (``~a1``) or escalates; then player 2 backs down
+  (``a1,~a2``) or fights (``a1,a2``). Formula ``u11 | u13 | u14 | u24``: player 1's utility for
+  each outcome, player 2's for war (its utility for backing down is 0).
+* ``egame122``: player 1 moves left or right, then player 2 moves left or right on either side:
+  outcomes ``~a1,~a2``, ``~a1,a2``, ``a1,~a2``, ``a1,a2``. Formula
+  ``u11 | u12 | u13 | u14 | u22 | u24``.
+* ``egame123``: player 1 stops (``~a1``) or goes on; player 2 stops (``a1,~a2``) or goes on;
+  player 3 stops (``a1,a2,~a3``) or goes on (``a1,a2,a3``). Formula
+  ``u11 | u13 | u15 | u16 | u23 | u25 | u26 | u36``.
 
-* **agent error**: each decision has its own shock, normal (probit) or logistic (logit), of scale 1
-  on each action, so the difference of two has scale ``sqrt(2)``::
+The utilities not named are fixed at 0, the normalisation that identifies the model (only
+differences of utilities enter a choice).
 
-      p4 = F(u24 / sqrt 2),   p3 = 1 - p4
-      p2 = F((p3 u13 + p4 u14 - u11) / sqrt 2),   p1 = 1 - p2
-
-* **private information** (probit): each player's outcome utilities carry standard normal shocks
-  the opponent knows only in distribution, so player 1's comparison has variance
-  ``1 + p3^2 + p4^2``::
-
-      p2 = Phi((p3 u13 + p4 u14 - u11) / sqrt(1 + p3^2 + p4^2))
-
-The outcome probabilities are ``p1``, ``p2 p3`` and ``p2 p4``. Action probabilities are kept in
-``[2.2e-16, 1 - 1.1e-16]`` as the R package ``games`` does, so the log-likelihood stays finite.
+A tree read from a ``.efg`` or TOML game file (:func:`tree_from_file`) has one formula part per
+player and terminal, player by player (``u1_1 | u1_2 | ... | u2_1 | ...``); write 0 for each
+utility to normalise. Its payoffs in the file are not used.
 
 References
 ----------
-Signorino, C. S. (1999). Strategic interaction and the statistical analysis of international
-conflict. *American Political Science Review* 93(2), 279-297. Signorino, C. S. (2003). Structure
-and uncertainty in discrete choice models. *Political Analysis* 11(4), 316-344. Kenkel, B. and
-Signorino, C. S. (2014). Estimating extensive form games in R. *Journal of Statistical Software*
-56(8), 1-27.
+Kenkel, B. and Signorino, C. S. (2014). Estimating extensive form games in R. *Journal of
+Statistical Software* 56(8), 1-27. Signorino, C. S. (2003). Structure and uncertainty in discrete
+choice models. *Political Analysis* 11(4), 316-344.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from pathlib import Path
 
-import numpy as np
-from scipy import special
-
-LINKS = ("probit", "logit")
-ERRORS = ("agent", "private")
-SMALLEST = 2.220446e-16
-LARGEST = 1 - 1.110223e-16
+from sim.estimation.formula import FormulaError
+from sim.estimation.trees import EstimationTree, Slot
+from sim.game.io.dispatch import read_game
+from sim.game.normal import GameError
+from sim.game.tree import ExtensiveFormGame, Node
 
 
-def cdf(x: np.ndarray, link: str) -> np.ndarray:
-    """The link's distribution function: standard normal (probit) or logistic (logit)."""
-    return special.ndtr(x) if link == "probit" else special.expit(x)
+def _end(players: int) -> Node:
+    return Node.terminal([0.0] * players)
 
 
-@dataclass(frozen=True)
-class Game:
-    """A tree of strategic estimation: its utilities, in the formula's order, and outcomes.
-
-    Attributes
-    ----------
-    name : str
-        ``egame12``.
-    utilities : tuple of str
-        The utilities with a formula part, in order (``u11``, ``u13``, ``u14``, ``u24``).
-    players : tuple of int
-        Whose each utility is (1 or 2).
-    outcome_of : tuple of int
-        The outcome (0-based) each utility is for.
-    decisions : int
-        How many 0/1 decision columns the outcome may be given as.
-    """
-
-    name: str
-    utilities: tuple[str, ...]
-    players: tuple[int, ...]
-    outcome_of: tuple[int, ...]
-    decisions: int
-
-    @property
-    def outcomes(self) -> int:
-        """How many terminal outcomes the tree has."""
-        return max(self.outcome_of) + 1
-
-    def outcome_names(self, decisions: Sequence[str]) -> tuple[str, ...]:
-        """The outcomes named from the decision columns, as the R package names them
-        (``~esc``, ``esc,~war``, ``esc,war``)."""
-        first, second = decisions
-        return (f"~{first}", f"{first},~{second}", f"{first},{second}")
-
-    def outcomes_from_decisions(self, columns: np.ndarray) -> np.ndarray:
-        """Outcome numbers (0-based) from the 0/1 decision columns: player 1 stops at 0 whatever
-        the second column says; else the second column decides."""
-        first, second = columns[:, 0], columns[:, 1]
-        return np.where(first == 0, 0, np.where(second == 0, 1, 2))
-
-    def probabilities(self, utilities: np.ndarray, link: str, error: str) -> np.ndarray:
-        """Each row's outcome probabilities.
-
-        Parameters
-        ----------
-        utilities : numpy.ndarray
-            ``(rows, 4)``: u11, u13, u14, u24.
-        link, error : str
-            ``probit`` or ``logit``; ``agent`` or ``private``.
-
-        Returns
-        -------
-        numpy.ndarray
-            ``(rows, 3)``, each row summing to 1.
-        """
-        u11, u13, u14, u24 = utilities.T
-        root2 = np.sqrt(2.0)
-        p4 = np.clip(cdf(u24 / root2, link), SMALLEST, LARGEST)
-        p3 = 1.0 - p4
-        scale = root2 if error == "agent" else np.sqrt(1.0 + p3**2 + p4**2)
-        p2 = np.clip(cdf((p3 * u13 + p4 * u14 - u11) / scale, link), SMALLEST, LARGEST)
-        return np.column_stack([1.0 - p2, p2 * p3, p2 * p4])
+def _choice(player: int, left: Node, right: Node) -> Node:
+    return Node.decision(player, {"L": left, "R": right})
 
 
-EGAME12 = Game("egame12", ("u11", "u13", "u14", "u24"), (1, 1, 1, 2), (0, 1, 2, 2), decisions=2)
+def _slots(names: str) -> tuple[Slot, ...]:
+    """``"u11 u13"``: player 1's utility of outcome 1, ... (outcomes numbered as the R package's
+    nodes; :data:`_TERMINALS` maps them to the tree's terminals)."""
+    return tuple(Slot(name, int(name[1]) - 1, int(name[2])) for name in names.split())
+
+
+def _numbered(name: str, slots: tuple[Slot, ...], terminals: dict[int, int]) -> tuple[Slot, ...]:
+    return tuple(Slot(slot.name, slot.player, terminals[slot.terminal]) for slot in slots)
+
+
+EGAME12 = EstimationTree(
+    "egame12",
+    ExtensiveFormGame(("1", "2"), _choice(0, _end(2), _choice(1, _end(2), _end(2))), "egame12"),
+    _numbered("egame12", _slots("u11 u13 u14 u24"), {1: 0, 3: 1, 4: 2}),
+    decision_columns=(0, 1),
+)
 """Two players, three outcomes: status quo, capitulation, war."""
 
-GAMES: dict[str, Game] = {game.name: game for game in (EGAME12,)}
-"""The trees ``sim fit`` knows, by name."""
+EGAME122 = EstimationTree(
+    "egame122",
+    ExtensiveFormGame(("1", "2"), _choice(0, _choice(1, _end(2), _end(2)), _choice(1, _end(2), _end(2))), "egame122"),
+    _numbered("egame122", _slots("u11 u12 u13 u14 u22 u24"), {1: 0, 2: 1, 3: 2, 4: 3}),
+    decision_columns=(0, 1, 1),
+)
+"""Two players, four outcomes: player 2 moves after either of player 1's moves."""
+
+EGAME123 = EstimationTree(
+    "egame123",
+    ExtensiveFormGame(
+        ("1", "2", "3"), _choice(0, _end(3), _choice(1, _end(3), _choice(2, _end(3), _end(3)))), "egame123"
+    ),
+    _numbered("egame123", _slots("u11 u13 u15 u16 u23 u25 u26 u36"), {1: 0, 3: 1, 5: 2, 6: 3}),
+    decision_columns=(0, 1, 2),
+)
+"""Three players, four outcomes: each may stop the crisis or pass it on."""
+
+GAMES: dict[str, EstimationTree] = {game.name: game for game in (EGAME12, EGAME122, EGAME123)}
+"""The fixed trees ``sim fit`` knows, by name."""
+
+GAME_SUFFIXES = (".efg", ".toml")
+
+
+def tree_from_file(path: str | Path) -> EstimationTree:
+    """A tree read from a ``.efg`` or TOML game file, with one formula part per player and terminal.
+
+    Raises
+    ------
+    FormulaError
+        If the file cannot be read as a game tree, or the tree hides moves (imperfect information).
+    """
+    try:
+        game = read_game(path)
+    except (GameError, OSError, ValueError) as error:
+        raise FormulaError(f"{path}: not a game tree sim can read ({error})") from None
+    if not isinstance(game, ExtensiveFormGame):
+        raise FormulaError(f"{path}: a normal-form game has no tree to estimate; give a .efg or TOML tree")
+    terminals = sum(node.kind == "terminal" for node in game.nodes())
+    wide = terminals > 9 or game.n_players > 9
+    slots = tuple(
+        Slot(f"u{i + 1}_{t + 1}" if wide else f"u{i + 1}{t + 1}", i, t)
+        for i in range(game.n_players)
+        for t in range(terminals)
+    )
+    return EstimationTree(str(path), game, slots)
+
+
+def estimation_tree(model: str | Path | EstimationTree) -> EstimationTree:
+    """A fixed tree by name (``egame12``), a tree read from a ``.efg`` or TOML file, or a tree built in Python.
+
+    Raises
+    ------
+    FormulaError
+        For a name that is neither, with the names known.
+    """
+    if isinstance(model, EstimationTree):
+        return model
+    text = str(model)
+    if text in GAMES:
+        return GAMES[text]
+    if Path(text).suffix in GAME_SUFFIXES:
+        if not Path(text).is_file():
+            raise FormulaError(f"{text}: no such game file")
+        return tree_from_file(text)
+    raise FormulaError(f"unknown model {text!r}: known are {', '.join(GAMES)}, or a .efg or TOML game file")

@@ -137,6 +137,20 @@ def test_unusable_formulas_are_refused_in_words(formula: str, message: str):
         fit("egame12", "war1800", formula)
 
 
+def test_a_number_column_with_text_in_it_or_an_identifier_is_refused():
+    from sim.datasets import load
+
+    data = load("war1800")
+    data["balanc"] = data["balanc"].astype(object)
+    data.loc[5, "balanc"] = "."
+    with pytest.raises(FormulaError, match=r"'balanc' holds numbers but also the text '\.' \(row 7"):
+        fit("egame12", data, "esc + war ~ 1 | 0 | 1 | balanc")
+    data = load("war1800")
+    data["dispute"] = [f"d{k}" for k in range(len(data))]
+    with pytest.raises(FormulaError, match="is it an identifier"):
+        fit("egame12", data, "esc + war ~ 1 | 0 | 1 | dispute")
+
+
 def test_options_are_checked():
     with pytest.raises(FormulaError, match="use --link probit"):
         fit("egame12", "war1800", WAR, link="logit", error="private")
