@@ -13,11 +13,11 @@ import streamlit as st
 import sim
 from sim.webapp import screen, state
 from sim.webapp.fields import field_input, key_fields
-from sim.webapp.pages import classroom, game, scenario, simulate, sweep
+from sim.webapp.pages import classroom, game, live, scenario, simulate, sweep
 from sim.webapp.share import copy_link_button
 from sim.webapp.style import page_css, plain, presenter_css, presenting
 
-PAGES = {"scenario": scenario, "simulate": simulate, "sweep": sweep, "game": game, "classroom": classroom}
+PAGES = {"scenario": scenario, "simulate": simulate, "sweep": sweep, "game": game, "classroom": classroom, "live": live}
 SETTINGS = (*state.CORE_SETTINGS, *(setting for page in PAGES.values() for setting in page.SETTINGS))
 
 
@@ -80,7 +80,7 @@ def sidebar(current: state.Current) -> None:
             format_func=lambda key: f"{PAGES[key].ICON} {PAGES[key].TITLE}",
             key="page",
             help="Scenario: edit assumptions · Simulate: Monte Carlo · Sweep: vary parameters · Game: "
-            "equilibria · Classroom: one crisis step by step.",
+            "equilibria · Classroom: one crisis step by step · Live: the class plays it on their phones.",
         )
         for note in state.url_notes():
             st.warning(note)

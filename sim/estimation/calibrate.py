@@ -55,8 +55,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import optimize
-from scipy.stats import chi2
 
 from sim._version import __version__
 from sim.domain.fields import spec
@@ -82,8 +80,8 @@ from sim.estimation.outcomes import (
     read_counts,
 )
 
-CRITICAL = float(chi2.ppf(0.95, 1))
-"""The likelihood-ratio cut-off of a 95% profile interval: the chi-squared(1) 95% point, 3.841."""
+CRITICAL = 3.841458820694124
+"""The likelihood-ratio cut-off of a 95% profile interval: chi-squared(1)'s 95% point, 3.841."""
 FLOOR = 1e-300
 """Probabilities below this count as this in the log-likelihood (an observed impossible outcome)."""
 NOT_MOVING = 1e-7
@@ -205,7 +203,7 @@ class Calibration:
             f"{'field':28s} {'start':>9s} {'estimate':>9s}   95% interval (profile likelihood)",
         ]
         for item in self.fields:
-            low, high = (_shown(v) for v in item.ci95)
+            low, high = ("bound?" if v is None else f"{v:.4g}" for v in item.ci95)
             interval = f"[{low}, {high}]" if item.identified else "not identified"
             lines.append(f"{item.path:28s} {item.start:9.4f} {item.estimate:9.4f}   {interval}")
         state = "converged" if self.converged else "did NOT converge"
@@ -231,7 +229,7 @@ class Calibration:
             "# Maximum likelihood over the engine's exact outcome probabilities; 95% profile-likelihood intervals:",
         ]
         for item in self.fields:
-            low, high = (_shown(v) for v in item.ci95)
+            low, high = ("bound?" if v is None else f"{v:.4g}" for v in item.ci95)
             where = f"[{low}, {high}]" if item.identified else "not identified (left at its starting value)"
             header.append(f"#   {item.path} = {item.estimate:.6g}  {where}")
         header.append(f"# Log-likelihood {self.loglik:.4f}; {'converged' if self.converged else 'did NOT converge'}.")
@@ -251,10 +249,6 @@ class Calibration:
             data["name"] = name
             body = tomli_w.dumps(data)
         return "\n".join(header) + "\n\n" + body
-
-
-def _shown(value: float | None) -> str:
-    return "bound?" if value is None else f"{value:.4g}"
 
 
 def _same(text: str, scenario: Scenario) -> bool:
@@ -480,6 +474,8 @@ def _maximise(
         step = x0.copy()
         step[k] = x0[k] + scale[k] if x0[k] + scale[k] <= highs[active][k] else x0[k] - scale[k]
         simplex.append(step)
+    from scipy import optimize  # imported when a calibration runs: `import sim` stays quick
+
     result = optimize.minimize(
         lambda x: -model(full(x)),
         x0,
@@ -495,6 +491,8 @@ def _profile_interval(
 ) -> tuple[float | None, float | None]:
     """The 95% profile-likelihood interval of field ``j``: where ``2 (best - profile) = 3.841`` on
     each side (``None`` where the profile stays below the cut-off up to the bound)."""
+    from scipy import optimize  # imported when a calibration runs: `import sim` stays quick
+
     warm = {"theta": theta.copy()}
 
     def excess(value: float) -> float:

@@ -115,6 +115,10 @@ class NormalAgentForm(AgentForm):
             for j in range(n):
                 if j != i:
                     operands += [sigma[j], [j, *batch]]
+            if n == 1:  # no one else to average over: the payoffs themselves, the same in every batch row
+                values = self.game.payoffs[0].reshape(-1, *[1] * len(batch))
+                blocks.append(np.broadcast_to(values, (values.shape[0], *log_sigma.shape[1:])))
+                continue
             blocks.append(np.einsum(*operands, [i, *batch], optimize=True))
         return np.concatenate(blocks)
 

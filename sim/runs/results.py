@@ -7,13 +7,14 @@ SHA-256, the seed and the package version.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
 
 from sim.domain.files import write_atomically
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
@@ -21,9 +22,21 @@ from sim.domain.scenario import Scenario
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion (good coverage even near 0 and 1)."""
-    interval = binomtest(int(successes), int(trials)).proportion_ci(confidence_level=confidence, method="wilson")
-    return float(interval.low), float(interval.high)
+    """Wilson score interval for a binomial proportion (good coverage even near 0 and 1).
+
+    The closed form (Wilson 1927), ``(p + z^2/2n -+ z sqrt(p(1-p)/n + z^2/4n^2)) / (1 + z^2/n)``
+    with ``z`` the normal quantile, equals ``scipy.stats.binomtest(...).proportion_ci(method="wilson")``
+    (a test checks it) without importing ``scipy.stats`` on every run.
+    """
+    n, p = int(trials), int(successes) / int(trials)
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
+    centre = p + z * z / (2 * n)
+    spread = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    scale = 1 + z * z / n
+    # exactly 0 and 1 at the ends (rounding would leave about 1e-19), and p always inside
+    low = 0.0 if successes == 0 else min(p, (centre - spread) / scale)
+    high = 1.0 if successes == trials else max(p, (centre + spread) / scale)
+    return max(0.0, low), min(1.0, high)
 
 
 @dataclass

@@ -377,3 +377,16 @@ def test_agent_qre_of_random_trees_solves_the_fixed_point(tree, lam):
 def test_agent_qre_of_random_perfect_information_trees_is_backward_induction(tree, lam):
     for p, q in zip(logit_qre(tree, lam).profile, logit_backward_induction(tree, lam).profile):
         np.testing.assert_allclose(p, q, atol=1e-9)
+
+
+def test_a_one_player_normal_form_is_a_softmax_of_its_payoffs():
+    """One player has no one to average over: its QRE at lam is softmax(lam * payoffs), by hand
+    (a crash in the agent form's einsum until it was special-cased)."""
+    from sim.game.normal import NormalFormGame
+    from sim.game.qre import logit_qre
+
+    payoffs = np.array([1.0, 0.0, 2.0])
+    game = NormalFormGame(("alone",), (("x", "y", "z"),), payoffs[None, :])
+    for lam in (0.0, 0.7, 3.0):
+        expected = np.exp(lam * payoffs) / np.exp(lam * payoffs).sum()
+        assert logit_qre(game, lam).profile[0] == pytest.approx(expected, abs=1e-8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hand_scenarios import bare_scenario
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 import sim.runs.montecarlo as montecarlo
@@ -13,6 +15,7 @@ from sim.domain.ladder import LIMITED_WAR, MAJOR_WAR
 from sim.domain.scenario import load_scenario, with_overrides
 from sim.engine.model import CrisisModel
 from sim.runs.montecarlo import run_one_world_at_a_time
+from sim.runs.results import wilson_interval
 
 UNIFORM = {"coalition.lambda": 0, "russia.lambda": 0, "us.lambda": 0}
 
@@ -212,3 +215,14 @@ def test_finished_models_can_be_freed(coalition):
     del model
     gc.collect()
     assert reference() is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 10**6), st.floats(0, 1), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_the_closed_form_wilson_interval_is_scipys(trials, fraction, confidence):
+    """The closed form in sim.runs.results (no scipy.stats on the run path) against scipy's Wilson interval."""
+    from scipy.stats import binomtest
+
+    successes = round(fraction * trials)
+    expected = binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
+    assert wilson_interval(successes, trials, confidence) == pytest.approx((expected.low, expected.high), abs=1e-12)
