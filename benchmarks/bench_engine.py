@@ -20,25 +20,15 @@ for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 import argparse  # noqa: E402
 import inspect  # noqa: E402
 import platform  # noqa: E402
-import time  # noqa: E402
 
 import mesa  # noqa: E402
 import numpy as np  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from sim import __version__, load_scenario, run_monte_carlo  # noqa: E402
 from sim.engine.equilibrium import GRID_POINTS, solve_crisis  # noqa: E402
 from sim.engine.model import CrisisModel  # noqa: E402
 from sim.runs.montecarlo import run_one_world_at_a_time  # noqa: E402
-
-
-def best_of(repeats: int, work) -> float:
-    """Fastest wall time of ``repeats`` calls: the least disturbed by other load on the machine."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def mesa_batch_run(scenario, runs: int) -> None:

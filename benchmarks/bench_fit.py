@@ -25,22 +25,13 @@ import time  # noqa: E402
 from unittest import mock  # noqa: E402
 
 import numpy as np  # noqa: E402
+from timing import best_of  # noqa: E402
 
 from sim import __version__  # noqa: E402
 from sim.estimation import bootstrap, fit  # noqa: E402
 from sim.estimation import problem as problem_module  # noqa: E402
 
 WAR = "esc + war ~ s_wt_re1 + revis1 | 0 | regime1 | balanc + regime2"
-
-
-def best_of(repeats: int, work) -> float:
-    """Fastest wall time of ``repeats`` calls: the least disturbed by other load on the machine."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def one_point_at_a_time(function):

@@ -89,8 +89,7 @@ def bootstrap(
     seed = int(np.random.SeedSequence().entropy % 2**32) if seed is None else int(seed)  # type: ignore[operator]
     children = np.random.SeedSequence(seed).spawn(replicates)
     workers = max(1, min(workers or (os.cpu_count() or 1), 8, replicates))
-    chunks = [children[k::workers] for k in range(workers)] if workers > 1 else [children]
-    order = [list(range(replicates))[k::workers] for k in range(workers)] if workers > 1 else [list(range(replicates))]
+    order = [list(range(k, replicates, workers)) for k in range(workers)]  # interleaved: slow resamples spread out
     draws = np.full((replicates, len(result.estimates) + 1), np.nan)
     if workers == 1:
         for start in range(0, replicates, 25):
@@ -99,7 +98,10 @@ def bootstrap(
                 progress(min(start + 25, replicates), replicates)
     else:
         with ProcessPoolExecutor(workers) as pool:
-            futures = [pool.submit(_replicates, result.problem, result.estimates, chunk) for chunk in chunks]
+            futures = [
+                pool.submit(_replicates, result.problem, result.estimates, [children[b] for b in rows])
+                for rows in order
+            ]
             done = 0
             for future, rows in zip(futures, order, strict=True):
                 draws[rows] = future.result()

@@ -42,7 +42,7 @@ from sim.domain.ladder import ACTORS, OUTCOMES
 from sim.domain.scenario import Scenario, with_overrides
 from sim.estimation.outcomes import engine_outcome_probabilities
 from sim.live.replay import group_seed, node_actions, replay
-from sim.live.session import groups, scenario_of
+from sim.live.session import groups, scenario_of, session_states
 from sim.live.store import SessionRow, Store
 from sim.runs.montecarlo import run_monte_carlo
 from sim.runs.results import wilson_interval
@@ -72,16 +72,7 @@ def model_outcomes(scenario: Scenario, seed: int = 0) -> pd.DataFrame:
 
 def class_outcomes(store: Store, session: SessionRow) -> pd.DataFrame:
     """The class's finished crises by outcome: count, share and Wilson 95% interval."""
-    scenario = scenario_of(session.scenario_json)
-    people: dict[int, set[str]] = {}
-    for player in store.players(session.id):
-        people.setdefault(player.group_no, set()).add(player.role)
-    ended = []
-    for group_no in groups(store, session):
-        recorded = {(d.round, d.node): d.action for d in store.decisions(session.id, group_no=group_no)}
-        state = replay(scenario, group_seed(session.seed, group_no), recorded, people.get(group_no, set()))
-        if state.outcome is not None:
-            ended.append(state.outcome)
+    ended = [state.outcome for state, _ in session_states(store, session).values() if state.outcome is not None]
     total = len(ended)
     rows = []
     for key in OUTCOMES:

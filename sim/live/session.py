@@ -188,12 +188,17 @@ def replayed(
     return replay(scenario_of(scenario_json), group_seed(seed, group_no), dict(recorded), people)
 
 
+def _group_replay(session: SessionRow, group_no: int, seated: list[PlayerRow], rows: list[DecisionRow]) -> GroupState:
+    """A group's crisis from the session's players and decisions (others' rows are skipped)."""
+    people = frozenset(player.role for player in seated if player.group_no == group_no)
+    recorded = tuple(sorted(((row.round, row.node), row.action) for row in rows if row.group_no == group_no))
+    return replayed(session.scenario_json, session.seed, group_no, recorded, people)
+
+
 def group_state(store: Store, session: SessionRow, group_no: int) -> GroupState:
     """A group's crisis now, with every computer decision of it stored and its open turn timed."""
-    people = frozenset(player.role for player in store.players(session.id, group_no=group_no))
-    rows = store.decisions(session.id, group_no=group_no)
-    recorded = tuple(sorted(((row.round, row.node), row.action) for row in rows))
-    state = replayed(session.scenario_json, session.seed, group_no, recorded, people)
+    seated = store.players(session.id, group_no=group_no)
+    state = _group_replay(session, group_no, seated, store.decisions(session.id, group_no=group_no))
     _settle(store, session, group_no, state, None)
     return state
 
@@ -221,9 +226,7 @@ def session_states(store: Store, session: SessionRow) -> dict[int, tuple[GroupSt
     turns = store.turns(session.id)
     states: dict[int, tuple[GroupState, float | None]] = {}
     for group_no in sorted({player.group_no for player in seated}):
-        people = frozenset(player.role for player in seated if player.group_no == group_no)
-        recorded = tuple(sorted(((row.round, row.node), row.action) for row in rows if row.group_no == group_no))
-        state = replayed(session.scenario_json, session.seed, group_no, recorded, people)
+        state = _group_replay(session, group_no, seated, rows)
         waiting = (group_no, state.waiting.round, state.waiting.node) if state.waiting else None
         opened = _settle(store, session, group_no, state, turns.get(waiting) if waiting else None)
         ends = opened + session.seconds_per_move if opened is not None and session.status == "playing" else None
@@ -278,6 +281,16 @@ def tick(store: Store, session: SessionRow) -> None:
                                        seconds=float(session.seconds_per_move), at=now()))  # fmt: skip
 
 
+def _repeat(kept: list[DecisionRow], player: PlayerRow) -> Submitted | None:
+    """The answer to a choice at a node already on record: ``already`` if the player made it (a double
+    tap or a resent request), refused if the computer made it for them; None if none is on record."""
+    if not kept:
+        return None
+    if kept[0].player_id == player.id:
+        return Submitted("already", node_actions(kept[0].node)[kept[0].action])
+    raise LiveError("too late: time ran out and the computer chose for your role (the record says so)")
+
+
 @dataclass(frozen=True)
 class Submitted:
     """What became of a submission: ``recorded``, or ``already`` (a repeat: the first one stands)."""
@@ -305,12 +318,11 @@ def submit(store: Store, token: str, round_number: int, node: str, action: str) 
         computer (too late) or the action is not offered.
     """
     player, session = player_session(store, token)
-    kept = store.decisions(session.id, group_no=player.group_no, round_number=round_number, node=node)
-    if kept:
-        first = kept[0]
-        if first.player_id == player.id:
-            return Submitted("already", node_actions(node)[first.action])
-        raise LiveError("too late: time ran out and the computer chose for your role (the record says so)")
+    earlier = _repeat(
+        store.decisions(session.id, group_no=player.group_no, round_number=round_number, node=node), player
+    )
+    if earlier is not None:
+        return earlier
     if session.status == "lobby":
         raise LiveError("the game has not started yet: wait for your instructor")
     if session.status == "paused":
@@ -321,11 +333,12 @@ def submit(store: Store, token: str, round_number: int, node: str, action: str) 
     state = group_state(store, session, player.group_no)
     waiting = state.waiting
     if waiting is None or (waiting.round, waiting.node) != (round_number, node):
-        kept = store.decisions(session.id, group_no=player.group_no, round_number=round_number, node=node)
-        if kept and kept[0].player_id == player.id:  # a double tap: the other request recorded it meanwhile
-            return Submitted("already", node_actions(node)[kept[0].action])
-        if kept and kept[0].player_id is None:
-            raise LiveError("too late: time ran out and the computer chose for your role (the record says so)")
+        # a double tap whose other request recorded it meanwhile, or the computer's move for a late player
+        earlier = _repeat(
+            store.decisions(session.id, group_no=player.group_no, round_number=round_number, node=node), player
+        )
+        if earlier is not None:
+            return earlier
         raise LiveError("it is not your turn at that point of the crisis: the page will show your next move")
     if waiting.role != player.role:
         raise LiveError(f"it is not your turn: the {waiting.role} player chooses now")
@@ -337,11 +350,12 @@ def submit(store: Store, token: str, round_number: int, node: str, action: str) 
     chosen = replace(waiting, action=actions.index(action))
     row, fresh = store.record_decision(_row(session, player.group_no, chosen, player.id, human=True,
                                             seconds=max(0.0, moment - opened), at=moment))  # fmt: skip
-    if not fresh and row.player_id != player.id:
-        raise LiveError("too late: time ran out and the computer chose for your role (the record says so)")
-    if fresh:  # the next turn opens now (its countdown starts), and the pages polling next find the replay cached
-        group_state(store, session, player.group_no)
-    return Submitted("recorded" if fresh else "already", actions[row.action])
+    if not fresh:  # another request recorded this node first
+        earlier = _repeat([row], player)
+        assert earlier is not None
+        return earlier
+    group_state(store, session, player.group_no)  # the next turn opens now, and the next polls find it cached
+    return Submitted("recorded", actions[row.action])
 
 
 # ---------------------------------------------------------------------------------------- controls

@@ -19,12 +19,7 @@ from __future__ import annotations
 import http.server
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -32,25 +27,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from browser_app import ROOT, chromium, running_app
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("SIM_CHROMIUM", "/usr/bin/chromium")
-# --disable-background-networking and friends: on a closed network Chromium's own calls home are refused.
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-OTHER_PAGES = ("scenario", "sweep", "game", "classroom")
+OTHER_PAGES = ("scenario", "sweep", "game", "classroom", "live")
 SMALL_RUNS = 2_000
-SERVER_START_S = 45
 FIRST_RENDER_MS = 300_000  # a cold server imports, solves the equilibrium (a sweep page: one per point), simulates
 RENDER_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 900}
@@ -61,87 +43,19 @@ EXCEPTION = '[data-testid="stException"]'
 FOOTER = re.compile(r"seed \d+ · [\d,]+ runs")
 
 
-def missing(reason: str) -> None:
-    """Skip locally, fail in CI: a browser test that silently skips proves nothing."""
-    if os.environ.get("SIM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (SIM_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def healthy(url: str) -> bool:
-    """Streamlit's health endpoint answers; asked directly, never through a proxy from the environment."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """End the server and anything it started (its own process group)."""
-    if process.poll() is not None:
-        return
-    for sig, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free local port; yields its address and always stops it."""
-    port = free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.headless", "true",
-        "--server.port", str(port),
-        "--server.address", "127.0.0.1",
-        "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy on {url}:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
+    folder = tmp_path_factory.mktemp("streamlit")
+    with running_app(folder, env={"SIM_LIVE_DB": str(folder / "live.sqlite")}) as url:
         yield url
-    finally:
-        stop(process)
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium, headless, through Playwright (never a browser that Playwright downloads)."""
-    if not Path(CHROMIUM).exists():
-        missing(f"{CHROMIUM} not found: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing('playwright is not installed: pip install -e ".[browser]"')
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """Debian's Chromium, headless, through Playwright (tests/browser_app.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture
@@ -222,6 +136,7 @@ LAYOUT_VIEWS = {
     "game-every-node": "page=game&game_view=full",  # a drawing of fixed width, in a box that scrolls
     "classroom": "page=classroom&class_round=2",
     "classroom-presenter": "page=classroom&class_round=2&presenter=1",
+    "live": "page=live",  # the instructor's form; a session's screens: tests/webapp/test_browser_live.py
 }
 MAIN_CHART = {
     "simulate": "outcome_chart",

@@ -18,27 +18,15 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_app import ROOT, chromium, running_app
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("SIM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-SERVER_START_S = 45
 FIRST_RENDER_MS = 300_000
 WAIT_MS = 120_000
 PROJECTOR = {"width": 1280, "height": 720}
@@ -58,78 +46,19 @@ DRAWN = (
 LAYOUT_PROBLEMS = (ROOT / "tests" / "layout_problems.js").read_text()
 
 
-def missing(reason: str) -> None:
-    """Skip locally, fail in CI: a browser test that silently skips proves nothing."""
-    if os.environ.get("SIM_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason} (SIM_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
-
-
-def healthy(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """End the server and anything it started (its own process group)."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        if process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            continue
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        missing(f"{CHROMIUM} not found: apt-get install chromium")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        missing('playwright is not installed: pip install -e ".[browser]"')
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    """Debian's Chromium, headless, through Playwright (tests/browser_app.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
 def server(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app on a free local port with a database of its own; always stopped."""
     folder = tmp_path_factory.mktemp("live_server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-        "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "SIM_LIVE_DB": str(folder / "live.sqlite")}
-    url = f"http://127.0.0.1:{port}"
-    log_path = folder / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        deadline = time.monotonic() + SERVER_START_S
-        while not healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not become healthy on {url}:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.25)
+    with running_app(folder, env={"SIM_LIVE_DB": str(folder / "live.sqlite")}) as url:
         yield url
-    finally:
-        stop(process)
 
 
 def new_page(browser: Any, viewport: dict[str, int]) -> Any:
