@@ -13,26 +13,16 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.cli.argtypes import add_command, number, whole_number
 from sim.domain.files import write_atomically
 from sim.domain.ladder import OUTCOMES
-from sim.studies.analysis import (
-    PLOT_SUFFIXES,
-    discover,
-    load_sweep,
-    output_column,
-    output_label,
-    plot_sweep,
-    provenance,
-    provenance_line,
-    sobol_indices,
-    threshold_text,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 """The files ``sim sensitivity --out`` writes the table of indices to."""
@@ -137,6 +127,8 @@ def command_sensitivity(args: argparse.Namespace) -> int:
     int
         The exit status, 0.
     """
+    from sim.studies.analysis import load_sweep, output_column, sobol_indices
+
     output_column(args.outcome)  # a misspelt outcome is reported before the sweep is read
     if args.out and not args.out.lower().endswith(TABLE_SUFFIXES):
         raise ValueError(f"--out {args.out}: the file must end in .csv or .parquet")
@@ -173,6 +165,8 @@ def sensitivity_json(table: pd.DataFrame, metadata: dict[str, Any], outcome: str
     dict
         The report, ready for ``json.dumps``.
     """
+    from sim.studies.analysis import provenance
+
     indices = []
     for parameter, rows in _first_and_total(table):
         entry: dict[str, Any] = {"parameter": parameter}
@@ -215,6 +209,8 @@ def format_sensitivity(table: pd.DataFrame, metadata: dict[str, Any]) -> list[st
     list of str
         The lines to print.
     """
+    from sim.studies.analysis import output_label, provenance_line
+
     column = table.attrs.get("column", "")
     width = max([len("parameter"), *(len(name) for name in table.loc[table["index"] != "S2", "parameter"])])
     lines = [
@@ -272,6 +268,16 @@ def command_discover(args: argparse.Namespace) -> int:
     int
         The exit status, 0.
     """
+    from sim.studies.analysis import (
+        discover,
+        load_sweep,
+        output_column,
+        output_label,
+        provenance,
+        provenance_line,
+        threshold_text,
+    )
+
     column = output_column(args.outcome)
     frame, metadata = load_sweep(args.sweep)
     boxes = discover(
@@ -333,6 +339,8 @@ def command_plot(args: argparse.Namespace) -> int:
     int
         The exit status, 0.
     """
+    from sim.studies.analysis import PLOT_SUFFIXES, load_sweep, output_column, plot_sweep
+
     output_column(args.outcome)
     if not args.out.lower().endswith(PLOT_SUFFIXES):
         raise ValueError(f"--out {args.out}: a plot must end in {', '.join(PLOT_SUFFIXES)}")

@@ -19,7 +19,6 @@ from typing import Any
 from sim.cli.argtypes import add_command, whole_number
 from sim.domain.files import write_text_atomically
 from sim.domain.scenario import parse_assignment
-from sim.estimation.calibrate import calibrate, calibrated_file_text
 
 
 def add_calibrate_command(subparsers: Any) -> None:
@@ -60,6 +59,8 @@ def add_calibrate_command(subparsers: Any) -> None:
 
 def run_calibrate(args: argparse.Namespace) -> int:
     """Calibrate, print, and write the calibrated scenario if asked; exit status 0."""
+    from sim.estimation.calibrate import calibrate, calibrated_file_text
+
     overrides = dict(parse_assignment(text) for text in args.overrides)
     result = calibrate(
         args.scenario, args.outcomes, args.free, overrides=overrides, max_evaluations=args.max_evaluations

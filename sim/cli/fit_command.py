@@ -16,15 +16,17 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from sim.cli.argtypes import add_command, whole_number
+from sim.cli.argtypes import ERRORS, FIXED_TREES, LINKS, add_command, whole_number
 from sim.domain.files import write_atomically, write_text_atomically
-from sim.estimation import GAMES, FitResult, FormulaError, bootstrap, compare, fit
-from sim.estimation.trees import ERRORS, LINKS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.estimation import FitResult
 
 PLOT_SUFFIXES = (".html", ".png", ".svg", ".pdf")
 
@@ -49,7 +51,7 @@ def add_fit_command(subparsers: Any) -> None:
         ],
     )  # fmt: skip
     command.add_argument(
-        "model", metavar="MODEL", help=f"a fixed tree ({', '.join(GAMES)}) or a .efg or TOML game file"
+        "model", metavar="MODEL", help=f"a fixed tree ({', '.join(FIXED_TREES)}) or a .efg or TOML game file"
     )
     command.add_argument("--data", required=True, help="a CSV or Parquet file, or a shipped data set (war1800)")
     command.add_argument(
@@ -88,6 +90,8 @@ def add_fit_command(subparsers: Any) -> None:
 
 def run_fit(args: argparse.Namespace) -> int:
     """Fit and print; exit status 0."""
+    from sim.estimation import FormulaError, bootstrap, compare, fit
+
     if args.plot and not args.plot_over:
         raise FormulaError("--plot needs --plot-over COLUMN: the column whose range the predictions run over")
     if args.plot and not args.plot.lower().endswith(PLOT_SUFFIXES):

@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from sim._version import __version__
 from sim.cli.analysis_commands import add_analysis_commands
-from sim.cli.argtypes import add_command, number, whole_number
+from sim.cli.argtypes import DESIGNS, EXECUTORS, add_command, number, whole_number
 from sim.cli.calibrate_command import add_calibrate_command
 from sim.cli.fit_command import add_fit_command
+from sim.cli.invocation import DISK_CACHED, assignment_without_equals, errors_printed_as_they_are, with_disk_cache
 from sim.cli.qre_fit_command import add_qre_fit_command
 from sim.domain.files import write_text_atomically
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
@@ -39,12 +38,9 @@ from sim.domain.scenario import (
     starter_scenario,
     with_overrides,
 )
-from sim.game.bundled import bundled_games
-from sim.game.normal import GameError
-from sim.runs.montecarlo import BATCH_WORLDS, run_monte_carlo
-from sim.runs.trace import tell_story, trace_records, trace_run
-from sim.studies.sweeps import DESIGNS, EXECUTORS, Parameter, SweepError, check_sweep_size, sweep
 
+# The parser, --help, validate and scenarios import none of the engine, runs, studies, game or
+# estimation (nor pandas, scipy or numba): each command imports what it needs when it runs.
 EXIT_USAGE = 2
 
 
@@ -226,6 +222,8 @@ def load_with_overrides(args: argparse.Namespace, name: str | None = None) -> Sc
 def command_run(args: argparse.Namespace) -> int:
     """``sim run``: the Monte Carlo summary, as a table or JSON; ``--out`` also saves one row per run
     (refused before the runs unless it ends in ``.parquet`` or ``.csv``)."""
+    from sim.runs.montecarlo import BATCH_WORLDS, run_monte_carlo
+
     scenario = load_with_overrides(args)
     if args.out and not args.out.lower().endswith((".parquet", ".csv")):
         raise UsageError(f"--out {args.out}: the file must end in .parquet or .csv")
@@ -244,6 +242,8 @@ def command_run(args: argparse.Namespace) -> int:
 
 def command_trace(args: argparse.Namespace) -> int:
     """``sim trace``: one crisis told round by round, as a story or as JSON records."""
+    from sim.runs.trace import tell_story, trace_records, trace_run
+
     scenario = load_with_overrides(args)
     model = trace_run(scenario, seed=args.seed)
     if args.json:
@@ -338,6 +338,7 @@ def _is_game_file(target: Path) -> bool:
 
 def load_game_target(args: argparse.Namespace):
     """A game file is solved as it is; a scenario becomes its one-round crisis game."""
+    from sim.game.bundled import bundled_games
     from sim.game.crisis import crisis_game
     from sim.game.io import read_game
 
@@ -379,6 +380,10 @@ def command_sweep(args: argparse.Namespace) -> int:
     """``sim sweep``: the scenario run at every point of a design over ``--param`` ranges (its size
     checked before any work), the first rows printed; exit status 130 if interrupted, with the
     finished points kept in ``--out`` for ``--resume``."""
+    import pandas as pd
+
+    from sim.studies.sweeps import Parameter, check_sweep_size, sweep
+
     if args.resume and not args.out:
         raise UsageError("--resume needs --out, the sweep directory to finish")
     params = [Parameter.parse(text) for text in args.params]
@@ -477,14 +482,6 @@ def _progress_printer():
     return report
 
 
-def _assignment_without_equals(argv: Sequence[str]) -> str | None:
-    """The hint for ``--set PATH VALUE`` (or ``--param PATH RANGE``) written without ``=``."""
-    for option, following, after in zip(argv, argv[1:], [*argv[2:], ""]):
-        if option in ("--set", "--param") and "=" not in following and after and not after.startswith("-"):
-            return f"{option} {following} {after}: write {option} {following}={after} (no spaces around '=')"
-    return None
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``sim`` command (the console script's entry point).
 
@@ -501,14 +498,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     arguments = list(sys.argv[1:] if argv is None else argv)
-    hint = _assignment_without_equals(arguments)
+    hint = assignment_without_equals(arguments)
     if hint:
         print(f"sim: error: {hint}", file=sys.stderr)
         return EXIT_USAGE
     args = parser.parse_args(arguments)
     try:
+        if args.command in DISK_CACHED:
+            return with_disk_cache(args)
         return args.handler(args)
-    except (ScenarioError, GameError, SweepError) as error:
+    except errors_printed_as_they_are() as error:
         print(error, file=sys.stderr)
     except (UsageError, ValueError) as error:
         print(f"sim: error: {error}", file=sys.stderr)

@@ -19,8 +19,6 @@ from typing import Any
 from sim.cli.argtypes import add_command, number
 from sim.domain.files import write_text_atomically
 from sim.domain.limits import MAX_LAMBDA
-from sim.estimation.qre_fit import CountsError, fit_qre
-from sim.game.bundled import bundled_games
 
 
 def add_qre_fit_command(subparsers: Any) -> None:
@@ -60,6 +58,9 @@ def game_path(name: str) -> Path:
     CountsError
         Neither exists (with the closest bundled name).
     """
+    from sim.estimation.qre_fit import CountsError
+    from sim.game.bundled import bundled_games
+
     path = Path(name)
     if path.exists():
         return path
@@ -73,6 +74,8 @@ def game_path(name: str) -> Path:
 
 def run_qre_fit(args: argparse.Namespace) -> int:
     """Fit and print; exit status 0."""
+    from sim.estimation.qre_fit import CountsError, fit_qre
+
     if not Path(args.counts).exists():
         raise CountsError(f"--counts {args.counts}: no such file")
     result = fit_qre(game_path(args.game), args.counts, lam_max=args.lam_max)

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.domain.ladder import ACTORS
 from sim.domain.scenario import Actor, Member
 from sim.engine.equilibrium import bayes
 from sim.engine.rules import rule_for
+from sim.engine.streams import TYPES_ROUND
 
 if TYPE_CHECKING:
     from sim.engine.model import CrisisModel
@@ -52,7 +54,8 @@ class CrisisActor(mesa.Agent):
         self.config = config
         self.rule = rule_for(config)
         n = model.n_worlds
-        self.resolute = model.rng.random(n) < config.resolve_prior
+        # Round 0 of the streams draws the types, one slot per actor in ACTORS order.
+        self.resolute = model.draws(np.arange(n), TYPES_ROUND)[:, ACTORS.index(key)] < config.resolve_prior
         self.belief = np.full(n, config.initial_belief)
         self.payoff = np.zeros(n)
         self.last_action = np.full(n, -1, dtype=np.int8)

@@ -60,11 +60,11 @@ from sim.engine.equilibrium import (
     equilibrium_for,
     policies_at,
 )
-
-ONGOING = -1
-EXACT_STATES = 256
-"""At most this many distinct public states in a round are solved exactly; beyond, the grid is read."""
-N_DRAWS = 8  # uniforms per world and round besides the members': 7 moves and chance events, 1 spare
+from sim.engine.equilibrium.features import split_features
+from sim.engine.equilibrium.policy_tree import transition
+from sim.engine.equilibrium.solver import interpolated_rows
+from sim.engine.fused import N_DRAWS, ONGOING
+from sim.engine.streams import draw_seed, round_counters, stream_key, uniforms
 
 
 @dataclass
@@ -95,12 +95,6 @@ class Chooser(Protocol):
     def __call__(self, node: str, actor: str, round_number: int, policy: np.ndarray, drawn: int) -> int: ...
 
 
-def draw_seed() -> int:
-    """A fresh seed when none is given: ``SeedSequence``'s own entropy (128 bits from the operating
-    system), as numpy recommends, so the seed a run used can be printed and given back to repeat it."""
-    return int(np.random.SeedSequence().entropy)  # type: ignore[arg-type]
-
-
 class CrisisModel(mesa.Model):
     """N independent worlds of one scenario, advanced together one round per ``step()``."""
 
@@ -113,11 +107,14 @@ class CrisisModel(mesa.Model):
         *,
         rng: int | np.random.SeedSequence | None = None,
         equilibrium: CrisisEquilibrium | None = None,
+        first_world: int = 0,
     ):
         """``rng`` is accepted as another name for ``seed``, the name Mesa >= 3.4 uses (batch_run).
 
         ``equilibrium`` may be given to reuse a solution; by default the scenario's is looked up
-        (solved on first use, then cached by the scenario's hash).
+        (solved on first use, then cached by the scenario's hash). ``first_world`` numbers the
+        worlds from there: a batch of a larger run draws the numbers those worlds draw in the whole
+        run (:mod:`sim.engine.streams`).
         """
         if rng is not None:
             if seed is not None:
@@ -129,6 +126,9 @@ class CrisisModel(mesa.Model):
         # Mesa <3.5 calls it seed=, >=3.5 rng=; both accept rng. The numpy stream is ours either way.
         super().__init__(rng=int(seed_sequence.generate_state(1)[0]))
         self.rng = np.random.default_rng(seed_sequence)
+        self.key = stream_key(seed_sequence)  # every draw of the simulation comes from the streams
+        self.worlds = np.arange(first_world, first_world + int(n_worlds), dtype=np.uint64)
+        self.slots = N_DRAWS + len(scenario.coalition.members)
         self.scenario = scenario
         self.n_worlds = int(n_worlds)
         self.seed = seed
@@ -150,8 +150,9 @@ class CrisisModel(mesa.Model):
         self.troops_deployed = np.zeros(n, dtype=bool)  # the coalition's posture in its latest move
         self.incident = np.full(n, scenario.start_rung == "incident")
         self.pledged = np.zeros(n, dtype=bool)  # the US's latest posture was a pledged backstop
+        self.tree = self.equilibrium.policy_tree()
+        self.node = np.zeros(n, dtype=np.int64)  # each world's node in the policy tree (-1 past it)
         self.trace: list[TraceEntry] | None = [] if trace else None
-        self._interpolating = False  # set once a round has more distinct states than EXACT_STATES
         self.chooser: Chooser | None = None  # set for live play: people choose for some actors
 
         # One row per round, after it is played (Mesa's convention, which batch_run relies on).
@@ -181,10 +182,10 @@ class CrisisModel(mesa.Model):
     def policies(self, round_number: int, idx: np.ndarray) -> dict[str, np.ndarray]:
         """The policies of round ``round_number`` in worlds ``idx``.
 
-        Worlds share few public states in the early rounds (one in round 1): while there are at
-        most ``EXACT_STATES`` distinct ones, the round is solved exactly at each of them (the
-        continuation still read from the grid); later the policies are interpolated from the grid.
-        A traced world is always solved exactly, so its story shows the utilities it acted on.
+        Rounds ``1..depth`` of the policy tree (:mod:`sim.engine.equilibrium.policy_tree`) were solved
+        exactly at every public state they can reach: each world reads its node's. Later rounds are
+        interpolated from the grid at each world's beliefs. A traced world is solved exactly in every
+        round, so its story shows the utilities it acted on.
 
         Parameters
         ----------
@@ -197,26 +198,29 @@ class CrisisModel(mesa.Model):
         -------
         dict of str to numpy.ndarray
             ``coalition``, ``russia``, ``us``, ``resist``, ``join``, ``stay`` and ``collapse``, each with
-            one row per world of ``idx``, as :func:`sim.engine.equilibrium.policies_at` lays them out
-            (whose interpolated lookups also carry ``posteriors``).
+            one row per world of ``idx``, as :func:`sim.engine.equilibrium.policies_at` lays them out.
         """
+        if self.trace is not None:
+            return self._solved_exactly(round_number, idx)
+        nodes = self.node[idx]
+        inside = nodes >= 0
+        if inside.all():
+            return split_features(self.tree.rows[nodes])
+        if not inside.any():
+            return policies_at(self.equilibrium, round_number, self.states(idx))
+        rows = self.tree.rows[np.maximum(nodes, 0)]  # a world off the tree (by a draw of chance 0) reads the grid
+        rows[~inside] = interpolated_rows(self.equilibrium, round_number, self.states(idx[~inside]))
+        return split_features(rows)
+
+    def _solved_exactly(self, round_number: int, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """The round solved afresh at each distinct state of these worlds (a traced run)."""
         states = self.states(idx)
-        if self.trace is None and self._interpolating:
-            return policies_at(self.equilibrium, round_number, states)
         keys = np.concatenate([states.beliefs, states.incident[:, None], states.pledged[:, None]], axis=1)
-        # One opaque key per row (a void view): a single-key sort, far cheaper than unique(axis=0).
-        rows = np.ascontiguousarray(keys).view(np.dtype((np.void, keys.dtype.itemsize * keys.shape[1]))).ravel()
-        _, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
-        unique = keys[first]
-        if self.trace is None and len(unique) > EXACT_STATES:
-            # Histories only branch from here on: later rounds skip the (costly) deduplication.
-            self._interpolating = True
-            return policies_at(self.equilibrium, round_number, states)
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
         distinct = States(unique[:, :3], unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
         solution = self.equilibrium.solve_at(round_number, distinct)
         inverse = inverse.ravel()
-        if self.trace is not None:
-            self._solution = _take(solution, inverse)
+        self._solution = _take(solution, inverse)
         return {
             key: getattr(solution, key)[inverse]
             for key in ("coalition", "russia", "us", "resist", "join", "stay", "collapse")
@@ -241,6 +245,11 @@ class CrisisModel(mesa.Model):
         self.running = bool(self.active.any())
         self.datacollector.collect(self)
 
+    def draws(self, idx: np.ndarray, round_number: int) -> np.ndarray:
+        """Every uniform worlds ``idx`` draw in a round (0 the types, T + 1 the horizon): one row per
+        world, ``N_DRAWS`` moves and chance events, then one per member (:mod:`sim.engine.streams`)."""
+        return uniforms(self.key, self.worlds[idx], round_counters(round_number, self.slots))
+
     def _pay(self, idx: np.ndarray, key: str, amount: np.ndarray | float, round_number: int) -> None:
         """Add an amount valued at round ``t`` to an actor's realised payoff, discounted to the start."""
         self.actors[key].payoff[idx] += self.discount ** (round_number - 1) * amount
@@ -253,7 +262,7 @@ class CrisisModel(mesa.Model):
         entry = self._open_trace_entry(idx)
         self.rounds_played[idx] += 1
         policy = self.policies(t, idx)
-        uniforms = self.rng.random((idx.size, N_DRAWS + len(self.members)))
+        uniforms = self.draws(idx, t)
 
         # 1. Members: each keeps its troops in with its equilibrium chance this round.
         alive = np.ones(idx.size, dtype=bool)
@@ -311,6 +320,9 @@ class CrisisModel(mesa.Model):
         chance = np.where(spiralling, game.a2, first)
         accident = uniforms[at, 5] < chance
         clash = accident & spiralling
+        following = transition(c, u, accident.astype(np.intp))
+        inside = (self.node[worlds] >= 0) & (t < self.tree.depth)
+        self.node[worlds] = np.where(inside, self.tree.child[np.maximum(self.node[worlds], 0), following], -1)
         reached = continuing_rung(c)
         self._set_rung(worlds, np.where(accident & ~spiralling, INCIDENT, reached))
         self.incident[worlds] = accident & ~spiralling
@@ -361,7 +373,7 @@ class CrisisModel(mesa.Model):
         """After the last round an open incident may still spiral; otherwise deterrence holds."""
         idx = np.flatnonzero(self.active)
         horizon = self.scenario.rounds + 1
-        draws = self.rng.random((idx.size, 2))
+        draws = self.draws(idx, horizon)[:, :2]
         spirals = self.incident[idx] & (draws[:, 0] < self.scenario.accident.incident)
         spiralling = idx[spirals]
         c = np.where(self.troops_deployed[spiralling], DEPLOY, THREATEN)
@@ -455,4 +467,4 @@ def _take(solution: RoundSolution, rows: np.ndarray) -> RoundSolution:
     return RoundSolution(**fields)
 
 
-__all__ = ["CrisisModel", "TraceEntry", "sample"]
+__all__ = ["CrisisModel", "TraceEntry", "draw_seed", "sample"]

@@ -4,11 +4,11 @@ r"""Crisis outcomes observed and predicted: counts files, and the engine's exact
 the engine (:class:`sim.engine.model.CrisisModel`) plays the crisis, with no simulation: Nature's
 type draws are enumerated (eight profiles, weighted by each actor's ``resolve_prior``), and every
 public history is followed forward round by round with its probability. Along a history the public
-beliefs move by Bayes' rule on each move, each round's policies are solved exactly at the states
-reached (``CrisisEquilibrium.solve_at``, as the engine does while a round has at most
-:data:`sim.engine.model.EXACT_STATES` distinct states; beyond that they are read from the grid by
-``policies_at``, as the engine does too), and the members' collapse, accidents, the escalation
-lottery and the horizon are weighted by their chances. So
+beliefs move by Bayes' rule on each move, and each round's policies are read where the engine reads
+them: a node's exact solution where the policy tree holds the state
+(:mod:`sim.engine.equilibrium.policy_tree`), the grid by ``policies_at``'s interpolation elsewhere;
+the members' collapse, accidents, the escalation lottery and the horizon are weighted by their
+chances. So
 
 .. math:: p_k = \sum_{\theta} \pi(\theta) \sum_{h \to k} \prod_{m \in h} \sigma_m(\theta, b_m),
 
@@ -59,12 +59,12 @@ from sim.domain.ladder import (
 )
 from sim.domain.limits import MAX_FILE_BYTES, MAX_LAMBDA
 from sim.domain.scenario import Scenario
-from sim.engine.equilibrium import CONCEDE, JOIN, States, bayes, equilibrium_for, policies_at
-from sim.engine.model import EXACT_STATES
+from sim.engine.equilibrium import CONCEDE, JOIN, CrisisEquilibrium, States, bayes, equilibrium_for
+from sim.engine.equilibrium.features import split_features
+from sim.engine.equilibrium.solver import interpolated_rows
 
 _TYPES = np.array([(c, r, u) for c in (0, 1) for r in (0, 1) for u in (0, 1)])
 """The eight profiles of types (coalition, russia, us), 1 = resolute."""
-_POLICIES = ("coalition", "russia", "us", "resist", "join", "collapse")
 _Key = tuple[float, float, float, bool, bool, int]
 """A public state: the beliefs about (coalition, russia, us), incident, pledged, the coalition's last posture."""
 
@@ -105,7 +105,6 @@ def engine_outcome_probabilities(scenario: Scenario) -> dict[str, float]:
     b = [float(x) for x in start.beliefs[0]]
     frontier: dict[_Key, np.ndarray] = {(b[0], b[1], b[2], bool(start.incident[0]), False, THREATEN): weights}
     out = np.zeros(len(OUTCOMES))
-    exact = True
 
     def clash(c: int, joined: bool, weight: float) -> None:
         q = tables.q[c, int(joined)]
@@ -115,16 +114,14 @@ def engine_outcome_probabilities(scenario: Scenario) -> dict[str, float]:
     for t in range(1, scenario.rounds + 1):
         keys = list(frontier)
         states = _states(keys)
-        exact = exact and len(keys) <= EXACT_STATES
-        if exact:
-            solved = equilibrium.solve_at(t, states)
-            policy = {name: getattr(solved, name) for name in _POLICIES}
-        else:
-            policy = policies_at(equilibrium, t, states)
+        policy = _policies_read(equilibrium, t, states)
+        # The engine draws each member's choice: the collapse chance of the stay chances it reads
+        # (between grid states the interpolated "collapse" is not that).
+        collapses = game.collapse_chance(policy["stay"])
         following: dict[_Key, np.ndarray] = {}
         for s, key in enumerate(keys):
             b_c, b_r, b_u, incident = key[0], key[1], key[2], key[3]
-            collapse = float(policy["collapse"][s])
+            collapse = float(collapses[s])
             w = frontier[key]
             out[COALITION_BACKS_DOWN] += collapse * w.sum()
             w = w * (1.0 - collapse)
@@ -170,6 +167,26 @@ def engine_outcome_probabilities(scenario: Scenario) -> dict[str, float]:
         out[HOLDS] += total
     out = np.clip(out, 0.0, None)
     return dict(zip(OUTCOMES, (out / out.sum()).tolist()))
+
+
+def _policies_read(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> dict[str, np.ndarray]:
+    """The policies the engine reads at these states: a node's row where the policy tree holds the
+    state in this round, the grid elsewhere (:mod:`sim.engine.equilibrium.policy_tree`)."""
+    tree = equilibrium.policy_tree()
+    rows = interpolated_rows(equilibrium, round_number, states) if round_number > 1 else None
+    if round_number <= tree.depth:
+        at = np.flatnonzero(tree.level == round_number)
+        nodes = {_state_key(tree.states, int(k)): int(k) for k in at}
+        found = np.array([nodes.get(_state_key(states, s), -1) for s in range(states.size)], dtype=np.int64)
+        if rows is None:
+            rows = tree.rows[np.maximum(found, 0)]
+        rows = np.where(found[:, None] >= 0, tree.rows[np.maximum(found, 0)], rows)
+    assert rows is not None  # round 1 is always the tree's root
+    return split_features(rows)
+
+
+def _state_key(states: States, k: int) -> tuple[float, float, float, int, int]:
+    return (*(float(x) for x in states.beliefs[k]), int(states.incident[k]), int(states.pledged[k]))  # type: ignore[return-value]
 
 
 def _bayes(prior: float, resolute: float, not_resolute: float) -> float:

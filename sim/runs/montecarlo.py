@@ -1,8 +1,8 @@
 """Monte Carlo runs of a scenario: many worlds at once, in memory-bounded batches.
 
-Seeds go through ``numpy.random.SeedSequence``: batch ``k`` of a run with seed ``s`` uses the
-``k``-th child of ``SeedSequence(s)``, and the batch size is a constant, so the same seed gives
-the same numbers on every machine.
+Seeds go through ``numpy.random.SeedSequence``: the run's seed gives one stream key, and world ``w``
+of the run draws from its own counter-based stream (:mod:`sim.engine.streams`), so the same seed gives
+the same numbers on every machine, whatever the batch size, the number of threads or the engine.
 """
 
 from __future__ import annotations
@@ -11,20 +11,26 @@ import gc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim._version import __version__
-from sim.domain.ladder import ACTORS, OUTCOMES
+from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.domain.limits import MAX_RUN_WORK, MAX_RUNS, run_work
 from sim.domain.scenario import Scenario, load_scenario, with_overrides
-from sim.engine.model import CrisisModel, draw_seed
+from sim.engine.equilibrium import equilibrium_for
+from sim.engine.fused import ACTIVE_RUNGS, WorldBatch, simulate_worlds
+from sim.engine.streams import draw_seed, stream_key
 from sim.runs.results import Results, wilson_interval
 
+if TYPE_CHECKING:
+    from sim.engine.model import CrisisModel  # imported where used: Mesa is not on the compiled path
+
 BATCH_WORLDS = 250_000
-"""Worlds simulated together in one model; bounds memory (about 0.5 GB at this size)."""
+"""Worlds simulated together in one batch: bounds memory (about 9 MB of results per batch with the
+compiled kernel, about 0.5 GB of working arrays with the numpy model)."""
 
 
 def as_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
@@ -34,57 +40,106 @@ def as_scenario(scenario: Scenario | str | Path, overrides: dict[str, Any] | Non
     return load_scenario(scenario, overrides)
 
 
+ENGINES = ("compiled", "numpy")
+"""The compiled kernel (:mod:`sim.engine.fused`, the default) or the numpy model
+(:class:`sim.engine.model.CrisisModel`): the same numbers for the same seed, by test."""
+
+
 def run_monte_carlo(
     scenario: Scenario | str | Path,
     runs: int = 10_000,
     seed: int | None = None,
     *,
     progress: Callable[[float, int], None] | None = None,
+    engine: str = "compiled",
     **overrides: Any,
 ) -> Results:
     """Simulate ``runs`` independent crises; overrides are dotted paths (``russia__lambda=3``).
 
-    Without a ``seed`` one is drawn (:func:`sim.engine.model.draw_seed`) and kept in the results, so the
-    same numbers come back with ``seed=results.seed``."""
+    Without a ``seed`` one is drawn (:func:`sim.engine.streams.draw_seed`) and kept in the results, so the
+    same numbers come back with ``seed=results.seed``. ``engine`` is ``"compiled"`` (the fused kernel)
+    or ``"numpy"`` (the Mesa model, array by array): they give the same numbers."""
     scenario = as_scenario(scenario, overrides)
     runs = check_run_size(scenario, runs)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
     if seed is None:
         seed = draw_seed()  # drawn and carried by the results: the run can be repeated exactly
-    models = list(batched_models(scenario, runs, np.random.SeedSequence(seed), progress))
-    return results_from_models(scenario, seed, models)
+    batches = list(simulated_batches(scenario, runs, np.random.SeedSequence(seed), progress, engine))
+    return results_from_batches(scenario, seed, batches)
 
 
-def batched_models(
+def simulated_batches(
     scenario: Scenario,
     runs: int,
     seed_sequence: np.random.SeedSequence,
     progress: Callable[[float, int], None] | None = None,
-) -> Iterator[CrisisModel]:
-    """Finished models of at most BATCH_WORLDS worlds each; batch k uses child k of the seed.
+    engine: str = "compiled",
+) -> Iterator[WorldBatch]:
+    """Finished worlds in batches of at most BATCH_WORLDS (memory stays bounded by one batch).
 
-    ``progress(done, runs)`` is called after every round (``done`` counts a batch's worlds in
-    proportion to the rounds it has played, so it may be fractional) and after every batch.
+    Every world draws from its own stream (:mod:`sim.engine.streams`), numbered across the whole run,
+    so the batch size changes nothing. ``progress(done, runs)`` is called after every batch (and,
+    with the numpy model, after every round, ``done`` counting a batch's worlds in proportion to the
+    rounds it has played).
     """
-    sizes = [min(BATCH_WORLDS, runs - start) for start in range(0, runs, BATCH_WORLDS)]
-    done = 0
-    for size, child in zip(sizes, seed_sequence.spawn(len(sizes))):
-        model = CrisisModel(scenario, n_worlds=size, seed=child)
-        while model.running:
-            model.step()
-            if progress is not None and model.running:
-                progress(done + size * min(1.0, model.steps / scenario.rounds), runs)
-        yield model
-        model.release()
-        done += size
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+    equilibrium = equilibrium_for(scenario)
+    key = stream_key(seed_sequence)
+    for start in range(0, runs, BATCH_WORLDS):
+        size = min(BATCH_WORLDS, runs - start)
+        if engine == "compiled":
+            yield simulate_worlds(equilibrium, key, start, size)
+        else:
+            yield _numpy_batch(scenario, seed_sequence, start, size, runs, progress)
         if progress is not None:
-            progress(done, runs)
-        if done < runs:
-            # A model and its agents refer to each other, so only the cycle collector frees a
-            # finished batch: run it now, or memory would grow with the number of batches.
-            del model
-            gc.collect()
+            progress(start + size, runs)
+
+
+def _numpy_batch(
+    scenario: Scenario,
+    seed_sequence: np.random.SeedSequence,
+    start: int,
+    size: int,
+    runs: int,
+    progress: Callable[[float, int], None] | None,
+) -> WorldBatch:
+    """One batch played by the numpy model, as the kernel's batch."""
+    from sim.engine.model import CrisisModel
+
+    model = CrisisModel(scenario, n_worlds=size, seed=seed_sequence, first_world=start)
+    while model.running:
+        model.step()
+        if progress is not None and model.running:
+            progress(start + size * min(1.0, model.steps / scenario.rounds), runs)
+    batch = batch_from_model(model)
+    model.release()
+    # A model and its agents refer to each other, so only the cycle collector frees a
+    # finished batch: run it now, or memory would grow with the number of batches.
+    del model
+    gc.collect()
+    return batch
+
+
+def batch_from_model(model: CrisisModel) -> WorldBatch:
+    """A finished numpy model's worlds as a :class:`~sim.engine.fused.WorldBatch`."""
+    frame = model.datacollector.get_model_vars_dataframe()
+    ladder = np.zeros((model.scenario.rounds + 1, ACTIVE_RUNGS), dtype=np.int64)
+    shares = frame[[f"rung:{rung}" for rung in RUNGS[:ACTIVE_RUNGS]]].to_numpy()
+    ladder[1 : len(shares) + 1] = np.rint(shares * model.n_worlds).astype(np.int64)
+    return WorldBatch(
+        outcome=model.outcome,
+        rounds_played=model.rounds_played,
+        max_rung=model.max_rung,
+        rung=model.rung,
+        payoff=np.stack([model.actors[key].payoff for key in ACTORS], axis=1),
+        resolute=np.stack([model.actors[key].resolute for key in ACTORS], axis=1),
+        us_committed_at_end=model.us_committed_at_end,
+        force_collapsed=model.force_collapsed,
+        troops_deployed=model.troops_deployed,
+        ladder=ladder,
+    )
 
 
 @dataclass
@@ -96,18 +151,18 @@ class Tally:
     rounds_total: int = 0
     payoff_totals: np.ndarray = field(default_factory=lambda: np.zeros(len(ACTORS)))
 
-    def add(self, model: CrisisModel) -> None:
+    def add(self, batch: WorldBatch) -> None:
         """Add a finished batch: its worlds' outcomes, rounds played and payoffs.
 
         Parameters
         ----------
-        model : CrisisModel
-            A model whose worlds have all ended.
+        batch : WorldBatch
+            Worlds that have all ended.
         """
-        self.runs += model.n_worlds
-        self.outcome_counts += np.bincount(model.outcome, minlength=len(OUTCOMES))
-        self.rounds_total += int(model.rounds_played.sum())
-        self.payoff_totals += [model.actors[key].payoff.sum() for key in ACTORS]
+        self.runs += batch.n_worlds
+        self.outcome_counts += np.bincount(batch.outcome, minlength=len(OUTCOMES))
+        self.rounds_total += int(batch.rounds_played.sum())
+        self.payoff_totals += batch.payoff.sum(axis=0)
 
     def row(self) -> dict[str, float]:
         """One tidy row: each outcome's probability and 95% Wilson interval, mean rounds and payoffs."""
@@ -120,12 +175,14 @@ class Tally:
         return row
 
 
-def tally_monte_carlo(scenario: Scenario, runs: int, seed_sequence: np.random.SeedSequence) -> Tally:
+def tally_monte_carlo(
+    scenario: Scenario, runs: int, seed_sequence: np.random.SeedSequence, engine: str = "compiled"
+) -> Tally:
     """The same simulation as :func:`run_monte_carlo`, keeping aggregates only: memory stays
     bounded by one batch however many runs are asked for."""
     tally = Tally()
-    for model in batched_models(scenario, check_run_size(scenario, runs), seed_sequence):
-        tally.add(model)
+    for batch in simulated_batches(scenario, check_run_size(scenario, runs), seed_sequence, engine=engine):
+        tally.add(batch)
     return tally
 
 
@@ -150,47 +207,48 @@ def check_run_size(scenario: Scenario, runs: int) -> int:
     return int(runs)
 
 
-def results_from_models(scenario: Scenario, seed: int | None, models: list[CrisisModel]) -> Results:
-    """Concatenate the worlds of several models into one Results."""
+def results_from_batches(scenario: Scenario, seed: int | None, batches: list[WorldBatch]) -> Results:
+    """Concatenate the worlds of several batches into one Results."""
 
-    def joined(get: Callable[[CrisisModel], np.ndarray]) -> np.ndarray:
-        return np.concatenate([get(model) for model in models])
+    def joined(get: Callable[[WorldBatch], np.ndarray]) -> np.ndarray:
+        return np.concatenate([get(batch) for batch in batches])
 
-    def actors(name: str) -> dict[str, np.ndarray]:
-        return {key: np.concatenate([getattr(model.actors[key], name) for model in models]) for key in ACTORS}
-
+    payoff, resolute = joined(lambda b: b.payoff), joined(lambda b: b.resolute)
     return Results(
         scenario=scenario,
         seed=seed,
         version=__version__,
-        outcome=joined(lambda m: m.outcome),
-        rounds_played=joined(lambda m: m.rounds_played),
-        max_rung=joined(lambda m: m.max_rung),
-        final_rung=joined(lambda m: m.rung),
-        payoff=actors("payoff"),
-        resolute=actors("resolute"),
-        us_committed_at_end=joined(lambda m: m.us_committed_at_end),
-        force_collapsed=joined(lambda m: m.force_collapsed),
-        troops_deployed_at_end=joined(lambda m: m.troops_deployed),
-        ladder=_pooled_ladder(models),
+        outcome=joined(lambda b: b.outcome),
+        rounds_played=joined(lambda b: b.rounds_played),
+        max_rung=joined(lambda b: b.max_rung),
+        final_rung=joined(lambda b: b.rung),
+        payoff={key: payoff[:, i].copy() for i, key in enumerate(ACTORS)},
+        resolute={key: resolute[:, i].copy() for i, key in enumerate(ACTORS)},
+        us_committed_at_end=joined(lambda b: b.us_committed_at_end),
+        force_collapsed=joined(lambda b: b.force_collapsed),
+        troops_deployed_at_end=joined(lambda b: b.troops_deployed),
+        ladder=ladder_frame(scenario, batches),
     )
 
 
-def _pooled_ladder(models: list[CrisisModel]) -> pd.DataFrame:
-    """Per-round shares averaged over models, weighted by their worlds; ended crises stay ended.
+def ladder_frame(scenario: Scenario, batches: list[WorldBatch]) -> pd.DataFrame:
+    """Shares of all worlds by round: still in crisis by rung, ended by outcome (they sum to one).
 
-    Row 0 is the start (every world on the scenario's starting rung); row t is after round t.
+    Row 0 is the start (every world on the scenario's starting rung); row t is after round t, up to
+    the last round any world played (the rows Mesa's data collector records).
     """
-    frames = [model.datacollector.get_model_vars_dataframe() for model in models]
-    rounds = max(len(frame) for frame in frames)
-    total = sum(model.n_worlds for model in models)
-    pooled = sum(
-        frame.set_axis(range(1, len(frame) + 1)).reindex(range(1, rounds + 1)).ffill() * (model.n_worlds / total)
-        for frame, model in zip(frames, models)
-    )
-    start = pd.DataFrame(0.0, index=[0], columns=pooled.columns)
-    start.loc[0, f"rung:{models[0].scenario.start_rung}"] = 1.0
-    ladder = pd.concat([start, pooled])
+    total = sum(batch.n_worlds for batch in batches)
+    rounds = max(int(batch.rounds_played.max()) for batch in batches)
+    active = np.sum([batch.ladder for batch in batches], axis=0)[1 : rounds + 1]
+    ended = np.zeros((rounds, len(OUTCOMES)), dtype=np.int64)
+    for batch in batches:
+        np.add.at(ended, (batch.rounds_played.astype(np.intp) - 1, batch.outcome.astype(np.intp)), 1)
+    ended = np.cumsum(ended, axis=0)
+    columns = [f"rung:{rung}" for rung in RUNGS[:ACTIVE_RUNGS]] + [f"ended:{outcome}" for outcome in OUTCOMES]
+    shares = np.concatenate([active, ended], axis=1) / total
+    start = np.zeros((1, len(columns)))
+    start[0, columns.index(f"rung:{scenario.start_rung}")] = 1.0
+    ladder = pd.DataFrame(np.concatenate([start, shares]), columns=columns)
     ladder.index.name = "round"
     return ladder
 
@@ -200,6 +258,8 @@ def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = No
 
     Used by the tests (the vectorised engine must agree with it in distribution) and the benchmark.
     """
+    from sim.engine.model import CrisisModel
+
     outcomes = np.empty(runs, dtype=np.int8)
     for k, child in enumerate(np.random.SeedSequence(seed).spawn(runs)):
         model = CrisisModel(scenario, n_worlds=1, seed=child).run()
@@ -208,4 +268,13 @@ def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = No
     return outcomes
 
 
-__all__ = ["Tally", "as_scenario", "run_monte_carlo", "run_one_world_at_a_time", "tally_monte_carlo"]
+__all__ = [
+    "ENGINES",
+    "Tally",
+    "as_scenario",
+    "batch_from_model",
+    "run_monte_carlo",
+    "run_one_world_at_a_time",
+    "simulated_batches",
+    "tally_monte_carlo",
+]

@@ -79,8 +79,8 @@ def test_trace_tells_the_story(capsys):
 
 
 def test_trace_tells_the_answers_after_a_strike(capsys):
-    """Seed 22: Russia strikes in round 1; the coalition resists and the US joins, each told in words."""
-    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "22")
+    """Seed 4: Russia strikes in round 1; the coalition resists and the US joins, each told in words."""
+    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "4")
     assert code == 0
     assert "Russia has used force: UK-France-led coalition (resolute; " in out
     assert "weighs its answer; the crisis ends this round either way:" in out
@@ -128,7 +128,7 @@ def test_the_documented_outputs_are_what_sim_prints(capsys, command):
 
 
 def test_trace_json_names_the_answers_after_a_strike(capsys):
-    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "22", "--json")
+    code, out, _ = run_cli(capsys, "trace", "coalition_2026", "--seed", "4", "--json")
     assert code == 0
     decisions = json.loads(out)["rounds"][0]["decisions"]
     answers = [(d["actor"], d["stage"], d["action"]) for d in decisions if d["stage"] == "after a strike"]

@@ -88,17 +88,18 @@ def test_recovers_one_field():
 
 
 def test_recovers_two_fields():
-    """russia.lambda = 0.8 and escalation.base = 0.3 (started at 1.5 and 0.1): both covered,
-    within 0.15 and 0.05."""
+    """russia.lambda = 0.8 and escalation.base = 0.3 (started at 1.5 and 0.1): both covered, and
+    each estimate within 2.5 standard errors of the truth (the SE read off the 95% profile
+    interval's width, 2 x 1.96 SE; one data set of 3,000 crises, so a fixed tolerance would be
+    tighter than the data allow for lambda)."""
     base = one_round()
     truth = {"russia.lambda": 0.8, "escalation.base": 0.3}
     result = calibrate(base, simulated_counts(base, truth), list(truth))
     assert result.converged and not result.problems
-    tolerance = {"russia.lambda": 0.15, "escalation.base": 0.05}
     for item in result.fields:
         low, high = item.ci95
         assert low is not None and high is not None and low < truth[item.path] < high, item
-        assert abs(item.estimate - truth[item.path]) < tolerance[item.path], item
+        assert abs(item.estimate - truth[item.path]) < 2.5 * (high - low) / 3.92, item
 
 
 def test_a_field_without_effect_is_not_identified():

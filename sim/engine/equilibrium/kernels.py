@@ -392,30 +392,48 @@ def _newton_kernel(
                 mu *= 10.0
 
 
+@numba.njit(cache=True, inline="always")
+def grid_corners(g: int, b0: float, b1: float, b2: float, flag: int, rows: np.ndarray, weights: np.ndarray) -> int:
+    """The grid rows (flag block, b_c, b_r, b_u) around one state and their trilinear weights.
+
+    Fills ``rows`` and ``weights`` (length 8) with the corners of nonzero weight, in a fixed
+    order, and returns how many there are; a value at the state is then the sum of
+    ``weights[k] * table[rows[k]]`` taken in that order (:func:`_interpolate_rows` and the
+    engine's kernel both read the grid this way, so they agree to the last bit).
+    """
+    block = g * g * g
+    i0 = min(int(min(max(b0, 0.0), 1.0) * (g - 1)), g - 2)
+    i1 = min(int(min(max(b1, 0.0), 1.0) * (g - 1)), g - 2)
+    i2 = min(int(min(max(b2, 0.0), 1.0) * (g - 1)), g - 2)
+    x0 = min(max(b0, 0.0), 1.0) * (g - 1) - i0
+    x1 = min(max(b1, 0.0), 1.0) * (g - 1) - i1
+    x2 = min(max(b2, 0.0), 1.0) * (g - 1) - i2
+    n = 0
+    for dc in range(2):
+        w1 = x0 if dc else 1.0 - x0
+        for dr in range(2):
+            w2 = w1 * (x1 if dr else 1.0 - x1)
+            for du in range(2):
+                w = w2 * (x2 if du else 1.0 - x2)
+                if w == 0.0:
+                    continue
+                rows[n] = flag * block + ((i0 + dc) * g + (i1 + dr)) * g + (i2 + du)
+                weights[n] = w
+                n += 1
+    return n
+
+
 @numba.njit(cache=True)
 def _interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """Rows of a grid table (flag block, b_c, b_r, b_u) read at each world's state, trilinearly."""
     n = beliefs.shape[0]
     width = table.shape[1]
     out = np.zeros((n, width))
-    block = g * g * g
+    rows = np.zeros(8, dtype=np.int64)
+    weights = np.zeros(8)
     for s in range(n):
-        index = [0, 0, 0]
-        weight = [0.0, 0.0, 0.0]
-        for k in range(3):
-            x = min(max(beliefs[s, k], 0.0), 1.0) * (g - 1)
-            i = min(int(x), g - 2)
-            index[k] = i
-            weight[k] = x - i
-        for dc in range(2):
-            w1 = weight[0] if dc else 1.0 - weight[0]
-            for dr in range(2):
-                w2 = w1 * (weight[1] if dr else 1.0 - weight[1])
-                for du in range(2):
-                    w = w2 * (weight[2] if du else 1.0 - weight[2])
-                    if w == 0.0:
-                        continue
-                    row = flags[s] * block + ((index[0] + dc) * g + (index[1] + dr)) * g + (index[2] + du)
-                    for v in range(width):
-                        out[s, v] += w * table[row, v]
+        corners = grid_corners(g, beliefs[s, 0], beliefs[s, 1], beliefs[s, 2], flags[s], rows, weights)
+        for k in range(corners):
+            for v in range(width):
+                out[s, v] += weights[k] * table[rows[k], v]
     return out

@@ -545,6 +545,33 @@ class RoundGame:
         _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
         return pi, collapse
 
+    def collapse_chance(self, stay: np.ndarray) -> np.ndarray:
+        """The chance the force collapses when members stay with these chances, independently.
+
+        The sum over every subset of members whose troops fall below ``min_troops`` of the
+        subset's probability, as :meth:`cohesion` sums it; the engine draws each member's choice
+        from ``stay`` and checks the troops kept, so this is its collapse chance also where
+        ``stay`` is interpolated between grid states (where the interpolated ``collapse`` is not).
+
+        Parameters
+        ----------
+        stay : numpy.ndarray
+            (S, members) each member's chance of keeping its troops in.
+
+        Returns
+        -------
+        numpy.ndarray
+            (S,) the chance of a collapse.
+        """
+        stay = np.atleast_2d(stay)
+        if stay.shape[1] == 0:
+            return np.zeros(len(stay))
+        falls = self._subsets[~self._viable].astype(bool)  # (subsets below the threshold, m)
+        chance = np.zeros(len(stay))
+        for s in range(len(stay)):
+            chance[s] = np.prod(np.where(falls, stay[s], 1.0 - stay[s]), axis=1).sum()
+        return chance
+
 
 def _later_by_move(future: np.ndarray, su_bar: np.ndarray, move: int, n_moves: int) -> np.ndarray:
     """Russia's expected rest-of-crisis value of each move (S, c, type, r): only threatening goes on."""

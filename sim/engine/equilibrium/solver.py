@@ -3,16 +3,23 @@ its cache (one solve per scenario and grid, shared by the model, the app and the
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.domain.ladder import ACTORS
 from sim.domain.scenario import Scenario
+from sim.engine.equilibrium import disk_cache
+from sim.engine.equilibrium.features import feature_rows, split_features
 from sim.engine.equilibrium.kernels import ContinuationTable, _interpolate_rows
 from sim.engine.equilibrium.round_game import RoundGame
 from sim.engine.equilibrium.settings import GRID_POINTS
 from sim.engine.equilibrium.states import RoundSolution, States
+
+if TYPE_CHECKING:
+    from sim.engine.equilibrium.policy_tree import PolicyTree
 
 
 def grid_states(grid_points: int) -> States:
@@ -39,6 +46,7 @@ class CrisisEquilibrium:
     solved: list[RoundSolution | None]
     game: RoundGame
     _features: list[np.ndarray | None] = field(default_factory=list, repr=False)
+    _tree: PolicyTree | None = field(default=None, repr=False)
 
     @property
     def horizon(self) -> int:
@@ -89,7 +97,21 @@ class CrisisEquilibrium:
         if source:
             grid = policies_at(self, source, states)["posteriors"]
             warm = [grid[:, :2].copy(), grid[:, 2:4].copy(), grid[:, 4:].reshape(-1, 2, 3).copy()]
-        return self.game.solve(round_number, states, self.continuation(round_number), warm)
+        with _one_blas_thread():
+            return self.game.solve(round_number, states, self.continuation(round_number), warm)
+
+    def policy_tree(self) -> PolicyTree:
+        """The early rounds solved exactly at every reachable public state (built on first use):
+        the engine reads rounds ``1..depth`` from it and the later rounds from the grid."""
+        if self._tree is None and disk_cache.ENABLED:
+            self._tree = disk_cache.load_tree(self.scenario, self.grid_points)
+        if self._tree is None:
+            from sim.engine.equilibrium.policy_tree import build_policy_tree  # it reads this module
+
+            self._tree = build_policy_tree(self)
+            if disk_cache.ENABLED:
+                disk_cache.save_tree(self.scenario, self.grid_points, self._tree)
+        return self._tree
 
     def initial_state(self) -> States:
         """The one public state round 1 is played at: the scenario's initial beliefs about each
@@ -112,21 +134,7 @@ class CrisisEquilibrium:
             self._features.extend(None for _ in range(self.horizon))
         features = self._features[round_number - 1]
         if features is None:
-            solution = self.grid_round(round_number)
-            n = len(solution.collapse)
-            features = np.concatenate(
-                [
-                    solution.coalition.reshape(n, -1),
-                    solution.russia.reshape(n, -1),
-                    solution.us.reshape(n, -1),
-                    solution.resist.reshape(n, -1),
-                    solution.join.reshape(n, -1),
-                    solution.stay,
-                    solution.collapse[:, None],
-                    *(p.reshape(n, -1) for p in solution.posteriors),
-                ],
-                axis=1,
-            )
+            features = feature_rows(self.grid_round(round_number))
             self._features[round_number - 1] = features
         return features
 
@@ -137,21 +145,15 @@ def policies_at(equilibrium: CrisisEquilibrium, round_number: int, states: State
     Returns ``coalition`` (n, type, 3), ``russia`` and ``us`` (n, c, type, 3), ``resist`` and
     ``join`` (n, c, type, 2), ``stay`` (n, members) and ``collapse`` (n,).
     """
+    return split_features(interpolated_rows(equilibrium, round_number, states))
+
+
+def interpolated_rows(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> np.ndarray:
+    """Round ``t``'s feature rows (:func:`~sim.engine.equilibrium.features.feature_rows`) at any
+    states, read from the grid by trilinear interpolation."""
     table = equilibrium.features(round_number)
     flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
-    rows = _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
-    n = len(rows)
-    m = table.shape[1] - 47 - POSTERIOR_WIDTH
-    return {
-        "coalition": rows[:, FEATURE_SLICES["coalition"]].reshape(n, 2, 3),
-        "russia": rows[:, FEATURE_SLICES["russia"]].reshape(n, 2, 2, 3),
-        "us": rows[:, FEATURE_SLICES["us"]].reshape(n, 2, 2, 3),
-        "resist": rows[:, FEATURE_SLICES["resist"]].reshape(n, 2, 2, 2),
-        "join": rows[:, FEATURE_SLICES["join"]].reshape(n, 2, 2, 2),
-        "stay": rows[:, 46 : 46 + m],
-        "collapse": rows[:, 46 + m],
-        "posteriors": rows[:, 47 + m :],
-    }
+    return _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
 
 
 _CACHE: dict[tuple[str, int], CrisisEquilibrium] = {}
@@ -159,25 +161,21 @@ _CACHE_SIZE = 8
 
 
 def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
-    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash)."""
+    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash), and
+    and, where the disk cache is on (:mod:`~sim.engine.equilibrium.disk_cache`), kept on disk too: read
+    from there if solved before."""
     key = (scenario.sha256(), grid_points)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = solve_crisis(scenario, grid_points)
+        solved = disk_cache.load(scenario, grid_points) if disk_cache.ENABLED else None
+        if solved is None:
+            _CACHE[key] = solve_crisis(scenario, grid_points)
+            if disk_cache.ENABLED:
+                disk_cache.save(scenario, grid_points, _CACHE[key].solved)
+        else:
+            _CACHE[key] = CrisisEquilibrium(scenario, grid_points, solved, RoundGame(scenario))
     return _CACHE[key]
-
-
-POSTERIOR_WIDTH = 10
-"""Posteriors stored per grid state after the policies: after c (2), after Russia's threat (2), after u (6)."""
-
-FEATURE_SLICES = {
-    "coalition": slice(0, 6),
-    "russia": slice(6, 18),
-    "us": slice(18, 30),
-    "resist": slice(30, 38),
-    "join": slice(38, 46),
-}
 
 
 def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
@@ -208,12 +206,22 @@ def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: b
     solved: list[RoundSolution | None] = [None] * scenario.rounds
     continuation: ContinuationTable | None = None
     warm: list[np.ndarray] | None = None
-    for round_number in range(scenario.rounds, 1, -1):
-        solution = game.solve(round_number, states, continuation, warm)
-        warm = solution.posteriors
-        solved[round_number - 1] = solution
-        continuation = _continuation_table(solution, grid_points)
+    with _one_blas_thread():
+        for round_number in range(scenario.rounds, 1, -1):
+            solution = game.solve(round_number, states, continuation, warm)
+            warm = solution.posteriors
+            solved[round_number - 1] = solution
+            continuation = _continuation_table(solution, grid_points)
     return CrisisEquilibrium(scenario, grid_points, solved, game)
+
+
+def _one_blas_thread() -> AbstractContextManager[object]:
+    """BLAS (OpenBLAS) limited to one thread while solving: the solver's kernels already call LAPACK
+    from :data:`~sim.engine.equilibrium.threads.SOLVER_THREADS` Python threads, and BLAS threads of
+    their own on top would oversubscribe the cores. threadpoolctl is imported on first use."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def _continuation_table(solution: RoundSolution, g: int) -> ContinuationTable:

@@ -1,0 +1,187 @@
+"""The early rounds solved exactly at every public state they can reach: the policy tree.
+
+Round 1 is played at one public state (the prior beliefs), round 2 at one of at most 12 (the
+coalition's posture, the US's, and whether an accident left an incident: a round goes on only if
+Russia threatens), round 3 at one of at most 144, and so on. The tree follows these states round by
+round with their probabilities (summed over the eight profiles of types), keeps those reached with
+a probability above :data:`NEGLIGIBLE`, and solves each round exactly at its kept states
+(:meth:`CrisisEquilibrium.solve_at`) while they number at most :data:`EXACT_STATES`. Play that is
+near a best response reaches few states, so its whole crisis can be solved exactly; noisy play
+branches twelvefold a round and reaches the limit in round 4. Later rounds, and the rare world
+that takes a branch the tree left out, read the grid solution by trilinear interpolation at the
+world's beliefs. Which states are exact depends on the scenario only, never on how many worlds are
+simulated or how they are batched, so a run's numbers do not depend on its size either.
+
+A world carries the node it has reached; :attr:`PolicyTree.child` gives the next round's node after
+each of the :data:`TRANSITIONS` ways a round can go on (``c * 6 + u * 2 + accident``), -1 off the tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.domain.ladder import DEPLOY, THREATEN
+from sim.engine.equilibrium.features import feature_rows, split_features
+from sim.engine.equilibrium.states import States, bayes
+
+if TYPE_CHECKING:
+    from sim.engine.equilibrium.solver import CrisisEquilibrium
+
+EXACT_STATES = 2048
+"""A round is solved exactly at its reachable public states while they number at most this many."""
+
+NEGLIGIBLE = 1e-6
+"""States reached with at most this probability are left to the grid (the tree's rows elsewhere)."""
+
+TYPE_PROFILES = np.array([(c, r, u) for c in (0, 1) for r in (0, 1) for u in (0, 1)])
+"""The eight profiles of types (coalition, Russia, US), 1 = resolute."""
+
+TRANSITIONS = 12
+"""Ways a round goes on: the coalition deploys or threatens, the US pledges, supports or distances
+itself, an accident leaves an incident or not (Russia threatened, or the round would have ended)."""
+
+
+def transition(c: Any, u: Any, accident: Any) -> Any:
+    """The index of one way a round goes on (:data:`TRANSITIONS`): ints, or arrays of them."""
+    return c * 6 + u * 2 + accident
+
+
+@dataclass(frozen=True)
+class PolicyTree:
+    """Rounds ``1..depth`` solved exactly at every reachable public state.
+
+    Attributes
+    ----------
+    depth : int
+        The last round read from the tree (at least 1).
+    rows : numpy.ndarray
+        (nodes, width): each node's policies in the layout of :func:`feature_rows`.
+    child : numpy.ndarray
+        (nodes, TRANSITIONS) int64: the node of the next round after each transition, -1 where the
+        next round is past ``depth`` or the transition cannot happen.
+    states : States
+        Each node's public state.
+    level : numpy.ndarray
+        The round each node belongs to.
+    """
+
+    depth: int
+    rows: np.ndarray
+    child: np.ndarray
+    states: States
+    level: np.ndarray
+
+    @property
+    def nodes(self) -> int:
+        """How many public states the tree solved."""
+        return len(self.rows)
+
+
+def children(
+    equilibrium: CrisisEquilibrium, states: States, rows: np.ndarray, weights: np.ndarray
+) -> tuple[States, np.ndarray]:
+    """Every public state the next round can start from, after each node and transition.
+
+    Returns the states (node-major, ``TRANSITIONS`` per node) and each one's probability jointly
+    with each type profile (``weights`` is the same for the nodes: (nodes, 8)).
+    """
+    policy = split_features(rows)
+    n = states.size
+    game = equilibrium.game
+    beliefs = np.empty((n, TRANSITIONS, 3))
+    incident = np.zeros((n, TRANSITIONS), dtype=np.int8)
+    pledged = np.zeros((n, TRANSITIONS), dtype=np.int8)
+    reached = np.zeros((n, TRANSITIONS, len(TYPE_PROFILES)))
+    spiralling = states.incident.astype(bool)
+    tc, tr, tu = TYPE_PROFILES.T
+    standing = weights * (1.0 - game.collapse_chance(policy["stay"]))[:, None]
+    for c in (DEPLOY, THREATEN):
+        coalition = policy["coalition"][:, :, c]
+        russia = policy["russia"][:, c, :, THREATEN]
+        after_c = bayes(states.beliefs[:, 0], coalition[:, 1], coalition[:, 0])
+        after_r = bayes(states.beliefs[:, 1], russia[:, 1], russia[:, 0])
+        for u in range(3):
+            us = policy["us"][:, c, :, u]
+            after_u = bayes(states.beliefs[:, 2], us[:, 1], us[:, 0])
+            chance = np.where(spiralling, game.a2, np.clip(game.a1[c] + game.a_backstop * (u == DEPLOY), 0.0, 1.0))
+            going_on = standing * coalition[:, tc] * russia[:, tr] * us[:, tu]
+            for accident in (0, 1):
+                k = transition(c, u, accident)
+                beliefs[:, k] = np.stack([after_c, after_r, after_u], axis=1)
+                incident[:, k] = accident & ~spiralling
+                pledged[:, k] = u == DEPLOY
+                # An accident during an incident is a clash: the crisis does not go on.
+                draw = np.where(spiralling, 0.0, chance) if accident else 1.0 - chance
+                reached[:, k] = going_on * draw[:, None]
+    flat = States(beliefs.reshape(-1, 3), incident.ravel(), pledged.ravel())
+    return flat, reached.reshape(-1, len(TYPE_PROFILES))
+
+
+def build_policy_tree(equilibrium: CrisisEquilibrium, limit: int | None = None) -> PolicyTree:
+    """Solve the early rounds exactly at every public state they can reach (module docstring).
+
+    Parameters
+    ----------
+    equilibrium : CrisisEquilibrium
+        The solved crisis (its grid gives the later rounds and the warm starts).
+    limit : int, optional
+        The most states a round may have to be solved exactly (:data:`EXACT_STATES` by default).
+
+    Returns
+    -------
+    PolicyTree
+    """
+    limit = EXACT_STATES if limit is None else limit
+    scenario = equilibrium.scenario
+    priors = np.array([scenario.actor(key).resolve_prior for key in ("coalition", "russia", "us")])
+    states = equilibrium.initial_state()
+    weights = np.prod(np.where(TYPE_PROFILES == 1, priors, 1.0 - priors), axis=1)[None, :]
+    level_rows = [feature_rows(equilibrium.solve_at(1, states))]
+    level_states = [states]
+    child_tables: list[np.ndarray] = []
+    depth = 1
+    while depth < equilibrium.horizon:
+        following, reached = children(equilibrium, level_states[-1], level_rows[-1], weights)
+        kept = reached.sum(axis=1) > NEGLIGIBLE
+        keys = np.concatenate([following.beliefs, following.incident[:, None], following.pledged[:, None]], axis=1)
+        unique, inverse = np.unique(keys[kept], axis=0, return_inverse=True)
+        if not len(unique) or len(unique) > limit:
+            break  # the crisis cannot go on (scripted play), or the round is too wide to solve exactly
+        inverse = inverse.ravel()
+        offset = sum(len(rows) for rows in level_rows)
+        child = np.full(len(kept), -1, dtype=np.int64)
+        child[kept] = offset + inverse
+        child_tables.append(child.reshape(-1, TRANSITIONS))
+        weights = np.zeros((len(unique), len(TYPE_PROFILES)))
+        np.add.at(weights, inverse, reached[kept])
+        depth += 1
+        distinct = States(unique[:, :3].copy(), unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
+        level_rows.append(feature_rows(equilibrium.solve_at(depth, distinct)))
+        level_states.append(distinct)
+    child_tables.append(np.full((len(level_rows[-1]), TRANSITIONS), -1, dtype=np.int64))
+    return PolicyTree(
+        depth=depth,
+        rows=np.ascontiguousarray(np.concatenate(level_rows)),
+        child=np.ascontiguousarray(np.concatenate(child_tables)),
+        states=States(
+            np.concatenate([s.beliefs for s in level_states]),
+            np.concatenate([s.incident for s in level_states]),
+            np.concatenate([s.pledged for s in level_states]),
+        ),
+        level=np.concatenate([np.full(len(rows), t + 1) for t, rows in enumerate(level_rows)]),
+    )
+
+
+__all__ = [
+    "EXACT_STATES",
+    "NEGLIGIBLE",
+    "TRANSITIONS",
+    "TYPE_PROFILES",
+    "PolicyTree",
+    "build_policy_tree",
+    "children",
+    "transition",
+]

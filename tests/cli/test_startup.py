@@ -1,0 +1,57 @@
+"""The ``sim`` command starts fast: its parser, ``--help``, ``validate`` and ``scenarios`` load none
+of the slow modules (the engine's dependencies, runs, studies, game, estimation); each command imports
+what it needs when it runs. Checked by the modules a fresh interpreter has loaded, not by timing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+HEAVY = ("pandas", "scipy", "mesa", "numba", "sim.runs", "sim.studies", "sim.game", "sim.estimation")
+
+
+def loaded_after(code: str) -> list[str]:
+    """The heavy modules (and their submodules) a fresh interpreter has imported after running ``code``."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    modules = json.loads(done.stdout.strip().splitlines()[-1])
+    return [name for name in modules if any(name == h or name.startswith(f"{h}.") for h in HEAVY)]
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import sim.cli.main; sim.cli.main.build_parser()",
+        "import sim.cli.main\ntry:\n    sim.cli.main.main(['--help'])\nexcept SystemExit:\n    pass",
+        "import sim.cli.main; sim.cli.main.main(['validate', 'coalition_2026'])",
+        "import sim.cli.main; sim.cli.main.main(['scenarios'])",
+        "import sim.domain.scenario",
+    ],
+)
+def test_the_parser_help_validate_and_scenarios_load_no_heavy_module(code):
+    assert loaded_after(code) == []
+
+
+def test_a_lazy_public_name_still_works():
+    """``import sim`` is light; each public name is imported on first use, and ``dir`` lists them all."""
+    import sim
+
+    assert set(sim.__all__) <= set(dir(sim))
+    for name in sim.__all__:
+        assert getattr(sim, name) is not None
+    with pytest.raises(AttributeError, match="no_such_name"):
+        sim.no_such_name  # noqa: B018
+
+
+def test_the_parsers_copies_of_slow_modules_choices_match_their_sources():
+    """The parser keeps its own copy of a few choices so as not to import their modules: the same values."""
+    from sim.cli import argtypes
+    from sim.estimation import GAMES
+    from sim.estimation.trees import ERRORS, LINKS
+    from sim.studies.sweeps import DESIGNS, EXECUTORS
+
+    copies = (argtypes.DESIGNS, argtypes.EXECUTORS, argtypes.FIXED_TREES, argtypes.LINKS, argtypes.ERRORS)
+    assert copies == (tuple(DESIGNS), tuple(EXECUTORS), tuple(GAMES), tuple(LINKS), tuple(ERRORS))
