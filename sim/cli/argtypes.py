@@ -12,19 +12,6 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     pass
 
-# The choices of options whose owners are slow to import (sweeps, estimation), written here so that
-# the parser and ``sim --help`` load neither; tests/cli/test_startup.py checks each against its source.
-DESIGNS = ("grid", "lhs", "sobol", "saltelli")
-"""``sim sweep --design``: :data:`sim.studies.sweeps.DESIGNS`."""
-EXECUTORS = ("inline", "processes", "dask")
-"""``sim sweep --executor``: :data:`sim.studies.sweeps.EXECUTORS`."""
-FIXED_TREES = ("egame12", "egame122", "egame123")
-"""``sim fit MODEL``'s fixed trees: the keys of :data:`sim.estimation.GAMES`."""
-LINKS = ("probit", "logit")
-"""``sim fit --link``: :data:`sim.estimation.trees.LINKS`."""
-ERRORS = ("agent", "private")
-"""``sim fit --error``: :data:`sim.estimation.trees.ERRORS`."""
-
 
 def whole_number(minimum: int, maximum: int | None = None, limit: str = "") -> Callable[[str], int]:
     """A whole number of at least ``minimum`` and, when given, at most ``maximum``: the largest

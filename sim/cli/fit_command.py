@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.cli.argtypes import ERRORS, FIXED_TREES, LINKS, add_command, whole_number
+from sim.cli.argtypes import add_command, whole_number
+from sim.domain.choices import ERRORS, FIXED_TREES, LINKS
 from sim.domain.files import write_atomically, write_text_atomically
 
 if TYPE_CHECKING:

@@ -18,11 +18,12 @@ from typing import Any
 
 from sim._version import __version__
 from sim.cli.analysis_commands import add_analysis_commands
-from sim.cli.argtypes import DESIGNS, EXECUTORS, add_command, number, whole_number
+from sim.cli.argtypes import add_command, number, whole_number
 from sim.cli.calibrate_command import add_calibrate_command
 from sim.cli.fit_command import add_fit_command
 from sim.cli.invocation import DISK_CACHED, assignment_without_equals, errors_printed_as_they_are, with_disk_cache
 from sim.cli.qre_fit_command import add_qre_fit_command
+from sim.domain.choices import DESIGNS, EXECUTORS
 from sim.domain.files import write_text_atomically
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.domain.limits import MAX_DESIGN_POINTS, MAX_LAMBDA, MAX_RUNS, MAX_TREE_ROUNDS, MAX_WORKERS
@@ -82,6 +83,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=seed_int, default=None, help=SEED_HELP)
     run.add_argument("--json", action="store_true", help="print the summary as JSON")
     run.add_argument("--out", metavar="FILE", help="save one row per run to FILE (.parquet or .csv)")
+    run.add_argument(
+        "--engine", choices=("compiled", "numpy"), default="compiled",
+        help="compiled kernel (default) or the numpy Mesa model: the same numbers, the numpy model slower",
+    )  # fmt: skip
     run.set_defaults(handler=command_run)
 
     trace = add_command(
@@ -228,7 +233,7 @@ def command_run(args: argparse.Namespace) -> int:
     if args.out and not args.out.lower().endswith((".parquet", ".csv")):
         raise UsageError(f"--out {args.out}: the file must end in .parquet or .csv")
     progress = _progress_printer() if args.runs > BATCH_WORLDS else None
-    results = run_monte_carlo(scenario, runs=args.runs, seed=args.seed, progress=progress)
+    results = run_monte_carlo(scenario, runs=args.runs, seed=args.seed, progress=progress, engine=args.engine)
     summary = results.summary()
     if args.out:
         path = results.save(args.out)

@@ -207,6 +207,14 @@ def _draw(probabilities: np.ndarray, start: int, count: int, u: float) -> int:
 
 
 @numba.njit(cache=True, inline="always")
+def _clash(u: float, escalation: float) -> tuple[int, int]:
+    """Force is used: the rung and outcome a clash ends on, a major war with chance ``escalation``."""
+    if u < escalation:
+        return MAJOR_WAR, MAJOR_WAR_OUTCOME
+    return LIMITED_WAR, LIMITED_CLASH
+
+
+@numba.njit(cache=True, inline="always")
 def _bayes(prior: float, resolute: float, not_resolute: float) -> float:
     """Bayes' rule for one world (:func:`sim.engine.equilibrium.states.bayes`)."""
     evidence = prior * resolute + (1.0 - prior) * not_resolute
@@ -350,9 +358,8 @@ def _play_worlds(
             from_tree = node >= 0  # rounds 1..depth, unless a draw of chance 0 left the tree
             corners = 0
             if not from_tree:
-                corners = grid_corners(
-                    g, belief[0], belief[1], belief[2], 2 * int(incident) + int(pledged), corner_rows, corner_weights
-                )
+                flag = 2 * int(incident) + int(pledged)
+                corners = grid_corners(g, belief[0], belief[1], belief[2], flag, corner_rows, corner_weights)
 
             # 1. Members keep their troops in, each with its equilibrium chance.
             if members:
@@ -410,10 +417,8 @@ def _play_worlds(
                 joined = join == JOIN
                 if not joined:
                     payoff[2] += weight * (-audience[t, 2] * (1.0 if pledged else 0.0))
-                major = uniform_at(stream, base + 6) < q[c, 1 if joined else 0]
-                rung = MAJOR_WAR if major else LIMITED_WAR
+                rung, outcome = _clash(uniform_at(stream, base + 6), q[c, 1 if joined else 0])
                 max_rung = max(max_rung, rung)
-                outcome = MAJOR_WAR_OUTCOME if major else LIMITED_CLASH
                 value_round = t
                 break
 
@@ -437,10 +442,8 @@ def _play_worlds(
             if accident and spiralling:
                 # A spiralling incident ends the round in a clash, valued from the next round.
                 joined = pledged
-                major = uniform_at(stream, base + 6) < q[c, 1 if joined else 0]
-                rung = MAJOR_WAR if major else LIMITED_WAR
+                rung, outcome = _clash(uniform_at(stream, base + 6), q[c, 1 if joined else 0])
                 max_rung = max(max_rung, rung)
-                outcome = MAJOR_WAR_OUTCOME if major else LIMITED_CLASH
                 value_round = t + 1
                 break
             if node >= 0 and t < depth:
@@ -457,10 +460,8 @@ def _play_worlds(
             joined = pledged
             if incident and uniform_at(stream, base) < incident_chance:
                 c = DEPLOY if deployed else THREATEN
-                major = uniform_at(stream, base + 1) < q[c, 1 if joined else 0]
-                rung = MAJOR_WAR if major else LIMITED_WAR
+                rung, outcome = _clash(uniform_at(stream, base + 1), q[c, 1 if joined else 0])
                 max_rung = max(max_rung, rung)
-                outcome = MAJOR_WAR_OUTCOME if major else LIMITED_CLASH
             else:
                 outcome = HOLDS
 

@@ -51,11 +51,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import special
 
+from sim.domain.choices import ERRORS, LINKS
 from sim.estimation.formula import FormulaError
 from sim.game.tree import ExtensiveFormGame
 
-LINKS = ("probit", "logit")
-ERRORS = ("agent", "private")
 SMALLEST = 2.220446e-16
 LARGEST = 1 - 1.110223e-16
 ROOT2 = float(np.sqrt(2.0))

@@ -310,3 +310,12 @@ def test_sim_new_never_overwrites_and_explains_bad_names(capsys, monkeypatch, tm
     assert code == 2 and "plain name" in err and not (tmp_path.parent / "elsewhere.toml").exists()
     code, _, err = run_cli(capsys, "new", "k", "--from", "korea")
     assert code == 2 and "did you mean korea_1953_tripwire?" in err and "Traceback" not in err
+
+
+def test_run_engine_numpy_prints_the_same_numbers(capsys):
+    compiled = run_cli(capsys, "run", "coalition_2026", "--runs", "3000", "--seed", "5", "--json")
+    numpy = run_cli(capsys, "run", "coalition_2026", "--runs", "3000", "--seed", "5", "--json", "--engine", "numpy")
+    assert compiled[0] == numpy[0] == 0 and compiled[1] == numpy[1]
+    with pytest.raises(SystemExit) as stop:
+        main(["run", "coalition_2026", "--engine", "numba"])
+    assert stop.value.code == 2 and "invalid choice: 'numba'" in capsys.readouterr().err

@@ -46,12 +46,14 @@ def test_a_lazy_public_name_still_works():
         sim.no_such_name  # noqa: B018
 
 
-def test_the_parsers_copies_of_slow_modules_choices_match_their_sources():
-    """The parser keeps its own copy of a few choices so as not to import their modules: the same values."""
-    from sim.cli import argtypes
+def test_the_parser_and_the_slow_modules_read_their_choices_from_one_place():
+    """sim.domain.choices holds the names; the parser, sweeps and estimation use the same objects."""
+    from sim.domain import choices
     from sim.estimation import GAMES
     from sim.estimation.trees import ERRORS, LINKS
     from sim.studies.sweeps import DESIGNS, EXECUTORS
 
-    copies = (argtypes.DESIGNS, argtypes.EXECUTORS, argtypes.FIXED_TREES, argtypes.LINKS, argtypes.ERRORS)
-    assert copies == (tuple(DESIGNS), tuple(EXECUTORS), tuple(GAMES), tuple(LINKS), tuple(ERRORS))
+    ours = (DESIGNS, EXECUTORS, LINKS, ERRORS)
+    theirs = (choices.DESIGNS, choices.EXECUTORS, choices.LINKS, choices.ERRORS)
+    assert all(mine is source for mine, source in zip(ours, theirs, strict=True))
+    assert tuple(GAMES) == choices.FIXED_TREES

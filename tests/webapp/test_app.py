@@ -319,12 +319,17 @@ def test_a_link_opens_the_page_it_names():
     assert at.title[0].value.startswith("Scenario")
 
 
-def test_the_progress_callback_reports_every_round_and_ends_at_all_runs():
+@pytest.mark.parametrize("engine", ["compiled", "numpy"])
+def test_the_progress_callback_reports_every_batch_and_ends_at_all_runs(engine: str, monkeypatch):
+    """The compiled kernel reports after every batch; the numpy model after every round as well."""
+    monkeypatch.setattr("sim.runs.montecarlo.BATCH_WORLDS", 100)
     seen: list[float] = []
-    sim.run_monte_carlo(load_scenario(DEFAULT), runs=300, seed=1, progress=lambda done, total: seen.append(done))
+    report = lambda done, total: seen.append(done)  # noqa: E731
+    sim.run_monte_carlo(load_scenario(DEFAULT), runs=300, seed=1, progress=report, engine=engine)
     assert seen == sorted(seen)
     assert seen[-1] == 300
-    assert len(seen) > 2
+    assert {100, 200, 300} <= set(seen)
+    assert len(seen) > 3 if engine == "numpy" else len(seen) == 3
 
 
 # ---------------------------------------------------------------------------------------------

@@ -26,6 +26,8 @@ from sim.webapp.style import OKABE_ITO, OUTCOME_COLOURS, words
 DEFAULT = "coalition_2026"
 SMALL_RUNS = "2000"
 SEARCHED = 200
+SEED = controls.DEFAULT_CLASS_SEED
+"""The page's default class seed: a crisis that lasts four rounds."""
 """Stories with a given ending are looked up among the first seeds of coalition_2026 (they are common)."""
 
 
@@ -122,11 +124,11 @@ def assert_shows_round(at: AppTest, seed: int, number: int, scenario: str = DEFA
 
 def test_opens_before_the_first_move_with_the_private_types():
     at = opened()
-    model = model_for(7)
+    model = model_for(SEED)
 
     assert at.title[0].value.startswith("🎓 Classroom")
     assert shown_round(at) == 0
-    assert at.number_input(key="class_seed").value == 7
+    assert at.number_input(key="class_seed").value == SEED
     page = text(at)
     assert "Before the first move" in page
     for actor in model.actors.values():
@@ -147,13 +149,13 @@ def test_opens_before_the_first_move_with_the_private_types():
 def test_next_round_advances_and_shows_that_rounds_beliefs_utilities_and_choices():
     at = opened()
     click(at, "class_next")
-    assert_shows_round(at, 7, 1)
+    assert_shows_round(at, SEED, 1)
     assert at.query_params["class_round"] == "1"
 
     click(at, "class_next")
-    assert_shows_round(at, 7, 2)
+    assert_shows_round(at, SEED, 2)
     beliefs = chart(at, "class_beliefs_main")["data"]
-    expected = figures.belief_path(model_for(7).trace, 2)
+    expected = figures.belief_path(model_for(SEED).trace, 2)
     for trace, key in zip(beliefs, ACTORS, strict=True):
         assert trace["x"] == [0, 1, 2]
         assert trace["y"] == pytest.approx(expected[key].tolist())
@@ -164,21 +166,21 @@ def test_back_and_replay_go_back_and_the_same_seed_replays_the_same_crisis():
     for _ in range(3):
         click(at, "class_next")
     click(at, "class_back")
-    assert_shows_round(at, 7, 2)
+    assert_shows_round(at, SEED, 2)
 
     click(at, "class_replay")
     assert shown_round(at) == 0
     assert "Before the first move" in text(at)
     assert "class_round" not in at.query_params  # the default is left out of the link
     click(at, "class_next")
-    assert_shows_round(at, 7, 1)
+    assert_shows_round(at, SEED, 1)
 
 
 def test_new_seed_changes_the_seed_and_the_story(monkeypatch: pytest.MonkeyPatch):
-    draws = iter([7, 4321])  # the first draw equals the seed in use, so it must be drawn again
+    draws = iter([SEED, 4321])  # the first draw equals the seed in use, so it must be drawn again
     monkeypatch.setattr(controls.secrets, "randbelow", lambda bound: next(draws))
     at = opened(class_round="2")
-    old_story = tell_story(model_for(7))
+    old_story = tell_story(model_for(SEED))
 
     click(at, "class_new_seed")
     assert at.number_input(key="class_seed").value == 4321
@@ -201,7 +203,7 @@ def test_typing_a_seed_starts_that_world_from_the_beginning():
     assert_shows_round(at, 11, 1)
 
 
-@pytest.mark.parametrize("seed", [0, 7, ends_in_collapse])
+@pytest.mark.parametrize("seed", [0, SEED, ends_in_collapse])
 def test_the_last_round_shows_the_models_outcome_and_payoffs(seed):
     seed = seed if isinstance(seed, int) else seed_where(seed)
     model = model_for(seed)
@@ -270,7 +272,7 @@ def test_a_strike_round_shows_the_answers_after_the_strike():
 def test_the_sidebars_changes_apply_to_the_story():
     at = opened(**{"russia.resolve_prior": "1", "class_round": "1"})
     assert "#### Russia\n\nPrivate type: **resolute**" in text(at)
-    model = model_for(7, **{"russia.resolve_prior": 1.0})
+    model = model_for(SEED, **{"russia.resolve_prior": 1.0})
     bars = {trace["name"]: trace for trace in chart(at, "class_utility_main")["data"]}
     russia = next(d for d in model.trace[0].decisions if d["actor"] == "russia")
     ends = [start + length for start, length in zip(bars["russia"]["base"], bars["russia"]["x"])]
@@ -292,7 +294,7 @@ def test_a_link_reopens_the_same_round_of_the_same_world():
 
 
 def test_a_round_past_the_horizon_shows_the_last_round_and_a_bad_round_is_refused():
-    model = model_for(7)
+    model = model_for(SEED)
     at = opened(class_round="500")
     assert shown_round(at) == len(model.trace)
     assert any("past this scenario's horizon" in info.value for info in at.info)
@@ -310,7 +312,7 @@ def test_a_round_past_the_horizon_shows_the_last_round_and_a_bad_round_is_refuse
 def test_presenter_mode_is_read_from_the_link_and_enlarges_the_charts():
     at = opened(presenter="1", class_round="3")
     assert at.toggle(key="presenter").value is True
-    assert_shows_round(at, 7, 3)
+    assert_shows_round(at, SEED, 3)
     for key in ("class_ladder_main", "class_utility_main", "class_beliefs_main"):
         assert chart(at, key)["layout"]["font"]["size"] == 24
     # The secondary detail is hidden on the projector; only the folded settings remain.
@@ -350,7 +352,7 @@ def test_side_by_side_shows_both_scenarios_with_their_odds():
         expected = sim.run_monte_carlo(scenario, runs=int(SMALL_RUNS), seed=7).probabilities()
         assert figure["data"][0]["x"] == pytest.approx([expected[o] for o in OUTCOMES])
     page = text(at)
-    for model in (model_for(7), model_for(7, controls.COMPARE_DEFAULT)):
+    for model in (model_for(SEED), model_for(SEED, controls.COMPARE_DEFAULT)):
         for decision in model.trace[1].decisions:
             assert (
                 f"{model.actors[decision['actor']].label}** ({'resolute' if decision['resolute'] else 'not resolute'})"
@@ -360,9 +362,10 @@ def test_side_by_side_shows_both_scenarios_with_their_odds():
 
 
 def test_side_by_side_from_a_link_with_another_comparison_and_the_shorter_crisis_at_its_end():
-    model = model_for(0)
-    assert len(model_for(0, "korea_1953_tripwire").trace) > len(model.trace), "Korea's crisis lasts longer"
-    at = opened(class_side_by_side="1", class_compare="korea_1953_tripwire", class_seed="0",
+    # The first class seed whose Korea crisis lasts longer than its 2026 one.
+    seed = next(s for s in range(SEARCHED) if len(model_for(s, "korea_1953_tripwire").trace) > len(model_for(s).trace))
+    model = model_for(seed)
+    at = opened(class_side_by_side="1", class_compare="korea_1953_tripwire", class_seed=str(seed),
                 class_round=str(len(model.trace) + 2))  # fmt: skip
     korea = load_scenario("korea_1953_tripwire")
     assert at.selectbox(key="class_compare").value == "korea_1953_tripwire"
@@ -491,7 +494,7 @@ def test_plain_words():
 
 
 def test_story_so_far_stops_before_the_next_round():
-    model = model_for(7)
+    model = model_for(SEED)
     story = tell_story(model)
     assert narration.story_so_far(model, 0) == story[:2]
     two = narration.story_so_far(model, 2)

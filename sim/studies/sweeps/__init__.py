@@ -32,6 +32,7 @@ The package, by concept:
 
 from __future__ import annotations
 
+from sim.domain.choices import EXECUTORS
 from sim.studies.sweeps.design import (
     DEFAULT_GRID_STEPS,
     DESIGNS,
@@ -44,7 +45,7 @@ from sim.studies.sweeps.design import (
     saltelli_problem,
     saltelli_size,
 )
-from sim.studies.sweeps.executors import EXECUTORS, local_dask_cluster, point_seed, run_chunk, scheduler_threads
+from sim.studies.sweeps.executors import local_dask_cluster, point_seed, run_chunk, scheduler_threads
 from sim.studies.sweeps.plan import SweepPlan, check_parameter_values, check_points_validate, plain, plan_sweep
 from sim.studies.sweeps.run import sweep
 from sim.studies.sweeps.store import LOCK_FILE, METADATA_FILE, SweepSpec, read_metadata, read_sweep

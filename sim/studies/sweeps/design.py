@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.domain.choices import DESIGNS
 from sim.domain.limits import MAX_DESIGN_POINTS, MAX_GRID_STEPS
 from sim.domain.scenario import parse_assignment
 
-DESIGNS = ("grid", "lhs", "sobol", "saltelli")
 DEFAULT_GRID_STEPS = 5
 
 Point = tuple[int, dict[str, Any]]

@@ -23,8 +23,6 @@ from sim.domain.scenario import Scenario, with_overrides
 from sim.runs.montecarlo import tally_monte_carlo
 from sim.studies.sweeps.design import Point, SweepError
 
-EXECUTORS = ("inline", "processes", "dask")
-
 
 def point_seed(seed: int, index: int) -> np.random.SeedSequence:
     """The seed of design point ``index``: the same whatever the chunking or the worker."""
@@ -71,7 +69,7 @@ class Executor:
     Parameters
     ----------
     kind
-        One of :data:`EXECUTORS`.
+        One of :data:`sim.domain.choices.EXECUTORS`.
     workers
         Local processes, or the workers of a local Dask cluster (None: one per core).
     scheduler

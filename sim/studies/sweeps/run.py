@@ -15,11 +15,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.domain.choices import EXECUTORS
 from sim.domain.limits import MAX_WORKERS
 from sim.domain.scenario import Scenario
 from sim.runs.montecarlo import as_scenario
 from sim.studies.sweeps.design import Parameter, SweepError
-from sim.studies.sweeps.executors import EXECUTORS, Executor, chunked, default_chunk_size, scheduler_threads
+from sim.studies.sweeps.executors import Executor, chunked, default_chunk_size, scheduler_threads
 from sim.studies.sweeps.plan import plan_sweep
 from sim.studies.sweeps.store import METADATA_FILE, has_content, prepare_directory, read_sweep, write_part, writing_to
 
