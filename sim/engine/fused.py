@@ -115,6 +115,7 @@ def kernel_inputs(equilibrium: CrisisEquilibrium) -> tuple:
     grid = np.zeros((rounds + 1, 4 * equilibrium.grid_points**3 if rounds > 1 else 1, width))
     for t in range(2, rounds + 1):
         grid[t] = equilibrium.features(t)
+        equilibrium._features[t - 1] = grid[t]  # the numpy model reads the same rows: kept once, not twice
     actors = [scenario.actor(key) for key in ("coalition", "russia", "us")]
     weights = np.array([scenario.discount ** (t - 1) for t in range(rounds + 2)])
     audience = np.array([tables.audience(t) if t else np.zeros(3) for t in range(rounds + 1)])

@@ -222,12 +222,32 @@ def belief_path(trace: list[TraceEntry], upto: int) -> pd.DataFrame:
     return pd.DataFrame(rows, index=pd.RangeIndex(len(rows), name="round"))
 
 
+LABEL_GAP = 0.14
+"""Least distance, in belief, between two end labels of the belief chart at the base font size (17 px):
+a line of text and a little air on the plot area of the chart's 380 px (about 190 px for the axis)."""
+
+
+def label_heights(ends: dict[str, float], gap: float, top: float = 1.0) -> dict[str, float]:
+    """Heights for the end labels of lines ending at ``ends``: each at its line's end, pushed apart
+    (upwards, then down from ``top`` if the highest would leave the chart) to at least ``gap``."""
+    order = sorted(ends, key=lambda key: ends[key])
+    heights: dict[str, float] = {}
+    floor = -1.0
+    for key in order:
+        heights[key] = max(ends[key], floor + gap)
+        floor = heights[key]
+    ceiling = top + gap
+    for key in reversed(order):
+        heights[key] = min(heights[key], ceiling - gap)
+        ceiling = heights[key]
+    return heights
+
+
 def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
     """Belief that each actor is resolute, round by round, labelled with what it truly is."""
     path = belief_path(model.trace or [], upto)
     figure = go.Figure()
-    order = path.iloc[-1].sort_values().index.tolist()  # lowest first: its label goes below its line
-    positions = dict(zip(order, ("bottom right", "middle right", "top right")))
+    heights = label_heights(path.iloc[-1].to_dict(), gap=LABEL_GAP * font_size() / 17)
     for key, dash, symbol in zip(ACTORS, ("solid", "dash", "dot"), ("circle", "square", "diamond")):
         actor = model.actors[key]
         values = path[key].tolist()
@@ -238,12 +258,14 @@ def belief_figure(model: CrisisModel, upto: int) -> go.Figure:
             name=f"{ACTOR_SHORT[key] if narrow() else actor.label} (truly {type_words(bool(actor.resolute[0]))})",
             line={"color": ACTOR_COLOURS[key], "dash": dash, "width": 3},
             marker={"symbol": symbol, "size": 10},
-            text=[""] * (len(values) - 1) + [f"{ACTOR_SHORT[key]} {values[-1]:.0%}"],
-            textposition=positions[key],
-            textfont={"size": font_size(), "color": ACTOR_COLOURS[key]},
             cliponaxis=False,
             hovertemplate=f"{actor.label}, after round %{{x}}: %{{y:.1%}}<extra></extra>",
         )
+        # The end label, moved up or down from its line where two beliefs end close together.
+        figure.add_annotation(
+            x=path.index[-1], y=heights[key], text=f"{ACTOR_SHORT[key]} {values[-1]:.0%}", showarrow=False,
+            xanchor="left", xshift=10, font={"size": font_size(), "color": ACTOR_COLOURS[key]},
+        )  # fmt: skip
     # Room on the right for the end labels, but ticks only at rounds that exist (a 20-round crisis
     # is not numbered to 25).
     step = 1 if upto <= 12 else 2 if upto <= 24 else 5
