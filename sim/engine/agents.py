@@ -18,7 +18,7 @@ from sim.domain.ladder import ACTORS
 from sim.domain.scenario import Actor, Member
 from sim.engine.equilibrium import bayes
 from sim.engine.rules import rule_for
-from sim.engine.streams import TYPES_ROUND
+from sim.engine.streams import TYPES_ROUND, counter, uniforms
 
 if TYPE_CHECKING:
     from sim.engine.model import CrisisModel
@@ -55,7 +55,8 @@ class CrisisActor(mesa.Agent):
         self.rule = rule_for(config)
         n = model.n_worlds
         # Round 0 of the streams draws the types, one slot per actor in ACTORS order.
-        self.resolute = model.draws(np.arange(n), TYPES_ROUND)[:, ACTORS.index(key)] < config.resolve_prior
+        draw = counter(TYPES_ROUND, ACTORS.index(key), model.slots)
+        self.resolute = uniforms(model.key, model.worlds, np.array([draw]))[:, 0] < config.resolve_prior
         self.belief = np.full(n, config.initial_belief)
         self.payoff = np.zeros(n)
         self.last_action = np.full(n, -1, dtype=np.int8)

@@ -122,7 +122,6 @@ def kernel_inputs(equilibrium: CrisisEquilibrium) -> tuple:
     members = scenario.coalition.members
     inputs = (
         rounds,
-        tree.depth,
         tree.rows,
         tree.child,
         np.ascontiguousarray(grid),
@@ -289,7 +288,6 @@ def _play_worlds(
     key,
     first,
     rounds,
-    depth,
     tree_rows,
     tree_child,
     grid,
@@ -447,10 +445,8 @@ def _play_worlds(
                 max_rung = max(max_rung, rung)
                 value_round = t + 1
                 break
-            if node >= 0 and t < depth:
+            if node >= 0:  # the last level's children are -1: past the tree, the grid
                 node = tree_child[node, c * (TRANSITIONS // 2) + u * 2 + (1 if accident else 0)]
-            else:
-                node = -1
             if t < rounds:
                 ladder[t, rung] += 1
 

@@ -58,11 +58,9 @@ from sim.engine.equilibrium import (
     RoundSolution,
     States,
     equilibrium_for,
-    policies_at,
 )
 from sim.engine.equilibrium.features import split_features
 from sim.engine.equilibrium.policy_tree import transition
-from sim.engine.equilibrium.solver import interpolated_rows
 from sim.engine.fused import N_DRAWS, ONGOING
 from sim.engine.streams import draw_seed, round_counters, stream_key, uniforms
 
@@ -202,15 +200,7 @@ class CrisisModel(mesa.Model):
         """
         if self.trace is not None:
             return self._solved_exactly(round_number, idx)
-        nodes = self.node[idx]
-        inside = nodes >= 0
-        if inside.all():
-            return split_features(self.tree.rows[nodes])
-        if not inside.any():
-            return policies_at(self.equilibrium, round_number, self.states(idx))
-        rows = self.tree.rows[np.maximum(nodes, 0)]  # a world off the tree (by a draw of chance 0) reads the grid
-        rows[~inside] = interpolated_rows(self.equilibrium, round_number, self.states(idx[~inside]))
-        return split_features(rows)
+        return split_features(self.equilibrium.policy_rows(round_number, self.node[idx], self.states(idx)))
 
     def _solved_exactly(self, round_number: int, idx: np.ndarray) -> dict[str, np.ndarray]:
         """The round solved afresh at each distinct state of these worlds (a traced run)."""
@@ -321,8 +311,9 @@ class CrisisModel(mesa.Model):
         accident = uniforms[at, 5] < chance
         clash = accident & spiralling
         following = transition(c, u, accident.astype(np.intp))
-        inside = (self.node[worlds] >= 0) & (t < self.tree.depth)
-        self.node[worlds] = np.where(inside, self.tree.child[np.maximum(self.node[worlds], 0), following], -1)
+        # The last level's children are -1: past the tree, a world reads the grid.
+        nodes = self.node[worlds]
+        self.node[worlds] = np.where(nodes >= 0, self.tree.child[np.maximum(nodes, 0), following], -1)
         reached = continuing_rung(c)
         self._set_rung(worlds, np.where(accident & ~spiralling, INCIDENT, reached))
         self.incident[worlds] = accident & ~spiralling

@@ -61,7 +61,6 @@ from sim.domain.limits import MAX_FILE_BYTES, MAX_LAMBDA
 from sim.domain.scenario import Scenario
 from sim.engine.equilibrium import CONCEDE, JOIN, CrisisEquilibrium, States, bayes, equilibrium_for
 from sim.engine.equilibrium.features import split_features
-from sim.engine.equilibrium.solver import interpolated_rows
 
 _TYPES = np.array([(c, r, u) for c in (0, 1) for r in (0, 1) for u in (0, 1)])
 """The eight profiles of types (coalition, russia, us), 1 = resolute."""
@@ -172,21 +171,8 @@ def engine_outcome_probabilities(scenario: Scenario) -> dict[str, float]:
 def _policies_read(equilibrium: CrisisEquilibrium, round_number: int, states: States) -> dict[str, np.ndarray]:
     """The policies the engine reads at these states: a node's row where the policy tree holds the
     state in this round, the grid elsewhere (:mod:`sim.engine.equilibrium.policy_tree`)."""
-    tree = equilibrium.policy_tree()
-    rows = interpolated_rows(equilibrium, round_number, states) if round_number > 1 else None
-    if round_number <= tree.depth:
-        at = np.flatnonzero(tree.level == round_number)
-        nodes = {_state_key(tree.states, int(k)): int(k) for k in at}
-        found = np.array([nodes.get(_state_key(states, s), -1) for s in range(states.size)], dtype=np.int64)
-        if rows is None:
-            rows = tree.rows[np.maximum(found, 0)]
-        rows = np.where(found[:, None] >= 0, tree.rows[np.maximum(found, 0)], rows)
-    assert rows is not None  # round 1 is always the tree's root
-    return split_features(rows)
-
-
-def _state_key(states: States, k: int) -> tuple[float, float, float, int, int]:
-    return (*(float(x) for x in states.beliefs[k]), int(states.incident[k]), int(states.pledged[k]))  # type: ignore[return-value]
+    nodes = equilibrium.policy_tree().nodes_at(round_number, states)
+    return split_features(equilibrium.policy_rows(round_number, nodes, states))
 
 
 def _bayes(prior: float, resolute: float, not_resolute: float) -> float:

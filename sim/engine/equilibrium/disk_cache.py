@@ -83,10 +83,11 @@ def cache_key(scenario: Scenario, grid_points: int) -> str:
     return PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
 
 
-def cache_path(scenario: Scenario, grid_points: int) -> Path | None:
-    """The file the scenario's solution on this grid is kept in (None if the cache is off)."""
+def cache_path(scenario: Scenario, grid_points: int, suffix: str = ".npz") -> Path | None:
+    """The file the scenario's solution on this grid is kept in (None if the cache is off); with
+    :data:`TREE_SUFFIX`, the file of its policy tree."""
     folder = cache_dir()
-    return None if folder is None else folder / f"{cache_key(scenario, grid_points)}.npz"
+    return None if folder is None else folder / f"{cache_key(scenario, grid_points)}{suffix}"
 
 
 def load(scenario: Scenario, grid_points: int) -> list[RoundSolution | None] | None:
@@ -185,11 +186,8 @@ def _read_round(data: np.lib.npyio.NpzFile, t: int, states: int) -> RoundSolutio
 
 def load_tree(scenario: Scenario, grid_points: int) -> PolicyTree | None:
     """The policy tree saved beside the scenario's solution, or None (a miss or any problem)."""
-    path = cache_path(scenario, grid_points)
-    if path is None:
-        return None
-    path = path.with_name(path.stem + TREE_SUFFIX)
-    if not path.is_file():
+    path = cache_path(scenario, grid_points, TREE_SUFFIX)
+    if path is None or not path.is_file():
         return None
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -206,7 +204,7 @@ def load_tree(scenario: Scenario, grid_points: int) -> PolicyTree | None:
 
 def save_tree(scenario: Scenario, grid_points: int, tree: PolicyTree) -> None:
     """Keep the policy tree beside the scenario's solution (atomically); problems are ignored."""
-    path = cache_path(scenario, grid_points)
+    path = cache_path(scenario, grid_points, TREE_SUFFIX)
     if path is None:
         return
     arrays: dict[str, Any] = {
@@ -220,7 +218,7 @@ def save_tree(scenario: Scenario, grid_points: int, tree: PolicyTree) -> None:
     }
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomically(path.with_name(path.stem + TREE_SUFFIX), lambda temporary: np.savez(temporary, **arrays))
+        write_atomically(path, lambda temporary: np.savez(temporary, **arrays))
 
 
 def _prune(folder: Path) -> None:

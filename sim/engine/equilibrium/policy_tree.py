@@ -79,6 +79,16 @@ class PolicyTree:
         """How many public states the tree solved."""
         return len(self.rows)
 
+    def nodes_at(self, round_number: int, states: States) -> np.ndarray:
+        """The node of each state in round ``t``, -1 where the tree does not hold it (the same state:
+        beliefs equal to the last bit, flags equal)."""
+
+        def key(batch: States, k: int) -> tuple:
+            return (*batch.beliefs[k].tolist(), int(batch.incident[k]), int(batch.pledged[k]))
+
+        held = {key(self.states, int(k)): int(k) for k in np.flatnonzero(self.level == round_number)}
+        return np.array([held.get(key(states, s), -1) for s in range(states.size)], dtype=np.int64)
+
 
 def children(
     equilibrium: CrisisEquilibrium, states: States, rows: np.ndarray, weights: np.ndarray

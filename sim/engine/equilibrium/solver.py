@@ -113,6 +113,20 @@ class CrisisEquilibrium:
                 disk_cache.save_tree(self.scenario, self.grid_points, self._tree)
         return self._tree
 
+    def policy_rows(self, round_number: int, nodes: np.ndarray, states: States) -> np.ndarray:
+        """Round ``t``'s feature rows at these states: the policy tree's row where ``nodes`` names one,
+        the grid read by interpolation where it is -1 (past the tree, or a branch it left out).
+
+        The numpy model (by each world's node) and the exact outcome enumeration (by each state's
+        node, :meth:`PolicyTree.nodes_at`) read their policies here, as the compiled kernel does."""
+        inside = nodes >= 0
+        rows = self.policy_tree().rows[np.maximum(nodes, 0)]
+        if not inside.all():
+            outside = np.flatnonzero(~inside)
+            picked = States(states.beliefs[outside], states.incident[outside], states.pledged[outside])
+            rows[outside] = interpolated_rows(self, round_number, picked)
+        return rows
+
     def initial_state(self) -> States:
         """The one public state round 1 is played at: the scenario's initial beliefs about each
         actor, an incident flag set when the scenario starts on the ``incident`` rung, and no pledge."""
