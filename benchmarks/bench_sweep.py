@@ -40,11 +40,14 @@ from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import __version__, load_scenario  # noqa: E402
+from sim.engine.equilibrium import solver  # noqa: E402
 from sim.engine.equilibrium.solver import _CACHE  # noqa: E402
 from sim.runs.montecarlo import tally_monte_carlo  # noqa: E402
 from sim.studies.sweeps import local_dask_cluster, sweep  # noqa: E402
 
 PARAMS = {"russia.resolve_prior": (0.2, 0.9), "us.deploy_cost": (0.1, 2.0)}
+BELIEFS = {"russia.resolve_prior": (0.2, 0.9), "us.resolve_prior": (0.1, 0.9)}
+"""A sweep of the starting beliefs only: every point shares one grid solve (sim.engine.equilibrium.grid_identity)."""
 INLINE, PROCESSES, DASK = "in the process", "2 processes", "dask, 2 workers"
 
 
@@ -60,12 +63,48 @@ def swept(rounds: int):
     return load_scenario("coalition_2026", {"rounds": rounds})
 
 
-def timed_sweep(points: int, runs: int, rounds: int, **executor) -> tuple[float, object]:
+def timed_sweep(points: int, runs: int, rounds: int, params: dict = PARAMS, **executor) -> tuple[float, object]:
     scenario = swept(rounds)
     _CACHE.clear()  # every timing solves its points afresh (forked workers would inherit solved ones)
     start = time.perf_counter()
-    frame = sweep(scenario, **sweep_kwargs(points, runs), **executor)
+    frame = sweep(scenario, **(sweep_kwargs(points, runs) | {"params": params}), **executor)
     return time.perf_counter() - start, frame
+
+
+def beliefs_section(quick: bool, repeat: int) -> None:
+    """The issue's sweep target on a sweep of the starting beliefs (1,000 points x 500 runs), whose
+    points share one grid solve, against the same sweep with every point solved alone (the grid
+    shared by nothing: ``solver.grid_hash`` made the whole scenario's hash), measured in this run."""
+    points, runs, rounds = (200 if quick else 1_000), 500, ROUNDS
+    alone_points = 10 if quick else 20
+    print(f"\na sweep of the starting beliefs only ({', '.join(BELIEFS)}), {rounds} rounds, {runs} runs a point:")
+    seconds: dict[str, list[float]] = {INLINE: [], PROCESSES: []}
+    for _ in range(repeat):
+        seconds[INLINE].append(timed_sweep(points, runs, rounds, BELIEFS, executor="inline")[0])
+        seconds[PROCESSES].append(timed_sweep(points, runs, rounds, BELIEFS, executor="processes", workers=2)[0])
+    shared = solver.grid_hash
+    solver.grid_hash = lambda scenario: scenario.sha256()  # type: ignore[assignment]  # nothing shared
+    try:
+        alone = min(timed_sweep(alone_points, runs, rounds, BELIEFS, executor="inline")[0] for _ in range(repeat))
+    finally:
+        solver.grid_hash = shared  # type: ignore[assignment]
+    per_point_alone = alone / alone_points
+    for label, timings in seconds.items():
+        best = min(timings)
+        print(
+            f"  {label:16s} {best:7.2f} s best for {points:,} points: {points / best:6.1f} points/s,"
+            f" {best / points * 1e3:5.1f} ms a point"
+        )
+    best_inline = min(seconds[INLINE])
+    print(
+        f"  each point solved alone, in the process: {per_point_alone * 1e3:6.1f} ms a point ({alone_points} points);"
+        f" shared, {per_point_alone / (best_inline / points):.0f}x faster"
+    )
+    best_two = min(seconds[PROCESSES])
+    print(
+        f"  target: 1,000 points x 500 runs under 5 s on 2 cores: {best_two * 1_000 / points:.2f} s"
+        f" ({verdict(best_two * 1_000 / points < 5.0)})"
+    )
 
 
 def local_round(sizes, reference: dict, rounds: int) -> dict[tuple, dict[str, float]]:
@@ -182,6 +221,8 @@ def main() -> None:
     for label, seconds in timings.items():
         best = min(seconds)
         print(f"  {label:16s} {best:7.2f} s best for {full[0]} points: {full[0] / best:5.2f} points/s")
+
+    beliefs_section(args.quick, repeat)
 
     print("\npeak memory of one design point (tracemalloc):")
     memory_sizes = (50_000, 250_000, 500_000) if args.quick else (50_000, 250_000, 1_000_000)

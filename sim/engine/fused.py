@@ -99,7 +99,7 @@ class WorldBatch:
 def kernel_inputs(equilibrium: CrisisEquilibrium) -> tuple:
     """Everything the kernel reads about a scenario and its equilibrium, as plain arrays and numbers.
 
-    Kept on the equilibrium once made (the grid tables are ~1 MB per round).
+    Kept on the equilibrium once made; the grid tables (~1 MB per round) on its grid solution.
     """
     cached = getattr(equilibrium, "_kernel_inputs", None)
     if cached is not None:
@@ -110,12 +110,16 @@ def kernel_inputs(equilibrium: CrisisEquilibrium) -> tuple:
     tree = equilibrium.policy_tree()
     rounds = scenario.rounds
     width = tree.rows.shape[1]
-    # Every grid round from 2 (a world leaves the tree early only by a draw of chance 0; round 1 is
-    # always read from the tree, and its grid is solved only when asked for).
-    grid = np.zeros((rounds + 1, 4 * equilibrium.grid_points**3 if rounds > 1 else 1, width))
-    for t in range(2, rounds + 1):
-        grid[t] = equilibrium.features(t)
-        equilibrium._features[t - 1] = grid[t]  # the numpy model reads the same rows: kept once, not twice
+    grid = equilibrium.grid.table
+    if grid is None:
+        # Every grid round from 2 (a world leaves the tree early only by a draw of chance 0; round 1 is
+        # always read from the tree, and its grid is solved only when asked for). Kept with the grid
+        # solution, for every scenario that shares it.
+        grid = np.zeros((rounds + 1, 4 * equilibrium.grid_points**3 if rounds > 1 else 1, width))
+        for t in range(2, rounds + 1):
+            grid[t] = equilibrium.features(t)
+            equilibrium.grid.features[t - 1] = grid[t]  # the numpy model reads the same rows: kept once
+        equilibrium.grid.table = grid
     actors = [scenario.actor(key) for key in ("coalition", "russia", "us")]
     weights = np.array([scenario.discount ** (t - 1) for t in range(rounds + 2)])
     audience = np.array([tables.audience(t) if t else np.zeros(3) for t in range(rounds + 1)])
@@ -124,7 +128,7 @@ def kernel_inputs(equilibrium: CrisisEquilibrium) -> tuple:
         rounds,
         tree.rows,
         tree.child,
-        np.ascontiguousarray(grid),
+        grid,
         equilibrium.grid_points,
         RUNGS.index(scenario.start_rung),
         np.array([actor.resolve_prior for actor in actors], dtype=float),

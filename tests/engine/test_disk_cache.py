@@ -3,6 +3,7 @@ scenario, grid, version or solver misses; a damaged, unwritable or switched-off 
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import fields
 
 import numpy as np
@@ -16,12 +17,18 @@ from sim.engine.equilibrium.states import RoundSolution
 GRID = 3
 
 
+def forget_solved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Empty the in-memory caches (equilibria, and the grids they share), as in a new process."""
+    monkeypatch.setattr(solver, "_CACHE", {})
+    monkeypatch.setattr(solver, "_GRIDS", weakref.WeakValueDictionary())
+
+
 @pytest.fixture
 def cache(tmp_path, monkeypatch):
     """A fresh cache folder (not yet created) and an empty in-memory cache."""
     folder = tmp_path / "cache"
     monkeypatch.setenv("SIM_CACHE_DIR", str(folder))
-    monkeypatch.setattr(solver, "_CACHE", {})
+    forget_solved(monkeypatch)
     monkeypatch.setattr(disk_cache, "ENABLED", True)
     return folder
 
@@ -29,7 +36,7 @@ def cache(tmp_path, monkeypatch):
 def test_the_library_leaves_the_disk_alone_and_sim_run_uses_it(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("SIM_CACHE_DIR", str(folder))
-    monkeypatch.setattr(solver, "_CACHE", {})
+    forget_solved(monkeypatch)
     equilibrium_for(bare_scenario(), GRID)
     assert not folder.exists()  # off unless turned on: a sweep's design points write nothing
     from sim.cli.main import main
@@ -68,7 +75,7 @@ def test_a_saved_solution_loads_as_the_arrays_of_the_solve_with_round_1_still_un
 def test_equilibrium_for_reads_the_disk_before_solving(cache, monkeypatch):
     scenario = bare_scenario()
     first = equilibrium_for(scenario, GRID)  # solved and saved
-    monkeypatch.setattr(solver, "_CACHE", {})
+    forget_solved(monkeypatch)
     monkeypatch.setattr(solver, "solve_crisis", lambda *args: pytest.fail("solved again despite the cache"))
     second = equilibrium_for(scenario, GRID)
     assert second is not first
@@ -143,7 +150,7 @@ def test_a_cache_that_cannot_be_written_is_ignored(tmp_path, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("SIM_CACHE_DIR", str(blocker / "cache"))
-    monkeypatch.setattr(solver, "_CACHE", {})
+    forget_solved(monkeypatch)
     scenario = bare_scenario()
     assert equilibrium_for(scenario, GRID).solved[-1] is not None  # solved; the failed write is silent
     assert disk_cache.load(scenario, GRID) is None
@@ -169,7 +176,7 @@ def test_the_least_recently_used_files_beyond_the_limit_are_deleted(cache, monke
 def test_the_policy_tree_is_kept_beside_the_solution_and_read_back(cache, monkeypatch):
     scenario = bare_scenario()
     built = equilibrium_for(scenario, GRID).policy_tree()  # built, and saved beside the solution
-    monkeypatch.setattr(solver, "_CACHE", {})
+    forget_solved(monkeypatch)
 
     def no_build(*args, **kwargs):
         raise AssertionError("the tree was built again instead of read")

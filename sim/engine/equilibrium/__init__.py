@@ -36,7 +36,14 @@ from __future__ import annotations
 
 from sim.engine.equilibrium.round_game import RoundGame
 from sim.engine.equilibrium.settings import BEST_RESPONSE_LAMBDA, GRID_POINTS
-from sim.engine.equilibrium.solver import CrisisEquilibrium, equilibrium_for, grid_states, policies_at, solve_crisis
+from sim.engine.equilibrium.solver import (
+    CrisisEquilibrium,
+    GridSolution,
+    equilibrium_for,
+    grid_states,
+    policies_at,
+    solve_crisis,
+)
 from sim.engine.equilibrium.states import CONCEDE, JOIN, RESPONSES, RoundSolution, States, bayes, log_bayes, rationality
 
 __all__ = [
@@ -46,6 +53,7 @@ __all__ = [
     "JOIN",
     "RESPONSES",
     "CrisisEquilibrium",
+    "GridSolution",
     "RoundGame",
     "RoundSolution",
     "States",

@@ -4,9 +4,10 @@ One uncompressed ``.npz`` file per scenario and grid holds the grid rounds a
 :class:`~sim.engine.equilibrium.solver.CrisisEquilibrium` has solved (``solved``: a
 :class:`~sim.engine.equilibrium.states.RoundSolution` per round, or nothing for round 1, which is
 solved on the grid only when asked for). The file's name is a hash of everything the solution
-depends on: the scenario (its SHA-256), the grid, the version of ``sim`` and the source of the
-solver (``sim/engine/equilibrium/*.py`` and ``sim/domain/payoffs.py``), so a changed solver never
-reads a stale file.
+depends on: the scenario (its :func:`~sim.engine.equilibrium.grid_identity.grid_hash`, so a
+scenario that differs only in its starting beliefs reads the same file), the grid, the version of
+``sim`` and the source of the solver (``sim/engine/equilibrium/*.py`` and ``sim/domain/payoffs.py``),
+so a changed solver never reads a stale file.
 
 It is off unless turned on (:data:`ENABLED`): the command line turns it on for the commands that
 solve one scenario (``run``, ``trace``, ``solve``, ``inspect``), where a second call then skips the solve. A sweep
@@ -35,6 +36,7 @@ import numpy as np
 from sim._version import __version__
 from sim.domain.files import write_atomically
 from sim.domain.scenario import Scenario
+from sim.engine.equilibrium.grid_identity import grid_hash
 from sim.engine.equilibrium.policy_tree import PolicyTree
 from sim.engine.equilibrium.states import RoundSolution, States
 
@@ -77,9 +79,15 @@ def solver_source_hash() -> str:
     return digest.hexdigest()
 
 
-def cache_key(scenario: Scenario, grid_points: int) -> str:
-    """The name of a solution's file, without folder or suffix: a hash of all it depends on."""
-    parts = (scenario.sha256(), str(grid_points), __version__, solver_source_hash())
+def cache_key(scenario: Scenario, grid_points: int, suffix: str = ".npz") -> str:
+    """The name of a file, without folder or suffix: a hash of all its content depends on.
+
+    The grid solution depends on the scenario's :func:`~sim.engine.equilibrium.grid_identity.grid_hash`
+    (scenarios that differ only in their starting beliefs, start rung or names share one file); the
+    policy tree (:data:`TREE_SUFFIX`) on the whole scenario.
+    """
+    scenario_hash = scenario.sha256() if suffix == TREE_SUFFIX else grid_hash(scenario)
+    parts = (scenario_hash, str(grid_points), __version__, solver_source_hash())
     return PREFIX + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:40]
 
 
@@ -87,7 +95,7 @@ def cache_path(scenario: Scenario, grid_points: int, suffix: str = ".npz") -> Pa
     """The file the scenario's solution on this grid is kept in (None if the cache is off); with
     :data:`TREE_SUFFIX`, the file of its policy tree."""
     folder = cache_dir()
-    return None if folder is None else folder / f"{cache_key(scenario, grid_points)}{suffix}"
+    return None if folder is None else folder / f"{cache_key(scenario, grid_points, suffix)}{suffix}"
 
 
 def load(scenario: Scenario, grid_points: int) -> list[RoundSolution | None] | None:

@@ -3,6 +3,8 @@ its cache (one solve per scenario and grid, shared by the model, the app and the
 
 from __future__ import annotations
 
+import functools
+import weakref
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -13,12 +15,15 @@ from sim.domain.ladder import ACTORS
 from sim.domain.scenario import Scenario
 from sim.engine.equilibrium import disk_cache
 from sim.engine.equilibrium.features import feature_rows, split_features
+from sim.engine.equilibrium.grid_identity import grid_hash
 from sim.engine.equilibrium.kernels import ContinuationTable, _interpolate_rows
 from sim.engine.equilibrium.round_game import RoundGame
 from sim.engine.equilibrium.settings import GRID_POINTS
 from sim.engine.equilibrium.states import RoundSolution, States
 
 if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
+
     from sim.engine.equilibrium.policy_tree import PolicyTree
 
 
@@ -30,6 +35,29 @@ def grid_states(grid_points: int) -> States:
     return States(beliefs, iota.ravel().astype(np.int8), kappa.ravel().astype(np.int8))
 
 
+@dataclass(eq=False)
+class GridSolution:
+    """The grid rounds of a solved crisis and what is read from them, shared by every scenario with the
+    same grid (:mod:`~sim.engine.equilibrium.grid_identity`: scenarios that differ only in the beliefs
+    they start from, where they start, or their names).
+
+    Attributes
+    ----------
+    rounds : list of RoundSolution or None
+        Round ``t``'s solution at :func:`grid_states` at index ``t - 1``; None for round 1 until
+        something asks for it.
+    features : list of ndarray or None
+        Round ``t``'s policies as feature rows (:meth:`CrisisEquilibrium.features`), made on first use.
+    table : ndarray or None
+        Every round's feature rows in one array (rounds + 1, states, columns), as the compiled
+        engine reads them (:func:`sim.engine.fused.kernel_inputs`); made on first use.
+    """
+
+    rounds: list[RoundSolution | None]
+    features: list[np.ndarray | None] = field(default_factory=list)
+    table: np.ndarray | None = None
+
+
 @dataclass
 class CrisisEquilibrium:
     """The solved crisis: every round's policies on the belief grid, and how to read them anywhere.
@@ -38,15 +66,20 @@ class CrisisEquilibrium:
     played at one public state only (the scenario's prior beliefs: nothing has happened yet), so
     :func:`solve_crisis` solves the grid for rounds ``T, ..., 2`` and round 1 exactly where it is
     played (:meth:`solve_at`); round 1's grid solution is solved the first time something asks for
-    it (:attr:`rounds`, :meth:`features`).
+    it (:attr:`rounds`, :meth:`features`). The grid rounds are a :class:`GridSolution`, which
+    :func:`equilibrium_for` shares between scenarios whose grids are the same.
     """
 
     scenario: Scenario
     grid_points: int
-    solved: list[RoundSolution | None]
+    grid: GridSolution
     game: RoundGame
-    _features: list[np.ndarray | None] = field(default_factory=list, repr=False)
     _tree: PolicyTree | None = field(default=None, repr=False)
+
+    @property
+    def solved(self) -> list[RoundSolution | None]:
+        """The grid rounds solved so far (:attr:`GridSolution.rounds`): None for round 1 until asked for."""
+        return self.grid.rounds
 
     @property
     def horizon(self) -> int:
@@ -85,14 +118,15 @@ class CrisisEquilibrium:
     def solve_at(self, round_number: int, states: States) -> RoundSolution:
         """The round's equilibrium solved afresh at exact states (early rounds, the trace, the Game page).
 
-        The fixed point starts from the posteriors interpolated off the grid solution of this round
-        or, while round 1 has none, of round 2 (the start the grid solve would have used); the
-        states a warm start leaves unsolved follow the homotopy (:meth:`RoundGame.solve`). A
-        one-round crisis without a grid solution starts cold, by homotopy.
+        The fixed point starts from the posteriors interpolated off the grid solution of this round,
+        or for round 1 off round 2's (the start the grid solve uses: round 1's own grid may or may
+        not have been solved, and the start must not depend on that); the states a warm start
+        leaves unsolved follow the homotopy (:meth:`RoundGame.solve`). Round 1 of a one-round
+        crisis starts cold, by homotopy.
         """
         source = round_number
-        if self.solved[round_number - 1] is None:
-            source = round_number + 1 if round_number < self.horizon else 0
+        if round_number == 1:
+            source = 2 if self.horizon > 1 else 0
         warm = None
         if source:
             grid = policies_at(self, source, states)["posteriors"]
@@ -144,12 +178,13 @@ class CrisisEquilibrium:
         Columns: coalition (type, 3), russia (c, type, 3), us (c, type, 3), resist (c, type, 2),
         join (c, type, 2), member stay chances, collapse.
         """
-        if not self._features:
-            self._features.extend(None for _ in range(self.horizon))
-        features = self._features[round_number - 1]
+        kept = self.grid.features
+        if not kept:
+            kept.extend(None for _ in range(self.horizon))
+        features = kept[round_number - 1]
         if features is None:
             features = feature_rows(self.grid_round(round_number))
-            self._features[round_number - 1] = features
+            kept[round_number - 1] = features
         return features
 
 
@@ -172,24 +207,45 @@ def interpolated_rows(equilibrium: CrisisEquilibrium, round_number: int, states:
 
 _CACHE: dict[tuple[str, int], CrisisEquilibrium] = {}
 _CACHE_SIZE = 8
+_GRIDS: weakref.WeakValueDictionary[tuple[str, int], GridSolution] = weakref.WeakValueDictionary()
+"""The grid solutions of the equilibria alive, by :func:`~sim.engine.equilibrium.grid_identity.grid_hash`:
+a scenario whose grid is one of them shares it instead of solving again (held only while some
+equilibrium holds it, so sharing costs no memory)."""
 
 
 def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
-    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash), and
-    and, where the disk cache is on (:mod:`~sim.engine.equilibrium.disk_cache`), kept on disk too: read
-    from there if solved before."""
+    """The scenario's solved equilibrium, solved once and kept (the last few scenarios, by hash).
+
+    The grid rounds are solved once for every scenario with the same grid
+    (:mod:`~sim.engine.equilibrium.grid_identity`): a scenario that differs from one solved before
+    only in its starting beliefs, its start rung or its names reads that solution and solves only
+    what is played from its own start (round 1 and the policy tree). Where the disk cache is on
+    (:mod:`~sim.engine.equilibrium.disk_cache`), the grid is kept on disk too, and read from there
+    if solved before.
+    """
     key = (scenario.sha256(), grid_points)
     if key not in _CACHE:
         if len(_CACHE) >= _CACHE_SIZE:
             _CACHE.pop(next(iter(_CACHE)))
-        solved = disk_cache.load(scenario, grid_points) if disk_cache.ENABLED else None
-        if solved is None:
-            _CACHE[key] = solve_crisis(scenario, grid_points)
-            if disk_cache.ENABLED:
-                disk_cache.save(scenario, grid_points, _CACHE[key].solved)
-        else:
-            _CACHE[key] = CrisisEquilibrium(scenario, grid_points, solved, RoundGame(scenario))
+        _CACHE[key] = _equilibrium(scenario, grid_points)
     return _CACHE[key]
+
+
+def _equilibrium(scenario: Scenario, grid_points: int) -> CrisisEquilibrium:
+    """A new equilibrium of the scenario on a grid shared, read from disk, or solved now (in that order)."""
+    shared = (grid_hash(scenario), grid_points)
+    grid = _GRIDS.get(shared)
+    if grid is None and disk_cache.ENABLED:
+        solved = disk_cache.load(scenario, grid_points)
+        grid = None if solved is None else GridSolution(solved)
+    if grid is None:
+        equilibrium = solve_crisis(scenario, grid_points)
+        if disk_cache.ENABLED:
+            disk_cache.save(scenario, grid_points, equilibrium.solved)
+    else:
+        equilibrium = CrisisEquilibrium(scenario, grid_points, grid, RoundGame(scenario))
+    _GRIDS[shared] = equilibrium.grid
+    return equilibrium
 
 
 def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
@@ -226,16 +282,24 @@ def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: b
             warm = solution.posteriors
             solved[round_number - 1] = solution
             continuation = _continuation_table(solution, grid_points)
-    return CrisisEquilibrium(scenario, grid_points, solved, game)
+    return CrisisEquilibrium(scenario, grid_points, GridSolution(solved), game)
 
 
 def _one_blas_thread() -> AbstractContextManager[object]:
     """BLAS (OpenBLAS) limited to one thread while solving: the solver's kernels already call LAPACK
     from :data:`~sim.engine.equilibrium.threads.SOLVER_THREADS` Python threads, and BLAS threads of
-    their own on top would oversubscribe the cores. threadpoolctl is imported on first use."""
-    from threadpoolctl import threadpool_limits
+    their own on top would oversubscribe the cores."""
+    return _blas_controller().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+@functools.cache
+def _blas_controller() -> ThreadpoolController:
+    """The process's thread pools, found once: finding them reads the loaded libraries' list
+    (about 3 ms), which a sweep's small design points, three solves each, paid every time.
+    threadpoolctl is imported on first use (numpy, and its BLAS, are loaded by then)."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def _continuation_table(solution: RoundSolution, g: int) -> ContinuationTable:
