@@ -4,6 +4,9 @@ second reads the first's grid (in memory or on disk) and its runs are those of a
 
 from __future__ import annotations
 
+import sys
+import threading
+import time
 import weakref
 from dataclasses import fields
 
@@ -14,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.engine.equilibrium import disk_cache, solver
-from sim.engine.equilibrium.grid_identity import PLAY_ONLY_ACTOR_FIELDS, PLAY_ONLY_FIELDS, grid_hash
+from sim.engine.equilibrium.grid_identity import PLAY_ONLY_ACTOR_FIELDS, PLAY_ONLY_FIELDS, grid_hash, play_only
 from sim.engine.equilibrium.solver import equilibrium_for, solve_crisis
 from sim.engine.equilibrium.states import RoundSolution
 from sim.runs.montecarlo import run_monte_carlo
@@ -68,6 +71,17 @@ def test_the_tests_change_every_play_only_field():
     assert set(PLAYED) == {*PLAY_ONLY_FIELDS, *per_actor}
 
 
+@pytest.mark.parametrize("path", sorted(PLAYED))
+def test_a_play_only_path_leaves_the_grid_hash_alone(path):
+    assert play_only(path)
+    assert grid_hash(with_members(**{path: PLAYED[path]})) == grid_hash(with_members())
+
+
+@pytest.mark.parametrize("path", ["coalition.members.0.resolve_prior", "russia.payoffs.clash", "rounds", "russia", ""])
+def test_other_paths_are_not_play_only(path):
+    assert not play_only(path)
+
+
 def test_solved_apart_the_grids_are_equal_to_the_last_bit():
     """The claim itself, without any cache: every grid round (round 1's too) of the two solves."""
     base, played = with_members(), with_members(**PLAYED)
@@ -91,6 +105,7 @@ def test_a_change_to_the_game_is_a_different_grid(change):
     """What the grid rounds do read (a member's prior among them) changes the hash, and the grid."""
     base, changed = with_members(), with_members(**change)
     assert grid_hash(base) != grid_hash(changed)
+    assert not play_only(next(iter(change)))
     if "rounds" not in change:
         values = [np.stack([r.values for r in solve_crisis(s, GRID).solved[1:]]) for s in (base, changed)]
         assert not np.array_equal(*values)
@@ -148,3 +163,47 @@ def test_on_disk_the_grid_file_is_shared_and_the_tree_is_not(fresh, tmp_path, mo
     assert disk_cache.cache_path(base, GRID) == disk_cache.cache_path(played, GRID)
     trees = {disk_cache.cache_path(s, GRID, disk_cache.TREE_SUFFIX) for s in (base, played)}
     assert len(trees) == 2 and all(path is not None and path.is_file() for path in trees)
+
+
+def test_two_threads_asking_for_one_grid_solve_it_once(fresh, monkeypatch):
+    """The app's sessions are threads: a second session asking for a grid being solved waits for it."""
+    release, calls = threading.Event(), []
+    solve = solver.solve_crisis
+
+    def slow_solve(*args, **kwargs):
+        calls.append(args[0].name)
+        assert release.wait(timeout=120)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(solver, "solve_crisis", slow_solve)
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", equilibrium_for(bare_scenario(), GRID)))
+    second = threading.Thread(
+        target=lambda: results.setdefault("second", equilibrium_for(bare_scenario(**PLAYED), GRID))
+    )
+    first.start()
+    wait_until(lambda: calls == ["bare"])
+    second.start()
+    # The second thread either waits in equilibrium_for (for the first's grid) or, unguarded, solves too.
+    wait_until(lambda: "slow_solve" in stack(second) or stack(second)[:1] == ["equilibrium_for"])
+    release.set()
+    first.join(timeout=120)
+    second.join(timeout=120)
+    assert calls == ["bare"]  # solved once
+    assert results["second"].grid is results["first"].grid
+
+
+def wait_until(condition, timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def stack(thread: threading.Thread) -> list[str]:
+    """The functions the thread is in, innermost first (a wait on a lock is in C: its caller is first)."""
+    frame, names = sys._current_frames().get(thread.ident or -1), []
+    while frame is not None:
+        names.append(frame.f_code.co_name)
+        frame = frame.f_back
+    return names

@@ -36,15 +36,17 @@ from sim.webapp.pages.sweep.parameters import (
 from sim.webapp.pages.sweep.plan import (
     MAX_POINTS,
     MAX_TOTAL_RUNS,
+    PLAYED_SECONDS_PER_ROUND,
     SOBOL_SAMPLES,
     SOLVE_SECONDS_PER_ROUND,
+    TREE_ROUNDS,
     Pace,
     Plan,
     plan_grid,
     plan_saltelli,
     range_problems,
 )
-from sim.webapp.pages.sweep.run import Request, prepare, run_sweep
+from sim.webapp.pages.sweep.run import Request, prepare, run_sweep, shares_its_game
 from sim.webapp.pages.sweep.wording import (
     box_sentence,
     condition_words,
@@ -364,6 +366,23 @@ def test_plans_say_what_was_capped() -> None:
     sobol = plan_saltelli(3, 32, 1_000)
     assert sobol.seconds_with_solves(20) == pytest.approx(sobol.seconds + 160 * 20 * SOLVE_SECONDS_PER_ROUND)
     assert sobol.seconds_with_solves(20) > 60 * sobol.seconds
+    # Points that differ only in their starting beliefs share one game: it is solved once, and each
+    # point solves only what it plays from its own start (round 1 and the policy tree).
+    shared = sobol.seconds_with_solves(20, shared=True)
+    assert shared == pytest.approx(
+        sobol.seconds + 20 * SOLVE_SECONDS_PER_ROUND + 160 * TREE_ROUNDS * PLAYED_SECONDS_PER_ROUND
+    )
+    assert shared < sobol.seconds_with_solves(20) / 10
+
+
+def test_a_sweep_of_the_starting_beliefs_only_shares_its_game() -> None:
+    json_text = load_scenario("coalition_2026").model_dump_json(by_alias=True)
+    beliefs = (("russia.resolve_prior", 0.2, 0.8, 3), ("us.believed_resolve", 0.1, 0.5, 2))
+    assert shares_its_game(Request(json_text, beliefs, "grid", None, 100, 0))
+    mixed = (*beliefs, ("us.deploy_cost", 0.1, 2.0, 2))
+    assert not shares_its_game(Request(json_text, mixed, "grid", None, 100, 0))
+    members = (("coalition.members.0.resolve_prior", 0.2, 0.8, 3),)  # the members' game reads it
+    assert not shares_its_game(Request(json_text, members, "grid", None, 100, 0))
 
 
 def test_schema_bounds_and_default_ranges() -> None:

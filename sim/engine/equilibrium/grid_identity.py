@@ -29,6 +29,26 @@ PLAY_ONLY_ACTOR_FIELDS = ("name", "resolve_prior", "believed_resolve")
 """Fields of each actor (coalition, Russia, the US) the grid rounds never read."""
 
 
+def play_only(path: str) -> bool:
+    """Whether the scenario field at a dotted ``path`` is play-only (a sweep of such fields shares one grid).
+
+    Parameters
+    ----------
+    path : str
+        A dotted scenario path, as a sweep names its parameters (``russia.resolve_prior``).
+
+    Returns
+    -------
+    bool
+        True for :data:`PLAY_ONLY_FIELDS` and for :data:`PLAY_ONLY_ACTOR_FIELDS` of the coalition,
+        Russia or the US; False for anything else (a member's ``resolve_prior`` among them).
+    """
+    parts = path.split(".")
+    if len(parts) == 1:
+        return parts[0] in PLAY_ONLY_FIELDS
+    return len(parts) == 2 and parts[0] in ACTORS and parts[1] in PLAY_ONLY_ACTOR_FIELDS
+
+
 def grid_hash(scenario: Scenario) -> str:
     """SHA-256 of the scenario without its play-only fields: equal for scenarios whose grid solutions are equal.
 
@@ -52,4 +72,4 @@ def grid_hash(scenario: Scenario) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-__all__ = ["PLAY_ONLY_ACTOR_FIELDS", "PLAY_ONLY_FIELDS", "grid_hash"]
+__all__ = ["PLAY_ONLY_ACTOR_FIELDS", "PLAY_ONLY_FIELDS", "grid_hash", "play_only"]

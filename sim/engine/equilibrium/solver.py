@@ -4,6 +4,7 @@ its cache (one solve per scenario and grid, shared by the model, the app and the
 from __future__ import annotations
 
 import functools
+import threading
 import weakref
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -54,8 +55,12 @@ class GridSolution:
     """
 
     rounds: list[RoundSolution | None]
-    features: list[np.ndarray | None] = field(default_factory=list)
+    features: list[np.ndarray | None] = field(init=False)
     table: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        # Sized now, not on first use: app sessions in threads read one shared solution.
+        self.features = [None] * len(self.rounds)
 
 
 @dataclass
@@ -179,8 +184,6 @@ class CrisisEquilibrium:
         join (c, type, 2), member stay chances, collapse.
         """
         kept = self.grid.features
-        if not kept:
-            kept.extend(None for _ in range(self.horizon))
         features = kept[round_number - 1]
         if features is None:
             features = feature_rows(self.grid_round(round_number))
@@ -211,6 +214,11 @@ _GRIDS: weakref.WeakValueDictionary[tuple[str, int], GridSolution] = weakref.Wea
 """The grid solutions of the equilibria alive, by :func:`~sim.engine.equilibrium.grid_identity.grid_hash`:
 a scenario whose grid is one of them shares it instead of solving again (held only while some
 equilibrium holds it, so sharing costs no memory)."""
+_LOCK = threading.Lock()
+"""Guards :data:`_CACHE`, :data:`_GRIDS` and :data:`_SOLVING` (the app's sessions run in threads)."""
+_SOLVING: dict[tuple[str, int], threading.Lock] = {}
+"""One lock per grid being made: a second session asking for the same grid waits for it instead of
+solving it too (two students moving the same prior slider)."""
 
 
 def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> CrisisEquilibrium:
@@ -221,30 +229,41 @@ def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> Crisi
     only in its starting beliefs, its start rung or its names reads that solution and solves only
     what is played from its own start (round 1 and the policy tree). Where the disk cache is on
     (:mod:`~sim.engine.equilibrium.disk_cache`), the grid is kept on disk too, and read from there
-    if solved before.
+    if solved before. Safe to call from several threads: a grid is made by one of them, the others wait.
     """
     key = (scenario.sha256(), grid_points)
-    if key not in _CACHE:
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.pop(next(iter(_CACHE)))
-        _CACHE[key] = _equilibrium(scenario, grid_points)
-    return _CACHE[key]
-
-
-def _equilibrium(scenario: Scenario, grid_points: int) -> CrisisEquilibrium:
-    """A new equilibrium of the scenario on a grid shared, read from disk, or solved now (in that order)."""
     shared = (grid_hash(scenario), grid_points)
-    grid = _GRIDS.get(shared)
+    with _LOCK:
+        found = _CACHE.get(key)
+        if found is not None:
+            return found
+        making = _SOLVING.setdefault(shared, threading.Lock())
+    with making:
+        with _LOCK:
+            found = _CACHE.get(key)
+            grid = _GRIDS.get(shared)
+        if found is None:
+            found = _equilibrium(scenario, grid_points, grid)
+            with _LOCK:
+                if len(_CACHE) >= _CACHE_SIZE:
+                    _CACHE.pop(next(iter(_CACHE)))
+                _CACHE[key] = found
+                _GRIDS[shared] = found.grid
+    with _LOCK:
+        _SOLVING.pop(shared, None)  # a thread still waiting holds the lock itself; the grid is kept by then
+    return found
+
+
+def _equilibrium(scenario: Scenario, grid_points: int, grid: GridSolution | None) -> CrisisEquilibrium:
+    """A new equilibrium of the scenario on ``grid`` if shared, else read from disk, else solved now."""
     if grid is None and disk_cache.ENABLED:
         solved = disk_cache.load(scenario, grid_points)
         grid = None if solved is None else GridSolution(solved)
-    if grid is None:
-        equilibrium = solve_crisis(scenario, grid_points)
-        if disk_cache.ENABLED:
-            disk_cache.save(scenario, grid_points, equilibrium.solved)
-    else:
-        equilibrium = CrisisEquilibrium(scenario, grid_points, grid, RoundGame(scenario))
-    _GRIDS[shared] = equilibrium.grid
+    if grid is not None:
+        return CrisisEquilibrium(scenario, grid_points, grid, RoundGame(scenario))
+    equilibrium = solve_crisis(scenario, grid_points)
+    if disk_cache.ENABLED:
+        disk_cache.save(scenario, grid_points, equilibrium.solved)
     return equilibrium
 
 
@@ -296,7 +315,11 @@ def _one_blas_thread() -> AbstractContextManager[object]:
 def _blas_controller() -> ThreadpoolController:
     """The process's thread pools, found once: finding them reads the loaded libraries' list
     (about 3 ms), which a sweep's small design points, three solves each, paid every time.
-    threadpoolctl is imported on first use (numpy, and its BLAS, are loaded by then)."""
+
+    Both BLAS libraries are loaded first: numpy's, and SciPy's, which numba's ``np.linalg`` calls
+    in the compiled Newton steps use (loaded by their first call otherwise, after the pools were
+    found). threadpoolctl is imported on first use."""
+    import scipy.linalg.cython_lapack  # noqa: F401  # loads SciPy's OpenBLAS, for the controller to see
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()

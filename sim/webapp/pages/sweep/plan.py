@@ -31,6 +31,13 @@ SOLVE_SECONDS_PER_ROUND = 0.12
 """Cost of solving one round of a design point's game on the development machine (sim.engine.equilibrium:
 about 2 s for the 20 rounds of coalition_2026 on 2 cores, more on a busy server): every point is a
 new game. Replaced by the measured pace once a sweep has run on this server."""
+PLAYED_SECONDS_PER_ROUND = 0.016
+"""What a design point still solves when it shares its game (a sweep of the starting beliefs only,
+:mod:`sim.engine.equilibrium.grid_identity`): round 1 and the policy tree, per round of the tree
+(at most :data:`TREE_ROUNDS`), on the development machine: about 80 ms a point for the 20 rounds of
+coalition_2026, whose tree solves 5 (a generous bound for a short crisis: 10 ms for 3 rounds)."""
+TREE_ROUNDS = 5
+"""Rounds the policy tree solves exactly in the built-in scenarios (sim.engine.equilibrium.policy_tree)."""
 MAX_RUNS_PER_POINT = 100_000
 MAX_STEPS = 101
 SOBOL_SAMPLES = (8, 16, 32, 64, 128, 256)
@@ -56,9 +63,14 @@ class Plan:
         """Simulating the runs, without solving the points' games (see :meth:`seconds_with_solves`)."""
         return self.work * SECONDS_PER_RUN
 
-    def seconds_with_solves(self, rounds: int) -> float:
-        """The time estimate shown: the runs, and one game of ``rounds`` rounds solved per point."""
-        return self.seconds + self.points * rounds * SOLVE_SECONDS_PER_ROUND
+    def seconds_with_solves(self, rounds: int, shared: bool = False) -> float:
+        """The time estimate shown: the runs, and one game of ``rounds`` rounds solved per point; or,
+        when the points share their game (``shared``: they differ only in their starting beliefs),
+        the game solved once and what each point plays from its own start solved per point."""
+        if not shared:
+            return self.seconds + self.points * rounds * SOLVE_SECONDS_PER_ROUND
+        played = min(rounds, TREE_ROUNDS) * PLAYED_SECONDS_PER_ROUND
+        return self.seconds + rounds * SOLVE_SECONDS_PER_ROUND + self.points * played
 
     @property
     def crises(self) -> int:
@@ -161,8 +173,9 @@ class Pace:
             measured = sum(m for _, m in self._history)
         return measured / planned
 
-    def seconds(self, plan: Plan, rounds: int) -> tuple[float, bool]:
-        """The estimate for ``plan`` (solving ``rounds`` rounds per point), and whether it is measured here."""
-        planned = plan.seconds_with_solves(rounds)
+    def seconds(self, plan: Plan, rounds: int, shared: bool = False) -> tuple[float, bool]:
+        """The estimate for ``plan`` (solving ``rounds`` rounds per point, or once if ``shared``:
+        :meth:`Plan.seconds_with_solves`), and whether it is measured here."""
+        planned = plan.seconds_with_solves(rounds, shared)
         ratio = self.ratio
         return (planned, False) if ratio is None else (planned * ratio, True)

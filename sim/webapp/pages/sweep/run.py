@@ -21,6 +21,7 @@ import pandas as pd
 import streamlit as st
 
 from sim.domain.scenario import Scenario
+from sim.engine.equilibrium.grid_identity import play_only
 from sim.studies.sweeps import Parameter, SweepError, plan_sweep, run_chunk
 from sim.webapp.compute import Recent
 from sim.webapp.pages.sweep.plan import MAX_POINTS, MAX_TOTAL_RUNS, Pace, Plan
@@ -126,7 +127,8 @@ def run_sweep(request: Request, plan: Plan | None = None, show_progress: bool = 
     if slot is not None:
         slot.empty()
     if fresh and plan is not None:
-        server_pace().record(plan.seconds_with_solves(_rounds(request)), time.monotonic() - began)
+        planned = plan.seconds_with_solves(_rounds(request), shares_its_game(request))
+        server_pace().record(planned, time.monotonic() - began)
     _finished().put(request.key, None)
     frame = pd.DataFrame(rows).sort_values("point", kind="stable").reset_index(drop=True)
     return frame, metadata
@@ -137,12 +139,18 @@ def obtain(request: Request, plan: Plan, button: str, key: str) -> SweepResult |
     run_before = already_run(request)
     if plan.work <= AUTO_RUN_WORK or run_before:
         return run_sweep(request, plan, show_progress=not run_before)
-    seconds, measured = server_pace().seconds(plan, _rounds(request))
+    shared = shares_its_game(request)
+    seconds, measured = server_pace().seconds(plan, _rounds(request), shared)
     basis = "at the pace measured on this server" if measured else "on the development machine's pace"
+    games = (
+        f"one game for all its {plan.points:,} points (they differ only in where the crisis starts)"
+        if shared
+        else f"{plan.points:,} games, one per point,"
+    )
     slot = st.empty()
     with slot.container():
         st.info(
-            f"This sweep solves {plan.points:,} games, one per point, and simulates {plan.runs:,} runs of each = "
+            f"This sweep solves {games} and simulates {plan.runs:,} runs of each = "
             f"{plan.crises:,} crises: about {_duration(seconds)} {basis}, so it runs when you press the button. "
             "A progress bar counts the points and the time left. Once run, it shows again at once."
         )
@@ -163,6 +171,12 @@ def obtain_or_error(request: Request, plan: Plan, button: str, key: str) -> Swee
         reason = str(error).replace(" [overridden]", "")
         st.error(f"This sweep cannot run: {reason}. Change the range and it runs again.")
         return None
+
+
+def shares_its_game(request: Request) -> bool:
+    """Whether the sweep's points share one solved game: every swept field is play-only, so the
+    points differ only in where the crisis starts (:func:`sim.engine.equilibrium.grid_identity.play_only`)."""
+    return all(play_only(path) for path, *_ in request.params)
 
 
 def _rounds(request: Request) -> int:
