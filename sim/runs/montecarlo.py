@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim._version import __version__
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
@@ -23,7 +22,7 @@ from sim.domain.scenario import Scenario, load_scenario, with_overrides
 from sim.engine.equilibrium import equilibrium_for
 from sim.engine.fused import ACTIVE_RUNGS, WorldBatch, simulate_worlds
 from sim.engine.streams import draw_seed, stream_key
-from sim.runs.results import Results, wilson_interval
+from sim.runs.results import LADDER_COLUMNS, Results, wilson_interval
 
 if TYPE_CHECKING:
     from sim.engine.model import CrisisModel  # imported where used: Mesa is not on the compiled path
@@ -227,15 +226,16 @@ def results_from_batches(scenario: Scenario, seed: int | None, batches: list[Wor
         us_committed_at_end=joined(lambda b: b.us_committed_at_end),
         force_collapsed=joined(lambda b: b.force_collapsed),
         troops_deployed_at_end=joined(lambda b: b.troops_deployed),
-        ladder=ladder_frame(scenario, batches),
+        ladder_shares=ladder_shares(scenario, batches),
     )
 
 
-def ladder_frame(scenario: Scenario, batches: list[WorldBatch]) -> pd.DataFrame:
+def ladder_shares(scenario: Scenario, batches: list[WorldBatch]) -> np.ndarray:
     """Shares of all worlds by round: still in crisis by rung, ended by outcome (they sum to one).
 
     Row 0 is the start (every world on the scenario's starting rung); row t is after round t, up to
-    the last round any world played (the rows Mesa's data collector records).
+    the last round any world played (the rows Mesa's data collector records). Columns:
+    :data:`~sim.runs.results.LADDER_COLUMNS`; :attr:`Results.ladder` is the table.
     """
     total = sum(batch.n_worlds for batch in batches)
     rounds = max(int(batch.rounds_played.max()) for batch in batches)
@@ -244,13 +244,10 @@ def ladder_frame(scenario: Scenario, batches: list[WorldBatch]) -> pd.DataFrame:
     for batch in batches:
         np.add.at(ended, (batch.rounds_played.astype(np.intp) - 1, batch.outcome.astype(np.intp)), 1)
     ended = np.cumsum(ended, axis=0)
-    columns = [f"rung:{rung}" for rung in RUNGS[:ACTIVE_RUNGS]] + [f"ended:{outcome}" for outcome in OUTCOMES]
     shares = np.concatenate([active, ended], axis=1) / total
-    start = np.zeros((1, len(columns)))
-    start[0, columns.index(f"rung:{scenario.start_rung}")] = 1.0
-    ladder = pd.DataFrame(np.concatenate([start, shares]), columns=columns)
-    ladder.index.name = "round"
-    return ladder
+    start = np.zeros((1, len(LADDER_COLUMNS)))
+    start[0, LADDER_COLUMNS.index(f"rung:{scenario.start_rung}")] = 1.0
+    return np.concatenate([start, shares])
 
 
 def run_one_world_at_a_time(scenario: Scenario, runs: int, seed: int | None = None) -> np.ndarray:

@@ -9,16 +9,23 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim.domain.files import write_atomically
-from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
+from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS, START_RUNGS
 from sim.domain.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd  # imported where a table is made: `sim run` prints its summary without pandas
+
+LADDER_COLUMNS = (*(f"rung:{rung}" for rung in START_RUNGS), *(f"ended:{outcome}" for outcome in OUTCOMES))
+"""The ladder's columns: the share of worlds still in crisis on each rung below open war (where a
+crisis is while it goes on), then the share that has ended in each outcome (:attr:`Results.ladder`)."""
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -55,7 +62,17 @@ class Results:
     us_committed_at_end: np.ndarray
     force_collapsed: np.ndarray
     troops_deployed_at_end: np.ndarray
-    ladder: pd.DataFrame  # one row per round (0 = start): shares by rung and by ended outcome
+    ladder_shares: np.ndarray  # (rounds + 1, LADDER_COLUMNS): the ladder's numbers, row 0 the start
+
+    @cached_property
+    def ladder(self) -> pd.DataFrame:
+        """One row per round (``round`` 0 is the start): the shares of worlds still in crisis by rung
+        and ended by outcome (:data:`LADDER_COLUMNS`; each row sums to one). Made on first use."""
+        import pandas as pd
+
+        ladder = pd.DataFrame(self.ladder_shares, columns=list(LADDER_COLUMNS))
+        ladder.index.name = "round"
+        return ladder
 
     @property
     def runs(self) -> int:
@@ -116,6 +133,8 @@ class Results:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per run, tidy: outcome, rounds, rungs, each actor's type and payoff, provenance."""
+        import pandas as pd
+
         frame = pd.DataFrame(
             {
                 "run": np.arange(self.runs),

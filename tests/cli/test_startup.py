@@ -57,3 +57,24 @@ def test_the_parser_and_the_slow_modules_read_their_choices_from_one_place():
     theirs = (choices.DESIGNS, choices.EXECUTORS, choices.LINKS, choices.ERRORS)
     assert all(mine is source for mine, source in zip(ours, theirs, strict=True))
     assert tuple(GAMES) == choices.FIXED_TREES
+
+
+def test_sim_run_prints_its_summary_without_pandas_or_mesa():
+    """The compiled engine plays the worlds and the summary needs no table: pandas (0.35 s to import)
+    is imported only where a table is made (``Results.ladder``, ``to_frame``, ``--out``), Mesa only
+    by the numpy model."""
+    code = "import sim.cli.main; sim.cli.main.main(['run', 'classroom_chicken', '--runs', '20', '--seed', '1'])"
+    loaded = {name.split(".")[0] for name in loaded_after(code)}
+    assert "pandas" not in loaded and "mesa" not in loaded
+    assert "numba" in loaded  # the check sees the engine's imports: it is not vacuous
+
+
+def test_the_ladder_table_is_made_on_first_use():
+    from sim.runs.montecarlo import run_monte_carlo
+    from sim.runs.results import LADDER_COLUMNS
+
+    results = run_monte_carlo("classroom_chicken", 200, seed=3)
+    ladder = results.ladder
+    assert list(ladder.columns) == list(LADDER_COLUMNS) and ladder.index.name == "round"
+    assert results.ladder is ladder  # made once
+    assert (ladder.to_numpy() == results.ladder_shares).all()
