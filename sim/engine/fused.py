@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from sim.domain.ladder import (
@@ -43,6 +42,7 @@ from sim.engine.equilibrium.kernels import grid_corners
 from sim.engine.equilibrium.policy_tree import TRANSITIONS
 from sim.engine.equilibrium.states import CONCEDE, JOIN
 from sim.engine.equilibrium.threads import _in_threads
+from sim.engine.jit import njit
 from sim.engine.streams import uniform_at, world_start
 
 N_DRAWS = 8
@@ -194,7 +194,7 @@ def _outputs(batch: WorldBatch) -> tuple:
     )
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def _draw(probabilities: np.ndarray, start: int, count: int, u: float) -> int:
     """Inverse-CDF draw among ``count`` actions: the numpy model's ``_sample_columns``, one world."""
     total = 0.0
@@ -210,7 +210,7 @@ def _draw(probabilities: np.ndarray, start: int, count: int, u: float) -> int:
     return choice
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def _clash(u: float, escalation: float) -> tuple[int, int]:
     """Force is used: the rung and outcome a clash ends on, a major war with chance ``escalation``."""
     if u < escalation:
@@ -218,7 +218,7 @@ def _clash(u: float, escalation: float) -> tuple[int, int]:
     return LIMITED_WAR, LIMITED_CLASH
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def _bayes(prior: float, resolute: float, not_resolute: float) -> float:
     """Bayes' rule for one world (:func:`sim.engine.equilibrium.states.bayes`)."""
     evidence = prior * resolute + (1.0 - prior) * not_resolute
@@ -227,7 +227,7 @@ def _bayes(prior: float, resolute: float, not_resolute: float) -> float:
     return prior
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def _read(
     policy: np.ndarray,
     from_tree: bool,
@@ -285,7 +285,7 @@ def _read(
         v += 2
 
 
-@numba.njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy")
 def _play_worlds(
     begin,
     end,

@@ -18,8 +18,9 @@ Steele, G. L., Lea, D. and Flood, C. H. (2014). Fast splittable pseudorandom num
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from sim.engine.jit import njit
 
 GAMMA = np.uint64(0x9E3779B97F4A7C15)
 """SplitMix64's increment: 2**64 divided by the golden ratio, odd."""
@@ -96,20 +97,20 @@ def round_counters(round_number: int, slots: int) -> np.ndarray:
     return np.arange(slots, dtype=np.uint64) + np.uint64(round_number * slots)
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def world_start(key: np.uint64, world: np.int64) -> np.uint64:
     """The start of one world's stream (compiled; equal to :func:`uniforms`'s)."""
     return _mix(key + (np.uint64(world) + _ONE) * GAMMA)
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def _mix(z: np.uint64) -> np.uint64:
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def uniform_at(start: np.uint64, count: np.int64) -> float:
     """The uniform at counter ``count`` of the stream that starts at ``start`` (compiled)."""
     bits = _mix(start + (np.uint64(count) + _ONE) * GAMMA)

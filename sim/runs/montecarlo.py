@@ -21,6 +21,7 @@ from sim.domain.limits import MAX_RUN_WORK, MAX_RUNS, run_work
 from sim.domain.scenario import Scenario, load_scenario, with_overrides
 from sim.engine.equilibrium import equilibrium_for
 from sim.engine.fused import ACTIVE_RUNGS, WorldBatch, simulate_worlds
+from sim.engine.jit import HAVE_NUMBA
 from sim.engine.streams import draw_seed, stream_key
 from sim.runs.results import LADDER_COLUMNS, Results, wilson_interval
 
@@ -57,7 +58,8 @@ def run_monte_carlo(
 
     Without a ``seed`` one is drawn (:func:`sim.engine.streams.draw_seed`) and kept in the results, so the
     same numbers come back with ``seed=results.seed``. ``engine`` is ``"compiled"`` (the fused kernel)
-    or ``"numpy"`` (the Mesa model, array by array): they give the same numbers."""
+    or ``"numpy"`` (the Mesa model, array by array): they give the same numbers. Without numba
+    (:mod:`sim.engine.jit`) the numpy model plays either."""
     scenario = as_scenario(scenario, overrides)
     runs = check_run_size(scenario, runs)
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
@@ -84,6 +86,8 @@ def simulated_batches(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
+    if not HAVE_NUMBA:
+        engine = "numpy"  # the same worlds and numbers, played array by array (sim.engine.jit)
     equilibrium = equilibrium_for(scenario)
     key = stream_key(seed_sequence)
     for start in range(0, runs, BATCH_WORLDS):

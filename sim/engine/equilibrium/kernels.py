@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
+from sim.engine.equilibrium import numpy_twins
 from sim.engine.equilibrium.settings import BAYES_RATIO_FLOOR, JACOBIAN_STEP, LM_DAMPING
+from sim.engine.jit import HAVE_NUMBA, njit
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _cohesion_kernel(
     pi: np.ndarray,
     collapse: np.ndarray,
@@ -86,10 +87,11 @@ class ContinuationTable:
         """Values after each continuing path (S, c, u, iota', actor, type); kappa' = [u = deploy]."""
         n = len(post_c)
         points = np.concatenate([post_c.reshape(n, -1), post_r.reshape(n, -1), post_u.reshape(n, -1)], axis=1)
-        return _interpolate(np.ascontiguousarray(self.values, dtype=float), self.grid_points, points)
+        read = _interpolate if HAVE_NUMBA else numpy_twins.interpolate
+        return read(np.ascontiguousarray(self.values, dtype=float), self.grid_points, points)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _interpolate(table: np.ndarray, g: int, points: np.ndarray) -> np.ndarray:
     """The next round's values after each continuing path (S, c, u, iota', actor, type) at each
     state's posteriors ``points`` (S, 10): :func:`_later_state`, the one trilinear read, per state."""
@@ -102,7 +104,7 @@ def _interpolate(table: np.ndarray, g: int, points: np.ndarray) -> np.ndarray:
     return out
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: float, log_not: float) -> float:
     """:func:`log_bayes` for one number, the prior's log-odds given (the compiled map's Bayes' rule)."""
     if prior > 0.0 and prior < 1.0:
@@ -112,7 +114,7 @@ def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: floa
     return min(max(prior, 0.0), 1.0)
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _bayes_state(
     prior: float, log_odds_prior: float, resolute: float, not_resolute: float, log_resolute: float, log_not: float
 ) -> float:
@@ -125,7 +127,7 @@ def _bayes_state(
     return _bayes_from_log_odds(prior, log_odds_prior, log_resolute, log_not)
 
 
-@numba.njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
+@njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: bool, log_p: np.ndarray, p: np.ndarray):
     """A logit choice over ``utilities`` (1-D), or a doctrine's fixed policy: log-probabilities into
     ``log_p`` and probabilities into ``p``."""
@@ -149,7 +151,7 @@ def _choose(lam: float, utilities: np.ndarray, fixed: np.ndarray, use_fixed: boo
         p[k] /= total
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _map_state(
     s: int,
     x: np.ndarray,
@@ -228,7 +230,7 @@ def _map_state(
             )
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _scratch() -> tuple:
     """Work arrays of :func:`_map_state`: continuing values (c, u, actor, type), utilities, the
     actors' log-policies and policies, and the public forecasts of the US and Russia."""
@@ -246,7 +248,7 @@ def _scratch() -> tuple:
     )
 
 
-@numba.njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _later_state(table: np.ndarray, g: int, x: np.ndarray, myopic: np.ndarray, horizon: np.ndarray, later: np.ndarray):
     """The next round's values after each continuing path at one state's posteriors ``x``:
     ``later`` (c, u, iota', actor, type), by trilinear interpolation of ``table`` (iota, kappa,
@@ -286,7 +288,7 @@ def _later_state(table: np.ndarray, g: int, x: np.ndarray, myopic: np.ndarray, h
             later[:, :, :, i, :] = horizon[:, :, :, i, :]
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _posterior_kernel(
     points: np.ndarray, table: np.ndarray, g: int, myopic: np.ndarray, horizon: np.ndarray, per_state: tuple,
     constants: tuple,
@@ -303,7 +305,7 @@ def _posterior_kernel(
     return out
 
 
-@numba.njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def _damped_kernel(
     x: np.ndarray, residual: np.ndarray, start: int, stop: int, table: np.ndarray, g: int, myopic: np.ndarray,
     horizon: np.ndarray, per_state: tuple, constants: tuple, iterations: int, tolerance: float,
@@ -334,7 +336,7 @@ def _damped_kernel(
                 break
 
 
-@numba.njit(cache=True, error_model="numpy", nogil=True)
+@njit(cache=True, error_model="numpy", nogil=True)
 def _newton_kernel(
     x: np.ndarray, residual: np.ndarray, start: int, stop: int, table: np.ndarray, g: int, myopic: np.ndarray,
     horizon: np.ndarray, per_state: tuple, constants: tuple, iterations: int, tolerance: float,
@@ -392,7 +394,7 @@ def _newton_kernel(
                 mu *= 10.0
 
 
-@numba.njit(cache=True, inline="always")
+@njit(cache=True, inline="always")
 def grid_corners(g: int, b0: float, b1: float, b2: float, flag: int, rows: np.ndarray, weights: np.ndarray) -> int:
     """The grid rows (flag block, b_c, b_r, b_u) around one state and their trilinear weights.
 
@@ -423,7 +425,7 @@ def grid_corners(g: int, b0: float, b1: float, b2: float, flag: int, rows: np.nd
     return n
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.ndarray) -> np.ndarray:
     """Rows of a grid table (flag block, b_c, b_r, b_u) read at each world's state, trilinearly."""
     n = beliefs.shape[0]

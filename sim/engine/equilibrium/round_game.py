@@ -19,6 +19,7 @@ import numpy as np
 from sim.domain.ladder import ACTIONS, ACTORS, BACK_DOWN, DEPLOY, THREATEN
 from sim.domain.payoffs import PayoffTables
 from sim.domain.scenario import Scenario
+from sim.engine.equilibrium import numpy_twins
 from sim.engine.equilibrium.kernels import (
     ContinuationTable,
     _cohesion_kernel,
@@ -51,14 +52,16 @@ from sim.engine.equilibrium.states import (
     rationality,
 )
 from sim.engine.equilibrium.threads import _in_threads
+from sim.engine.jit import HAVE_NUMBA
 
 
 class RoundGame:
     """The constants of one round of one scenario, and the round's equilibrium at given states."""
 
-    def __init__(self, scenario: Scenario, tables: PayoffTables | None = None, compiled: bool = True):
+    def __init__(self, scenario: Scenario, tables: PayoffTables | None = None, compiled: bool | None = None):
         self.scenario = scenario
-        self.compiled = compiled  # False: iterate the numpy reference map (_backward), not the kernels
+        # False: iterate the numpy reference map (_backward), not the kernels; the default without numba.
+        self.compiled = HAVE_NUMBA if compiled is None else compiled
         self.tables = tables or PayoffTables(scenario)
         self.delta = scenario.discount
         self.actors = [scenario.actor(key) for key in ACTORS]
@@ -542,6 +545,8 @@ class RoundGame:
             self._subsets,
             self._viable,
         )
+        if not HAVE_NUMBA:
+            return numpy_twins.cohesion(*inputs)
         _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
         return pi, collapse
 

@@ -14,13 +14,14 @@ import numpy as np
 
 from sim.domain.ladder import ACTORS
 from sim.domain.scenario import Scenario
-from sim.engine.equilibrium import disk_cache
+from sim.engine.equilibrium import disk_cache, numpy_twins
 from sim.engine.equilibrium.features import feature_rows, split_features
 from sim.engine.equilibrium.grid_identity import grid_hash
 from sim.engine.equilibrium.kernels import ContinuationTable, _interpolate_rows
 from sim.engine.equilibrium.round_game import RoundGame
 from sim.engine.equilibrium.settings import GRID_POINTS
 from sim.engine.equilibrium.states import RoundSolution, States
+from sim.engine.jit import HAVE_NUMBA
 
 if TYPE_CHECKING:
     from threadpoolctl import ThreadpoolController
@@ -205,7 +206,8 @@ def interpolated_rows(equilibrium: CrisisEquilibrium, round_number: int, states:
     states, read from the grid by trilinear interpolation."""
     table = equilibrium.features(round_number)
     flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
-    return _interpolate_rows(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
+    read = _interpolate_rows if HAVE_NUMBA else numpy_twins.interpolate_rows
+    return read(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
 
 
 _CACHE: dict[tuple[str, int], CrisisEquilibrium] = {}
@@ -267,13 +269,14 @@ def _equilibrium(scenario: Scenario, grid_points: int, grid: GridSolution | None
     return equilibrium
 
 
-def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool = True) -> CrisisEquilibrium:
+def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: bool | None = None) -> CrisisEquilibrium:
     """Solve the whole crisis by backward induction over rounds on a belief grid (module docstring):
     rounds ``T, ..., 2`` on the grid; round 1, played at the prior beliefs only, is solved where it
     is played (:meth:`CrisisEquilibrium.solve_at`), and on the grid only if asked for.
 
     ``compiled=False`` iterates the numpy reference of the fixed-point map instead of the compiled
-    kernels: the same steps and fixed points (to the solver's tolerance), for checks and benchmarks.
+    kernels: the same steps and fixed points (to the solver's tolerance), for checks and benchmarks;
+    it is the default without numba (:mod:`sim.engine.jit`).
 
     Raises
     ------
