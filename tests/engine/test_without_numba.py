@@ -82,6 +82,11 @@ WITHOUT_NUMBA = textwrap.dedent(
     from sim.engine.equilibrium import equilibrium_for
     from sim.engine.jit import HAVE_NUMBA
     results = sim.run_monte_carlo("coalition_2026", 3000, seed=5, rounds=3)
+    from sim.cli.main import main
+    assert main(["trace", "coalition_2026", "--set", "rounds=3", "--seed", "2"]) == 0  # the traced story
+    swept = sim.sweep("coalition_2026", {"russia.resolve_prior": [0.3, 0.7]}, runs=200, seed=1, workers=1,
+                      overrides={"rounds": 2})
+    assert len(swept) == 2
     print(json.dumps({
         "have_numba": HAVE_NUMBA,
         "compiled": equilibrium_for(results.scenario).game.compiled,
@@ -92,9 +97,10 @@ WITHOUT_NUMBA = textwrap.dedent(
 
 
 def test_a_whole_crisis_runs_without_numba_and_gives_the_compiled_numbers():
-    """Solved by the numpy reference (the same fixed points to the solver's tolerance) and played by
-    the numpy model (the kernel's numbers): the same outcomes world by world, but for a world whose
-    draw falls within the tolerance of a policy (none in practice; at most 1 in 1,000 allowed)."""
+    """A run, a trace and a sweep in a Python where ``import numba`` fails. The run is solved by the
+    numpy reference (the same fixed points to the solver's tolerance) and played by the numpy model
+    (the kernel's numbers): the same outcomes world by world, but for a world whose draw falls within
+    the tolerance of a policy (none in practice; at most 1 in 1,000 allowed)."""
     done = subprocess.run(
         [sys.executable, "-c", WITHOUT_NUMBA],
         capture_output=True,
