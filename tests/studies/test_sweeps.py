@@ -189,9 +189,11 @@ def test_a_sweep_started_by_another_version_is_not_resumed(tmp_path):
 
 
 SLOW_SWEEP = [
-    "sweep", SHORT, "--param", "russia.resolve_prior=0.1:0.9:10", "--runs", "5000",
+    "sweep", SHORT, "--param", "us.deploy_cost=0.1:2:10", "--runs", "5000",
     "--seed", "5", "--executor", "inline", "--chunk-size", "1",
 ]  # fmt: skip
+"""A sweep slow enough to stop mid-way: its parameter changes the game, so every point solves its own
+(a sweep of the starting beliefs would share one solve and end before the signal)."""
 
 
 def start_sweep(out, *extra: str) -> subprocess.Popen:
@@ -228,7 +230,7 @@ def test_a_stopped_sweep_resumes_with_every_point_exactly_once(tmp_path, how):
     assert resumed.returncode == 0, resumed.stderr
     frame, _ = read_sweep(out)
     assert frame["point"].tolist() == list(range(10)), "every point exactly once"
-    uninterrupted = sweep(SHORT, {"russia.resolve_prior": (0.1, 0.9, 10)}, runs=5000, seed=5, executor="inline")
+    uninterrupted = sweep(SHORT, {"us.deploy_cost": (0.1, 2.0, 10)}, runs=5000, seed=5, executor="inline")
     pd.testing.assert_frame_equal(frame, uninterrupted, check_dtype=False)
 
 
