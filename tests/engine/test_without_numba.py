@@ -56,17 +56,7 @@ def test_the_members_game_is_the_kernels(name):
     game = RoundGame(load_scenario(name))
     rng = np.random.default_rng(3)
     risk = np.concatenate([rng.random(200), [0.0, 1.0]])
-    inputs = (
-        risk,
-        float(game.lam[0]),
-        game.member_troops.astype(float),
-        game.member_resolve.astype(float),
-        game.member_war_cost.astype(float),
-        game.member_exit_cost.astype(float),
-        game.member_value.astype(float),
-        game._subsets,
-        game._viable,
-    )
+    inputs = game.cohesion_inputs(risk)
     pi, collapse = np.ones((len(risk), len(game.member_troops))), np.zeros(len(risk))
     _cohesion_kernel(pi, collapse, 0, len(risk), *inputs)
     twin_pi, twin_collapse = numpy_twins.cohesion(*inputs)

@@ -11,32 +11,39 @@ with its kernel, and runs a whole crisis in a Python without numba).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 
-def _corners(g: int, beliefs: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Each state's eight corners (index, weight) in :func:`~sim.engine.equilibrium.kernels.grid_corners`'
-    order: for each of (b_c, b_r, b_u) the lower grid index and the weight of the upper one."""
-    z = np.clip(beliefs, 0.0, 1.0) * (g - 1)
+def _cells(g: int, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The grid cell of each value in [0, 1] (its lower grid index, at most ``g - 2``) and the weight
+    of the cell's upper end, as :func:`~sim.engine.equilibrium.kernels.grid_corners` computes them."""
+    z = np.clip(values, 0.0, 1.0) * (g - 1)
     low = np.minimum(z.astype(np.int64), g - 2)
-    return [low[:, k] for k in range(3)], [z[:, k] - low[:, k] for k in range(3)]
+    return low, z - low
 
 
-def interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.ndarray) -> np.ndarray:
-    """:func:`~sim.engine.equilibrium.kernels._interpolate_rows` in numpy: rows of a grid table
-    (flag block, b_c, b_r, b_u) read at each state, trilinearly, corners added in the kernel's order."""
-    (i0, i1, i2), (x0, x1, x2) = _corners(g, beliefs)
-    out = np.zeros((len(beliefs), table.shape[1]))
-    block = g * g * g
+def _corners(x0: np.ndarray, x1: np.ndarray, x2: np.ndarray) -> Iterator[tuple[int, int, int, np.ndarray]]:
+    """The eight corners of each state's cell, ``(dc, dr, du, weight)``, in the kernels' order (the
+    weights multiplied in the same order, so the sums agree to the last bit)."""
     for dc in range(2):
         w1 = x0 if dc else 1.0 - x0
         for dr in range(2):
             w2 = w1 * (x1 if dr else 1.0 - x1)
             for du in range(2):
-                w = w2 * (x2 if du else 1.0 - x2)
-                rows = flags * block + ((i0 + dc) * g + (i1 + dr)) * g + (i2 + du)
-                used = w != 0.0  # the kernel skips a corner of weight 0 (0 * inf would be nan)
-                out[used] += w[used, None] * table[rows[used]]
+                yield dc, dr, du, w2 * (x2 if du else 1.0 - x2)
+
+
+def interpolate_rows(table: np.ndarray, g: int, beliefs: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """:func:`~sim.engine.equilibrium.kernels._interpolate_rows` in numpy: rows of a grid table
+    (flag block, b_c, b_r, b_u) read at each state, trilinearly, corners added in the kernel's order."""
+    low, weight = _cells(g, beliefs)
+    out = np.zeros((len(beliefs), table.shape[1]))
+    for dc, dr, du, w in _corners(weight[:, 0], weight[:, 1], weight[:, 2]):
+        rows = flags * g**3 + ((low[:, 0] + dc) * g + (low[:, 1] + dr)) * g + (low[:, 2] + du)
+        used = w != 0.0  # the kernel skips a corner of weight 0 (0 * inf would be nan)
+        out[used] += w[used, None] * table[rows[used]]
     return out
 
 
@@ -44,27 +51,19 @@ def interpolate(table: np.ndarray, g: int, points: np.ndarray) -> np.ndarray:
     """:func:`~sim.engine.equilibrium.kernels._interpolate` in numpy: the next round's values after
     each continuing path (S, c, u, iota', actor, type) at each state's posteriors ``points`` (S, 10)
     (b_c after c, b_r after c, b_u after c and u), ``table`` (iota, kappa, b_c, b_r, b_u, actor, type)."""
-    n = points.shape[0]
-    later = np.zeros((n, 2, 3, 2, 3, 2))
+    later = np.zeros((points.shape[0], 2, 3, 2, 3, 2))
     if table.shape[0] == 0:
         return later
-    z = np.clip(points, 0.0, 1.0) * (g - 1)
-    low = np.minimum(z.astype(np.int64), g - 2)
-    weight = z - low
+    low, weight = _cells(g, points)
     for c in range(2):
-        ic, ir, wc, wr = low[:, c], low[:, 2 + c], weight[:, c], weight[:, 2 + c]
         for u in range(3):
             kappa = 1 if u == 0 else 0
-            iu, wu = low[:, 4 + 3 * c + u], weight[:, 4 + 3 * c + u]
-            for dc in range(2):
-                w1 = wc if dc else 1.0 - wc
-                for dr in range(2):
-                    w2 = w1 * (wr if dr else 1.0 - wr)
-                    for du in range(2):
-                        w = w2 * (wu if du else 1.0 - wu)
-                        used = w != 0.0
-                        corner = table[:, kappa, ic[used] + dc, ir[used] + dr, iu[used] + du]  # (iota, S', actor, type)
-                        later[used, c, u] += w[used, None, None, None] * np.moveaxis(corner, 0, 1)
+            at = (c, 2 + c, 4 + 3 * c + u)  # the columns of b_c, b_r and b_u on this path
+            for dc, dr, du, w in _corners(*(weight[:, k] for k in at)):
+                used = w != 0.0
+                i0, i1, i2 = (low[used, k] for k in at)
+                corner = table[:, kappa, i0 + dc, i1 + dr, i2 + du]  # (iota, S', actor, type)
+                later[used, c, u] += w[used, None, None, None] * np.moveaxis(corner, 0, 1)
     return later
 
 

@@ -534,7 +534,17 @@ class RoundGame:
         if m == 0:
             return np.ones((n, 0)), np.zeros(n)
         pi, collapse = np.ones((n, m)), np.zeros(n)
-        inputs = (
+        inputs = self.cohesion_inputs(strike_risk)
+        if not HAVE_NUMBA:
+            return numpy_twins.cohesion(*inputs)
+        _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
+        return pi, collapse
+
+    def cohesion_inputs(self, strike_risk: np.ndarray) -> tuple:
+        """The members' game at these strike risks, as :func:`_cohesion_kernel` and its numpy twin
+        read it: the risks, the coalition's lambda, and each member's troops, resolve, war cost, exit
+        cost and mission value, then every subset of members and whether it keeps the force viable."""
+        return (
             np.ascontiguousarray(strike_risk, dtype=float),
             float(self.lam[COALITION]),
             self.member_troops.astype(float),
@@ -545,10 +555,6 @@ class RoundGame:
             self._subsets,
             self._viable,
         )
-        if not HAVE_NUMBA:
-            return numpy_twins.cohesion(*inputs)
-        _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
-        return pi, collapse
 
     def collapse_chance(self, stay: np.ndarray) -> np.ndarray:
         """The chance the force collapses when members stay with these chances, independently.

@@ -234,11 +234,12 @@ def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> Crisi
     if solved before. Safe to call from several threads: a grid is made by one of them, the others wait.
     """
     key = (scenario.sha256(), grid_points)
-    shared = (grid_hash(scenario), grid_points)
     with _LOCK:
         found = _CACHE.get(key)
-        if found is not None:
-            return found
+    if found is not None:
+        return found
+    shared = (grid_hash(scenario), grid_points)  # hashed only on a miss: a run asks on every call
+    with _LOCK:
         making = _SOLVING.setdefault(shared, threading.Lock())
     with making:
         with _LOCK:
