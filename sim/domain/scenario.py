@@ -365,19 +365,30 @@ def scenario_from_dict(
     seen = (own_path.resolve(),) if own_path.exists() else ()
     check_nesting(raw, source)
     data = apply_overrides(resolve_extends(dict(raw), source, seen), overrides or {}, source)
+    return _validated(data, source, overrides or {})
+
+
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
+    """A copy of a validated scenario with some fields changed, validated again.
+
+    The scenario's dump is a fresh copy nothing else holds, and a validated scenario names no
+    ``extends``: the paths are set in the dump itself (a sweep makes one of these per design point).
+    """
+    if not overrides:
+        return scenario
+    source = source or scenario.name
+    data = scenario.model_dump(mode="json", by_alias=True)
+    _set_paths(data, overrides, source)
+    return _validated(data, source, overrides)
+
+
+def _validated(data: dict[str, Any], source: str, overrides: Mapping[str, Any]) -> Scenario:
+    """The scenario ``data`` describes, once overrides are set; errors name ``source``."""
     check_nesting(data, source)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(source, _describe(error, overrides or {})) from None
-
-
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], source: str | None = None) -> Scenario:
-    """A copy of a validated scenario with some fields changed, validated again."""
-    if not overrides:
-        return scenario
-    raw = scenario.model_dump(mode="json", by_alias=True)
-    return scenario_from_dict(raw, source or scenario.name, overrides)
+        raise ScenarioError(source, _describe(error, overrides)) from None
 
 
 def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -386,6 +397,12 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
     ``a__b`` is accepted for ``a.b`` so overrides can be passed as Python keyword arguments.
     """
     data = copy.deepcopy(dict(raw))
+    _set_paths(data, overrides, source)
+    return data
+
+
+def _set_paths(data: dict[str, Any], overrides: Mapping[str, Any], source: str) -> None:
+    """Set each dotted path of :func:`apply_overrides` in ``data`` itself."""
     for dotted, value in overrides.items():
         keys = dotted.replace("__", ".").split(".")
         if not dotted:
@@ -404,7 +421,6 @@ def apply_overrides(raw: Mapping[str, Any], overrides: Mapping[str, Any], source
                 raise TypeError(f"{'.'.join(keys[:-1])} is not a table")
         except (KeyError, IndexError, ValueError, TypeError) as error:
             raise ScenarioError(source, [(dotted, f"cannot set this path ({error})")]) from None
-    return data
 
 
 def _position(key: str) -> int:

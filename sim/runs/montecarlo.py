@@ -19,7 +19,7 @@ from sim._version import __version__
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.domain.limits import MAX_RUN_WORK, MAX_RUNS, run_work
 from sim.domain.scenario import Scenario, load_scenario, with_overrides
-from sim.engine.equilibrium import equilibrium_for
+from sim.engine.equilibrium import CrisisEquilibrium, equilibrium_for
 from sim.engine.fused import ACTIVE_RUNGS, WorldBatch, simulate_worlds
 from sim.engine.jit import HAVE_NUMBA
 from sim.engine.streams import draw_seed, stream_key
@@ -76,19 +76,22 @@ def simulated_batches(
     seed_sequence: np.random.SeedSequence,
     progress: Callable[[float, int], None] | None = None,
     engine: str = "compiled",
+    equilibrium: CrisisEquilibrium | None = None,
 ) -> Iterator[WorldBatch]:
     """Finished worlds in batches of at most BATCH_WORLDS (memory stays bounded by one batch).
 
     Every world draws from its own stream (:mod:`sim.engine.streams`), numbered across the whole run,
     so the batch size changes nothing. ``progress(done, runs)`` is called after every batch (and,
     with the numpy model, after every round, ``done`` counting a batch's worlds in proportion to the
-    rounds it has played).
+    rounds it has played). ``equilibrium`` is the scenario's, if already at hand
+    (:func:`~sim.engine.equilibrium.equilibria_for`); else :func:`~sim.engine.equilibrium.equilibrium_for` finds it.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
     if not HAVE_NUMBA:
         engine = "numpy"  # the same worlds and numbers, played array by array (sim.engine.jit)
-    equilibrium = equilibrium_for(scenario)
+    if equilibrium is None:
+        equilibrium = equilibrium_for(scenario)
     key = stream_key(seed_sequence)
     for start in range(0, runs, BATCH_WORLDS):
         size = min(BATCH_WORLDS, runs - start)
@@ -179,12 +182,20 @@ class Tally:
 
 
 def tally_monte_carlo(
-    scenario: Scenario, runs: int, seed_sequence: np.random.SeedSequence, engine: str = "compiled"
+    scenario: Scenario,
+    runs: int,
+    seed_sequence: np.random.SeedSequence,
+    engine: str = "compiled",
+    equilibrium: CrisisEquilibrium | None = None,
 ) -> Tally:
     """The same simulation as :func:`run_monte_carlo`, keeping aggregates only: memory stays
-    bounded by one batch however many runs are asked for."""
+    bounded by one batch however many runs are asked for. ``equilibrium``: the scenario's, if at
+    hand (a sweep's points, :func:`~sim.engine.equilibrium.equilibria_for`)."""
     tally = Tally()
-    for batch in simulated_batches(scenario, check_run_size(scenario, runs), seed_sequence, engine=engine):
+    batches = simulated_batches(
+        scenario, check_run_size(scenario, runs), seed_sequence, engine=engine, equilibrium=equilibrium
+    )
+    for batch in batches:
         tally.add(batch)
     return tally
 

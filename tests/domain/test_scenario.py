@@ -44,6 +44,23 @@ def test_overrides_by_dotted_path_keyword_and_list_index(coalition):
     assert coalition.russia.rationality == 1.5, "the original is left alone"
 
 
+def test_overrides_of_a_validated_scenario_agree_with_overrides_of_its_file_and_check_depth(coalition):
+    """with_overrides sets the paths in the scenario's own dump (no copy, no ``extends``): the same
+    scenario as the file route, and a value nested too deep is still refused, by its path."""
+    from sim.domain.limits import MAX_NESTING
+    from sim.domain.scenario import scenario_from_dict
+
+    overrides = {"russia.lambda": 3, "coalition.members.1.troops": 1.5, "start_rung": "incident"}
+    by_dump = with_overrides(coalition, overrides)
+    by_file = scenario_from_dict(coalition.model_dump(mode="json", by_alias=True), "coalition", overrides)
+    assert by_dump == by_file and by_dump.sha256() == by_file.sha256()
+    deep: list = []
+    for _ in range(MAX_NESTING + 2):
+        deep = [deep]
+    with pytest.raises(ScenarioError, match=r"russia\.name.*nested more than"):
+        with_overrides(coalition, {"russia.name": deep})
+
+
 def test_hash_follows_content_not_formatting(tmp_path, coalition):
     copy = tmp_path / "copy.toml"
     copy.write_text("# a comment that changes nothing\n" + (builtin_scenarios()["coalition_2026"]).read_text())

@@ -139,6 +139,33 @@ def test_same_numbers_whatever_the_chunking_or_executor():
     assert np.allclose(inline.filter(like="p_").sum(axis=1), 1.0)
 
 
+def test_points_that_share_a_grid_are_run_together_with_the_numbers_they_get_alone(monkeypatch):
+    """A chunk runs the points that differ only in their starting beliefs together (one grid solve,
+    their policy trees built in one pass) and the others apart; every row is the one its point
+    gets alone, in the design's order."""
+    from sim.engine.equilibrium import policy_tree, solver
+
+    built: list[int] = []
+    together = policy_tree.build_policy_trees
+
+    def counted(equilibria, limit=None):
+        built.append(len(equilibria))
+        return together(equilibria, limit)
+
+    monkeypatch.setattr(policy_tree, "build_policy_trees", counted)
+    params = {"us.deploy_cost": [0.4, 1.5], "russia.resolve_prior": [0.2, 0.5, 0.8]}
+    kwargs = dict(params=params, design="grid", runs=600, seed=11, executor="inline")
+    in_one_chunk = sweep(SHORT, chunk_size=6, **kwargs)
+    assert sorted(built) == [3, 3]  # two games, three starting beliefs each
+    built.clear()
+    monkeypatch.setattr(solver, "_CACHE", {})
+    one_by_one = sweep(SHORT, chunk_size=1, **kwargs)
+    assert built == [1] * 6
+    pd.testing.assert_frame_equal(in_one_chunk, one_by_one)
+    assert in_one_chunk["point"].tolist() == list(range(6))
+    assert in_one_chunk["us.deploy_cost"].tolist() == [0.4, 0.4, 0.4, 1.5, 1.5, 1.5]
+
+
 @pytest.mark.dask
 @dask_timeout
 def test_dask_local_cluster_gives_the_same_numbers():

@@ -39,6 +39,7 @@ from sim.engine.equilibrium.settings import BEST_RESPONSE_LAMBDA, GRID_POINTS
 from sim.engine.equilibrium.solver import (
     CrisisEquilibrium,
     GridSolution,
+    equilibria_for,
     equilibrium_for,
     grid_states,
     policies_at,
@@ -58,6 +59,7 @@ __all__ = [
     "RoundSolution",
     "States",
     "bayes",
+    "equilibria_for",
     "equilibrium_for",
     "grid_states",
     "log_bayes",

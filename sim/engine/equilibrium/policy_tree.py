@@ -18,6 +18,7 @@ each of the :data:`TRANSITIONS` ways a round can go on (``c * 6 + u * 2 + accide
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -144,43 +145,135 @@ def build_policy_tree(equilibrium: CrisisEquilibrium, limit: int | None = None) 
     -------
     PolicyTree
     """
+    return build_policy_trees([equilibrium], limit)[0]
+
+
+def build_policy_trees(equilibria: Sequence[CrisisEquilibrium], limit: int | None = None) -> list[PolicyTree]:
+    """The policy trees of several crises that share one grid solution, built together.
+
+    Each round's states of every crisis are solved in one :meth:`CrisisEquilibrium.solve_at` call
+    (a sweep of the starting beliefs builds its points' trees at the cost of about one: the
+    per-call work is shared, the fixed point is state by state). A state's solution does not
+    depend on the states solved beside it, so each tree equals the one built alone
+    (tests/engine/test_policy_tree.py checks it to the last bit).
+
+    Parameters
+    ----------
+    equilibria : sequence of CrisisEquilibrium
+        Crises on one :class:`~sim.engine.equilibrium.solver.GridSolution` (the same object): the
+        scenarios differ at most in where they start (:mod:`~sim.engine.equilibrium.grid_identity`).
+    limit : int, optional
+        The most states a round may have to be solved exactly (:data:`EXACT_STATES` by default).
+
+    Returns
+    -------
+    list of PolicyTree
+        One per crisis, in order.
+
+    Raises
+    ------
+    ValueError
+        If the crises do not share one grid solution.
+    """
     limit = EXACT_STATES if limit is None else limit
-    scenario = equilibrium.scenario
-    priors = np.array([scenario.actor(key).resolve_prior for key in ("coalition", "russia", "us")])
-    states = equilibrium.initial_state()
-    weights = np.prod(np.where(TYPE_PROFILES == 1, priors, 1.0 - priors), axis=1)[None, :]
-    level_rows = [feature_rows(equilibrium.solve_at(1, states))]
-    level_states = [states]
-    child_tables: list[np.ndarray] = []
+    if not equilibria:
+        return []
+    solver = equilibria[0]
+    if any(equilibrium.grid is not solver.grid for equilibrium in equilibria):
+        raise ValueError("policy trees are built together only for crises that share one grid solution")
+    count = len(equilibria)
+    weights: list[np.ndarray] = []
+    for equilibrium in equilibria:
+        scenario = equilibrium.scenario
+        priors = np.array([scenario.actor(key).resolve_prior for key in ("coalition", "russia", "us")])
+        weights.append(np.prod(np.where(TYPE_PROFILES == 1, priors, 1.0 - priors), axis=1)[None, :])
+    level_states: list[list[States]] = [[equilibrium.initial_state()] for equilibrium in equilibria]
+    level_rows: list[list[np.ndarray]] = [[] for _ in equilibria]
+    child_tables: list[list[np.ndarray]] = [[] for _ in equilibria]
+    _solve_level(solver, 1, list(range(count)), level_states, level_rows)
     depth = 1
-    while depth < equilibrium.horizon:
-        following, reached = children(equilibrium, level_states[-1], level_rows[-1], weights)
-        kept = reached.sum(axis=1) > NEGLIGIBLE
-        keys = np.concatenate([following.beliefs, following.incident[:, None], following.pledged[:, None]], axis=1)
-        unique, inverse = np.unique(keys[kept], axis=0, return_inverse=True)
-        if not len(unique) or len(unique) > limit:
-            break  # the crisis cannot go on (scripted play), or the round is too wide to solve exactly
-        inverse = inverse.ravel()
-        offset = sum(len(rows) for rows in level_rows)
-        child = np.full(len(kept), -1, dtype=np.int64)
-        child[kept] = offset + inverse
-        child_tables.append(child.reshape(-1, TRANSITIONS))
-        weights = np.zeros((len(unique), len(TYPE_PROFILES)))
-        np.add.at(weights, inverse, reached[kept])
+    growing = list(range(count))
+    while growing and depth < solver.horizon:
+        # Every growing crisis's next states, from one call; then each crisis's own, as alone.
+        following, reached = children(
+            solver,
+            _joined([level_states[k][-1] for k in growing]),
+            np.concatenate([level_rows[k][-1] for k in growing]),
+            np.concatenate(
+                [np.broadcast_to(weights[k], (level_states[k][-1].size, len(TYPE_PROFILES))) for k in growing]
+            ),
+        )
+        cuts = np.cumsum([TRANSITIONS * level_states[k][-1].size for k in growing])[:-1]
+        still = []
+        for k, mine, chances in zip(growing, _split(following, cuts), np.split(reached, cuts), strict=True):
+            kept = chances.sum(axis=1) > NEGLIGIBLE
+            keys = np.concatenate([mine.beliefs, mine.incident[:, None], mine.pledged[:, None]], axis=1)
+            unique, inverse = np.unique(keys[kept], axis=0, return_inverse=True)
+            if not len(unique) or len(unique) > limit:
+                continue  # the crisis cannot go on (scripted play), or the round is too wide to solve exactly
+            inverse = inverse.ravel()
+            offset = sum(len(rows) for rows in level_rows[k])
+            child = np.full(len(kept), -1, dtype=np.int64)
+            child[kept] = offset + inverse
+            child_tables[k].append(child.reshape(-1, TRANSITIONS))
+            weights[k] = np.zeros((len(unique), len(TYPE_PROFILES)))
+            np.add.at(weights[k], inverse, chances[kept])
+            level_states[k].append(
+                States(unique[:, :3].copy(), unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
+            )
+            still.append(k)
         depth += 1
-        distinct = States(unique[:, :3].copy(), unique[:, 3].astype(np.int8), unique[:, 4].astype(np.int8))
-        level_rows.append(feature_rows(equilibrium.solve_at(depth, distinct)))
-        level_states.append(distinct)
-    child_tables.append(np.full((len(level_rows[-1]), TRANSITIONS), -1, dtype=np.int64))
+        growing = still
+        if growing:
+            _solve_level(solver, depth, growing, level_states, level_rows)
+    return [
+        _tree(states, rows, tables) for states, rows, tables in zip(level_states, level_rows, child_tables, strict=True)
+    ]
+
+
+def _solve_level(
+    solver: CrisisEquilibrium,
+    round_number: int,
+    crises: list[int],
+    level_states: list[list[States]],
+    level_rows: list[list[np.ndarray]],
+) -> None:
+    """Solve round ``t`` at the newest states of these crises in one call; each gets its rows."""
+    rows = feature_rows(solver.solve_at(round_number, _joined([level_states[k][-1] for k in crises])))
+    cuts = np.cumsum([level_states[k][-1].size for k in crises])[:-1]
+    for k, mine in zip(crises, np.split(rows, cuts), strict=True):
+        level_rows[k].append(mine)
+
+
+def _joined(parts: list[States]) -> States:
+    """States one after another."""
+    if len(parts) == 1:
+        return parts[0]
+    return States(
+        np.concatenate([s.beliefs for s in parts]),
+        np.concatenate([s.incident for s in parts]),
+        np.concatenate([s.pledged for s in parts]),
+    )
+
+
+def _split(states: States, cuts: np.ndarray) -> list[States]:
+    """States cut into consecutive parts at ``cuts`` (as :func:`numpy.split`)."""
+    return [
+        States(beliefs, incident, pledged)
+        for beliefs, incident, pledged in zip(
+            np.split(states.beliefs, cuts), np.split(states.incident, cuts), np.split(states.pledged, cuts), strict=True
+        )
+    ]
+
+
+def _tree(level_states: list[States], level_rows: list[np.ndarray], child_tables: list[np.ndarray]) -> PolicyTree:
+    """One crisis's tree from its levels (the last level's children are all -1: past the tree)."""
+    tables = [*child_tables, np.full((len(level_rows[-1]), TRANSITIONS), -1, dtype=np.int64)]
     return PolicyTree(
-        depth=depth,
+        depth=len(level_rows),
         rows=np.ascontiguousarray(np.concatenate(level_rows)),
-        child=np.ascontiguousarray(np.concatenate(child_tables)),
-        states=States(
-            np.concatenate([s.beliefs for s in level_states]),
-            np.concatenate([s.incident for s in level_states]),
-            np.concatenate([s.pledged for s in level_states]),
-        ),
+        child=np.ascontiguousarray(np.concatenate(tables)),
+        states=_joined(level_states) if len(level_states) > 1 else level_states[0],
         level=np.concatenate([np.full(len(rows), t + 1) for t, rows in enumerate(level_rows)]),
     )
 
@@ -192,6 +285,7 @@ __all__ = [
     "TYPE_PROFILES",
     "PolicyTree",
     "build_policy_tree",
+    "build_policy_trees",
     "children",
     "transition",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import threading
 import weakref
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -53,11 +54,15 @@ class GridSolution:
     table : ndarray or None
         Every round's feature rows in one array (rounds + 1, states, columns), as the compiled
         engine reads them (:func:`sim.engine.fused.kernel_inputs`); made on first use.
+    game : RoundGame or None
+        The round game the grid was solved with, shared by the crises on this grid (it reads no
+        field a scenario on the grid may change); None until a crisis on the grid makes one.
     """
 
     rounds: list[RoundSolution | None]
     features: list[np.ndarray | None] = field(init=False)
     table: np.ndarray | None = None
+    game: RoundGame | None = None
 
     def __post_init__(self) -> None:
         # Sized now, not on first use: app sessions in threads read one shared solution.
@@ -257,13 +262,55 @@ def equilibrium_for(scenario: Scenario, grid_points: int = GRID_POINTS) -> Crisi
     return found
 
 
+def equilibria_for(scenarios: Sequence[Scenario], grid_points: int = GRID_POINTS) -> list[CrisisEquilibrium]:
+    """The solved equilibria of several scenarios (:func:`equilibrium_for` each), with the policy
+    trees of those that share a grid built together (:func:`~sim.engine.equilibrium.policy_tree.build_policy_trees`).
+
+    A sweep of the starting beliefs gives its points to this: they share one grid solve, and their
+    trees cost about what one tree does. Each tree is the one :meth:`CrisisEquilibrium.policy_tree`
+    would build alone, to the last bit. Every equilibrium asked for is held until returned, so give
+    it scenarios that share a grid (:func:`~sim.engine.equilibrium.grid_identity.grid_hash`), not
+    many that do not.
+
+    Parameters
+    ----------
+    scenarios : sequence of Scenario
+        The scenarios, typically the points of a sweep that differ only in where they start.
+    grid_points : int
+        Grid points per belief.
+
+    Returns
+    -------
+    list of CrisisEquilibrium
+        One per scenario, in order, each with its policy tree built.
+    """
+    equilibria = [equilibrium_for(scenario, grid_points) for scenario in scenarios]
+    waiting: dict[int, list[CrisisEquilibrium]] = {}
+    for equilibrium in equilibria:
+        if equilibrium._tree is None and disk_cache.ENABLED:
+            equilibrium._tree = disk_cache.load_tree(equilibrium.scenario, grid_points)
+        if equilibrium._tree is None:
+            waiting.setdefault(id(equilibrium.grid), []).append(equilibrium)
+    from sim.engine.equilibrium.policy_tree import build_policy_trees  # it reads this module
+
+    for group in waiting.values():
+        unique = list({id(equilibrium): equilibrium for equilibrium in group}.values())  # a scenario given twice
+        for equilibrium, tree in zip(unique, build_policy_trees(unique), strict=True):
+            equilibrium._tree = tree
+            if disk_cache.ENABLED:
+                disk_cache.save_tree(equilibrium.scenario, grid_points, tree)
+    return equilibria
+
+
 def _equilibrium(scenario: Scenario, grid_points: int, grid: GridSolution | None) -> CrisisEquilibrium:
     """A new equilibrium of the scenario on ``grid`` if shared, else read from disk, else solved now."""
     if grid is None and disk_cache.ENABLED:
         solved = disk_cache.load(scenario, grid_points)
         grid = None if solved is None else GridSolution(solved)
     if grid is not None:
-        return CrisisEquilibrium(scenario, grid_points, grid, RoundGame(scenario))
+        if grid.game is None:
+            grid.game = RoundGame(scenario)
+        return CrisisEquilibrium(scenario, grid_points, grid, grid.game)
     equilibrium = solve_crisis(scenario, grid_points)
     if disk_cache.ENABLED:
         disk_cache.save(scenario, grid_points, equilibrium.solved)
@@ -305,7 +352,7 @@ def solve_crisis(scenario: Scenario, grid_points: int = GRID_POINTS, compiled: b
             warm = solution.posteriors
             solved[round_number - 1] = solution
             continuation = _continuation_table(solution, grid_points)
-    return CrisisEquilibrium(scenario, grid_points, GridSolution(solved), game)
+    return CrisisEquilibrium(scenario, grid_points, GridSolution(solved, game=game), game)
 
 
 def _one_blas_thread() -> AbstractContextManager[object]:

@@ -20,6 +20,8 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.domain.scenario import Scenario, with_overrides
+from sim.engine.equilibrium import equilibria_for
+from sim.engine.equilibrium.grid_identity import grid_hash
 from sim.runs.montecarlo import tally_monte_carlo
 from sim.studies.sweeps.design import Point, SweepError
 
@@ -30,13 +32,26 @@ def point_seed(seed: int, index: int) -> np.random.SeedSequence:
 
 
 def run_chunk(scenario_json: str, points: list[Point], runs: int, seed: int) -> list[dict]:
-    """Run some design points; a plain function of plain data so any executor can ship it."""
+    """Run some design points; a plain function of plain data so any executor can ship it.
+
+    Points that share a grid solve (they differ only in where the crisis starts:
+    :mod:`~sim.engine.equilibrium.grid_identity`) are run together, their policy trees built in
+    one pass (:func:`~sim.engine.equilibrium.equilibria_for`); the others one by one, so no more
+    than one solved grid is held. Either way each point's numbers are the ones it gets alone.
+    """
     scenario = Scenario.model_validate_json(scenario_json)
-    rows = []
+    groups: dict[str, list[tuple[int, dict, Scenario]]] = {}
     for index, values in points:
-        point = with_overrides(scenario, values, source=f"design point {index}")
-        rows.append({"point": index, **values, **tally_monte_carlo(point, runs, point_seed(seed, index)).row()})
-    return rows
+        made = with_overrides(scenario, values, source=f"design point {index}")
+        groups.setdefault(grid_hash(made), []).append((index, values, made))
+    rows: dict[int, dict] = {}
+    for group in groups.values():
+        equilibria = equilibria_for([made for _, _, made in group])
+        for (index, values, made), equilibrium in zip(group, equilibria, strict=True):
+            tally = tally_monte_carlo(made, runs, point_seed(seed, index), equilibrium=equilibrium)
+            rows[index] = {"point": index, **values, **tally.row()}
+        del equilibria  # the next group's grid is solved without this one held
+    return [rows[index] for index, _ in points]
 
 
 def chunked(points: list[Point], size: int) -> list[list[Point]]:
