@@ -166,6 +166,22 @@ def test_points_that_share_a_grid_are_run_together_with_the_numbers_they_get_alo
     assert in_one_chunk["us.deploy_cost"].tolist() == [0.4, 0.4, 0.4, 1.5, 1.5, 1.5]
 
 
+@pytest.mark.parametrize(("cores", "workers", "solver_threads"), [(2, 2, 1), (2, 1, 2), (8, 2, 2), (1, 4, 1)])
+def test_a_local_worker_solves_with_its_share_of_the_cores(monkeypatch, cores, workers, solver_threads):
+    from sim.engine.equilibrium import threads
+    from sim.studies.sweeps import executors
+
+    monkeypatch.setattr(threads, "SOLVER_THREADS", 2)
+    monkeypatch.setattr(threads, "usable_cores", lambda: cores)
+    previous = signal.getsignal(signal.SIGINT)
+    try:
+        executors._start_worker(workers)
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN  # Ctrl-C is the parent's to handle
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert solver_threads == threads.SOLVER_THREADS
+
+
 @pytest.mark.dask
 @dask_timeout
 def test_dask_local_cluster_gives_the_same_numbers():

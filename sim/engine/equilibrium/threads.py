@@ -9,9 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-SOLVER_THREADS = max(
-    1, min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
-)
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the platform has one)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+SOLVER_THREADS = max(1, min(2, usable_cores()))
 """Threads the compiled damped iteration splits the grid states over (at most 2, or the cores
 this process may use). The states are independent, so the solution is the same for any number.
 Python threads calling a GIL-free kernel, not numba's threading layer, which aborts when two

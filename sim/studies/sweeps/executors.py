@@ -20,7 +20,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from sim.domain.scenario import Scenario, with_overrides
-from sim.engine.equilibrium import equilibria_for
+from sim.engine.equilibrium import equilibria_for, threads
 from sim.engine.equilibrium.grid_identity import grid_hash
 from sim.runs.montecarlo import tally_monte_carlo
 from sim.studies.sweeps.design import Point, SweepError
@@ -69,9 +69,13 @@ def default_chunk_size(points: int, workers: int | None, runs: int) -> int:
     return max(1, min(enough_work, fair_share))
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them all (no traceback from each worker)."""
+def _start_worker(workers: int) -> None:
+    """A local worker process leaves Ctrl-C to the parent, which stops them all (no traceback from
+    each worker), and solves with its share of the cores: one solver thread when there are as many
+    workers as cores (threads on top would oversubscribe them: 2 workers with 2 threads each were
+    about 10% slower on 2 cores, ``benchmarks/bench_sweep.py``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threads.SOLVER_THREADS = max(1, min(threads.SOLVER_THREADS, threads.usable_cores() // workers))
 
 
 def _run_chunk_task(task: tuple) -> list[dict]:
@@ -101,7 +105,8 @@ class Executor:
             for chunk in chunks:
                 yield run_chunk(scenario_json, chunk, runs, seed)
         elif self.kind == "processes":
-            pool = _process_context().Pool(self.workers, initializer=_ignore_interrupts)
+            workers = self.workers or os.cpu_count() or 1
+            pool = _process_context().Pool(workers, initializer=_start_worker, initargs=(workers,))
             try:
                 tasks = [(scenario_json, chunk, runs, seed) for chunk in chunks]
                 yield from pool.imap_unordered(_run_chunk_task, tasks)
