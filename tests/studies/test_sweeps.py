@@ -144,6 +144,7 @@ def test_points_that_share_a_grid_are_run_together_with_the_numbers_they_get_alo
     their policy trees built in one pass) and the others apart; every row is the one its point
     gets alone, in the design's order."""
     from sim.engine.equilibrium import policy_tree, solver
+    from sim.studies.sweeps import executors
 
     built: list[int] = []
     together = policy_tree.build_policy_trees
@@ -164,6 +165,11 @@ def test_points_that_share_a_grid_are_run_together_with_the_numbers_they_get_alo
     pd.testing.assert_frame_equal(in_one_chunk, one_by_one)
     assert in_one_chunk["point"].tolist() == list(range(6))
     assert in_one_chunk["us.deploy_cost"].tolist() == [0.4, 0.4, 0.4, 1.5, 1.5, 1.5]
+    built.clear()
+    monkeypatch.setattr(solver, "_CACHE", {})
+    monkeypatch.setattr(executors, "TOGETHER", 2)  # a few at a time: what is held stays bounded
+    pd.testing.assert_frame_equal(sweep(SHORT, chunk_size=6, **kwargs), one_by_one)
+    assert built == [2, 1, 2, 1]
 
 
 @pytest.mark.parametrize(("cores", "workers", "solver_threads"), [(2, 2, 1), (2, 1, 2), (8, 2, 2), (1, 4, 1)])

@@ -266,11 +266,12 @@ def equilibria_for(scenarios: Sequence[Scenario], grid_points: int = GRID_POINTS
     """The solved equilibria of several scenarios (:func:`equilibrium_for` each), with the policy
     trees of those that share a grid built together (:func:`~sim.engine.equilibrium.policy_tree.build_policy_trees`).
 
-    A sweep of the starting beliefs gives its points to this: they share one grid solve, and their
-    trees cost about what one tree does. Each tree is the one :meth:`CrisisEquilibrium.policy_tree`
-    would build alone, to the last bit. Every equilibrium asked for is held until returned, so give
-    it scenarios that share a grid (:func:`~sim.engine.equilibrium.grid_identity.grid_hash`), not
-    many that do not.
+    A sweep of the starting beliefs gives its points to this, a few at a time
+    (:data:`~sim.engine.equilibrium.policy_tree.TOGETHER`): they share one grid solve, and the
+    set-up of each round of their trees is paid once. Each tree is the one
+    :meth:`CrisisEquilibrium.policy_tree` would build alone, to the last bit. Every equilibrium
+    asked for is held until returned, so give it a few scenarios that share a grid
+    (:func:`~sim.engine.equilibrium.grid_identity.grid_hash`), not many that do not.
 
     Parameters
     ----------

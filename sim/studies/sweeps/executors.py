@@ -22,6 +22,7 @@ import numpy as np
 from sim.domain.scenario import Scenario, with_overrides
 from sim.engine.equilibrium import equilibria_for, threads
 from sim.engine.equilibrium.grid_identity import grid_hash
+from sim.engine.equilibrium.policy_tree import TOGETHER
 from sim.runs.montecarlo import tally_monte_carlo
 from sim.studies.sweeps.design import Point, SweepError
 
@@ -35,9 +36,10 @@ def run_chunk(scenario_json: str, points: list[Point], runs: int, seed: int) -> 
     """Run some design points; a plain function of plain data so any executor can ship it.
 
     Points that share a grid solve (they differ only in where the crisis starts:
-    :mod:`~sim.engine.equilibrium.grid_identity`) are run together, their policy trees built in
-    one pass (:func:`~sim.engine.equilibrium.equilibria_for`); the others one by one, so no more
-    than one solved grid is held. Either way each point's numbers are the ones it gets alone.
+    :mod:`~sim.engine.equilibrium.grid_identity`) are run together, a few at a time
+    (:data:`~sim.engine.equilibrium.policy_tree.TOGETHER`), their policy trees built in one pass
+    (:func:`~sim.engine.equilibrium.equilibria_for`); the others one at a time, as a run of each
+    would be. Either way each point's numbers are the ones it gets alone.
     """
     scenario = Scenario.model_validate_json(scenario_json)
     groups: dict[str, list[tuple[int, dict, Scenario]]] = {}
@@ -46,12 +48,20 @@ def run_chunk(scenario_json: str, points: list[Point], runs: int, seed: int) -> 
         groups.setdefault(grid_hash(made), []).append((index, values, made))
     rows: dict[int, dict] = {}
     for group in groups.values():
-        equilibria = equilibria_for([made for _, _, made in group])
-        for (index, values, made), equilibrium in zip(group, equilibria, strict=True):
-            tally = tally_monte_carlo(made, runs, point_seed(seed, index), equilibrium=equilibrium)
-            rows[index] = {"point": index, **values, **tally.row()}
-        del equilibria  # the next group's grid is solved without this one held
+        for start in range(0, len(group), TOGETHER):
+            rows |= _run_together(group[start : start + TOGETHER], runs, seed)
     return [rows[index] for index, _ in points]
+
+
+def _run_together(points: list[tuple[int, dict, Scenario]], runs: int, seed: int) -> dict[int, dict]:
+    """Rows of points that share a grid, their trees built in one pass; nothing of theirs is
+    held once this returns (beyond the solver's cache of the last few equilibria)."""
+    equilibria = equilibria_for([made for _, _, made in points])
+    rows = {}
+    for (index, values, made), equilibrium in zip(points, equilibria, strict=True):
+        tally = tally_monte_carlo(made, runs, point_seed(seed, index), equilibrium=equilibrium)
+        rows[index] = {"point": index, **values, **tally.row()}
+    return rows
 
 
 def chunked(points: list[Point], size: int) -> list[list[Point]]:
