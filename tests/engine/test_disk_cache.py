@@ -181,7 +181,7 @@ def test_the_policy_tree_is_kept_beside_the_solution_and_read_back(cache, monkey
     def no_build(*args, **kwargs):
         raise AssertionError("the tree was built again instead of read")
 
-    monkeypatch.setattr("sim.engine.equilibrium.policy_tree.build_policy_tree", no_build)
+    monkeypatch.setattr("sim.engine.equilibrium.policy_tree.build_policy_trees", no_build)
     read = equilibrium_for(scenario, GRID).policy_tree()
     assert read.depth == built.depth
     for name in ("rows", "child", "level"):

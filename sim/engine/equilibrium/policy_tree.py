@@ -283,7 +283,7 @@ def _tree(level_states: list[States], level_rows: list[np.ndarray], child_tables
         depth=len(level_rows),
         rows=np.ascontiguousarray(np.concatenate(level_rows)),
         child=np.ascontiguousarray(np.concatenate(tables)),
-        states=_joined(level_states) if len(level_states) > 1 else level_states[0],
+        states=_joined(level_states),
         level=np.concatenate([np.full(len(rows), t + 1) for t, rows in enumerate(level_rows)]),
     )
 

@@ -146,17 +146,14 @@ class CrisisEquilibrium:
             return self.game.solve(round_number, states, self.continuation(round_number), warm)
 
     def policy_tree(self) -> PolicyTree:
-        """The early rounds solved exactly at every reachable public state (built on first use):
-        the engine reads rounds ``1..depth`` from it and the later rounds from the grid."""
-        if self._tree is None and disk_cache.ENABLED:
-            self._tree = disk_cache.load_tree(self.scenario, self.grid_points)
+        """The early rounds solved exactly at every reachable public state (read from the disk
+        cache or built on first use, :func:`_plant_trees`): the engine reads rounds ``1..depth``
+        from it and the later rounds from the grid."""
         if self._tree is None:
-            from sim.engine.equilibrium.policy_tree import build_policy_tree  # it reads this module
-
-            self._tree = build_policy_tree(self)
-            if disk_cache.ENABLED:
-                disk_cache.save_tree(self.scenario, self.grid_points, self._tree)
-        return self._tree
+            _plant_trees([self])
+        tree = self._tree
+        assert tree is not None  # planted just above
+        return tree
 
     def policy_rows(self, round_number: int, nodes: np.ndarray, states: States) -> np.ndarray:
         """Round ``t``'s feature rows at these states: the policy tree's row where ``nodes`` names one,
@@ -286,21 +283,27 @@ def equilibria_for(scenarios: Sequence[Scenario], grid_points: int = GRID_POINTS
         One per scenario, in order, each with its policy tree built.
     """
     equilibria = [equilibrium_for(scenario, grid_points) for scenario in scenarios]
-    waiting: dict[int, list[CrisisEquilibrium]] = {}
+    _plant_trees(equilibria)
+    return equilibria
+
+
+def _plant_trees(equilibria: Sequence[CrisisEquilibrium]) -> None:
+    """Give each equilibrium without one its policy tree: read from the disk cache where it is on
+    and holds it, else built, those on one grid together (and then kept on disk)."""
+    waiting: dict[int, dict[int, CrisisEquilibrium]] = {}  # by grid, then by equilibrium: once each
     for equilibrium in equilibria:
         if equilibrium._tree is None and disk_cache.ENABLED:
-            equilibrium._tree = disk_cache.load_tree(equilibrium.scenario, grid_points)
+            equilibrium._tree = disk_cache.load_tree(equilibrium.scenario, equilibrium.grid_points)
         if equilibrium._tree is None:
-            waiting.setdefault(id(equilibrium.grid), []).append(equilibrium)
+            waiting.setdefault(id(equilibrium.grid), {})[id(equilibrium)] = equilibrium
     from sim.engine.equilibrium.policy_tree import build_policy_trees  # it reads this module
 
     for group in waiting.values():
-        unique = list({id(equilibrium): equilibrium for equilibrium in group}.values())  # a scenario given twice
-        for equilibrium, tree in zip(unique, build_policy_trees(unique), strict=True):
+        built = list(group.values())
+        for equilibrium, tree in zip(built, build_policy_trees(built), strict=True):
             equilibrium._tree = tree
             if disk_cache.ENABLED:
-                disk_cache.save_tree(equilibrium.scenario, grid_points, tree)
-    return equilibria
+                disk_cache.save_tree(equilibrium.scenario, equilibrium.grid_points, tree)
 
 
 def _equilibrium(scenario: Scenario, grid_points: int, grid: GridSolution | None) -> CrisisEquilibrium:
