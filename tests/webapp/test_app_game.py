@@ -359,6 +359,22 @@ def test_every_node_view_is_as_wide_as_its_labels_need(name, private):
     assert 800 < figure.layout.width < 2500
 
 
+@pytest.mark.parametrize(("view", "rows"), [("full", 1), ("compact", 8)])
+def test_the_tree_reserves_the_margin_its_legend_needs(view, rows):
+    """Plotly would push the bottom margin to fit the legend, then draw the tree again (and, cut short,
+    lift the legend over the lowest labels): the margin is reserved instead, as plotly's own arithmetic
+    gives it. The every-node view of the default scenario is wide enough for its eight entries on one
+    row; the compact view, at its narrowest, stacks them. Rows of 1.3 × 16 + 3 px with 5 px above and
+    below, 10 px of pad, the legend 1% of the plot's height below it:
+    ``b = (rows · 23.8 + 10 + 10 + 0.01 · (height − 30)) / 1.01`` (61 and 217 px in Chromium)."""
+    game = crisis_game(load_scenario(DEFAULT))
+    figure = tree_figure(game, spe_plan(solve(game)), view)
+    height, top = figure.layout.height, figure.layout.margin.t
+    assert len([t for t in figure.data if t.showlegend is not False]) == 8
+    assert figure.layout.margin.b == math.ceil((rows * 23.8 + 20 + 0.01 * (height - top)) / 1.01)
+    assert figure.layout.legend.y == -0.01
+
+
 def test_compact_view_folds_chance_endings_into_lotteries_that_add_up():
     game = crisis_game(load_scenario(DEFAULT))
     placed, _ = layout(game, spe_plan(solve(game)), "compact")

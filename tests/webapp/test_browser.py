@@ -172,7 +172,23 @@ def open_view(browser: Any, url: str, size: tuple[int, int]) -> Any:
     page.evaluate(
         "() => document.fonts.ready.then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))"
     )
+    page.wait_for_function(LAYOUT_SETTLED, polling=250, timeout=RENDER_MS)
     return page
+
+
+LAYOUT_SETTLED = """() => {
+  const now = [...document.querySelectorAll('.js-plotly-plot')].map((plot) => {
+    const size = plot._fullLayout && plot._fullLayout._size;
+    const legend = plot.querySelector('.legend');
+    return JSON.stringify([size && [size.t, size.b, size.l, size.r], legend && legend.getAttribute('transform')]);
+  }).join('|') + '|' + document.body.scrollHeight;
+  const settled = window.__simLayoutSeen === now;
+  window.__simLayoutSeen = now;
+  return settled;
+}"""
+"""True once every chart's margins and legend, and the page's height, are what they were at the last
+look (polled every 250 ms): plotly may draw a chart again after its first drawing (a legend that
+pushes the margin), and a layout is measured once it holds still."""
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -186,6 +202,11 @@ def test_no_text_is_cut_or_covered(browser: Any, server: str, tmp_path: Path, vi
         assert not page.locator(EXCEPTION).count()
         problems = page.evaluate(LAYOUT_PROBLEMS)
         assert not problems, f"{view} at {SIZES[size]} (screenshot in {tmp_path}):\n" + "\n".join(problems)
+        if view.startswith("game"):
+            asked, drawn = page.locator(".st-key-game_tree .js-plotly-plot").evaluate(
+                "plot => [plot._fullLayout.margin.b, plot._fullLayout._size.b]"
+            )
+            assert drawn == asked, f"{view}: the tree's legend needed a {drawn} px margin, {asked} px reserved"
         if size == "projector" and view in MAIN_CHART:
             chart = page.locator(f".st-key-{MAIN_CHART[view]}").bounding_box()
             assert chart is not None, f"{view} has no {MAIN_CHART[view]}"

@@ -50,7 +50,7 @@ from sim.webapp.pages.game.solution import (
     solved_game,
 )
 from sim.webapp.pages.game.tree import game_prior
-from sim.webapp.pages.game.tree_chart import tree_figure
+from sim.webapp.pages.game.tree_chart import TREE_MIN_WIDTH, tree_figure
 from sim.webapp.pages.game.wording import payoff_text, percent
 from sim.webapp.state import Current, Setting
 from sim.webapp.style import ACTOR_SHORT, plain, show_chart, words
@@ -167,9 +167,6 @@ def _private_resolve_note(game: ExtensiveFormGame, solution: Solution) -> None:
 
 QRE_MIN_WIDTH = 820
 """Pixels under which the QRE chart's panel titles and line labels would be cut."""
-TREE_MIN_WIDTH = 860
-"""Pixels under which the compact tree's end labels would be cut: a phone scrolls it sideways (the
-every-node view sets its own width from its labels, :func:`tree_chart._fit_width`)."""
 
 
 def tree_section(game: ExtensiveFormGame, plan: Plan, view: str, solution: Solution) -> None:

@@ -3,6 +3,7 @@ dashed (the threats and promises that hold it up), movers and outcomes named in 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -49,16 +50,23 @@ def tree_figure(game: ExtensiveFormGame, plan: Plan, view: str = "compact") -> g
     rows = sum(p.kind in ("terminal", "lottery") for p in placed)
     figure.update_yaxes(visible=False, range=[-rows + 0.4, 0.9])
     figure.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.01, "x": 0},
+        legend={"orientation": "h", "yanchor": "top", "y": -LEGEND_DROP, "x": 0},
         plot_bgcolor="rgba(0,0,0,0)",
         hovermode="closest",
     )
     base_layout(figure, height=int(min(2600, max(460, ROW_PX * rows + LEGEND_PX))))
     if view == "compact":
         figure.update_xaxes(visible=False, range=[-0.35, depth + 3.2])
+        # Drawn at least this wide; wider, the legend may take fewer rows than reserved.
+        figure.update_layout(margin={"b": _legend_room(figure, TREE_MIN_WIDTH)})
     else:
         _fit_width(figure, placed, edges, depth)
     return figure
+
+
+TREE_MIN_WIDTH = 860
+"""Pixels under which the compact tree's end labels would be cut: a phone scrolls it sideways (the
+every-node view sets its own width from its labels, :func:`_fit_width`)."""
 
 
 def text_px(text: str, size: float) -> float:
@@ -91,7 +99,48 @@ def _fit_width(figure: go.Figure, placed: Sequence[Placed], edges: Sequence[Edge
     left, right = -0.35, depth + (END_GAP_PX + end_px) / column_px + 0.1
     margin = figure.layout.margin
     figure.update_xaxes(visible=False, range=[left, right])
-    figure.update_layout(width=int(margin.l + margin.r + (right - left) * column_px))
+    width = int(margin.l + margin.r + (right - left) * column_px)
+    figure.update_layout(width=width, margin={"b": _legend_room(figure, width)})
+
+
+def _legend_room(figure: go.Figure, width: float) -> int:
+    """Bottom margin, in pixels, that holds the legend below a figure ``width`` pixels wide.
+
+    Left to plotly, the legend pushes the margin once drawn and the chart is drawn again; until then (or
+    if plotly gives up after too many such redraws) it keeps the legend inside the figure by moving it
+    up, over the lowest labels. Reserved here, the first drawing is the last. Plotly's arithmetic
+    (``plots.js``, ``autoMargin`` and ``doAutoMargin``; ``legend/draw.js``, ``computeLegendDimensions``):
+
+    - the legend wraps its entries in equal columns as wide as the widest entry, each a 40 px symbol
+      and gaps plus its text (:func:`text_px`, an upper estimate); a row is ``1.3`` font sizes plus
+      3 px high, with 5 px above and below the rows;
+    - a legend at ``y = −d`` (a fraction of the plot's height) with ``pad`` pixels around it needs a
+      bottom margin ``b`` with ``b = legend + pad + d · (height − top − b)``, so
+      ``b = (legend + pad + d · (height − top)) / (1 + d)``.
+
+    A font wider than estimated makes plotly push the margin as before."""
+    size = figure.layout.legend.font.size
+    margin = figure.layout.margin
+    plot_px = width - margin.l - margin.r
+    names = [trace.name for trace in figure.data if trace.showlegend is not False and trace.name]
+    widths = [LEGEND_SYMBOL_PX + text_px(name, size) for name in names]
+    if sum(widths) + LEGEND_GAP_PX * (len(widths) - 1) < plot_px:
+        rows = 1
+    else:
+        columns = max(1, int((plot_px + LEGEND_GAP_PX) // (max(widths) + LEGEND_GAP_PX)))
+        rows = -(-len(widths) // columns)
+    legend_px = rows * (max(size * 1.3, 16) + 3) + 2 * LEGEND_GAP_PX
+    pad = min(12, margin.l, margin.r, margin.t, margin.b)
+    needed = (legend_px + pad + LEGEND_DROP * (figure.layout.height - margin.t)) / (1 + LEGEND_DROP)
+    return math.ceil(needed)
+
+
+LEGEND_DROP = 0.01
+"""How far below the plot the legend's top sits, as a fraction of the plot's height."""
+LEGEND_SYMBOL_PX = 40
+"""A legend entry's symbol and the gaps beside it (plotly: ``itemwidth`` 30 + 2 × ``itemGap`` 5)."""
+LEGEND_GAP_PX = 5
+"""Plotly's ``itemGap``: between legend entries, and above and below its rows."""
 
 
 MIN_COLUMN_PX = 120
