@@ -4,15 +4,21 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install app test test-fast lint docs bench screenshots clean
+.PHONY: install kernel app test test-fast lint docs bench screenshots clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m sim.engine.fused || true
 	touch $@
 
 install: $(BIN)/.installed
+
+# The world-playing kernel compiled ahead of time (about 15 s; the install above builds it): a short
+# `sim run` then loads no numba. Run again after changing the kernel; without it everything still runs.
+kernel: $(BIN)/.installed
+	$(BIN)/python -m sim.engine.fused
 
 app: $(BIN)/.installed
 	$(BIN)/streamlit run app.py --server.headless true

@@ -37,6 +37,7 @@ from sim.domain.ladder import (
     STANDOFF,
     THREATEN,
 )
+from sim.engine import ahead_of_time, jit
 from sim.engine.equilibrium import CrisisEquilibrium
 from sim.engine.equilibrium.kernels import grid_corners
 from sim.engine.equilibrium.policy_tree import TRANSITIONS
@@ -170,10 +171,16 @@ def simulate_worlds(equilibrium: CrisisEquilibrium, key: int, first: int, n: int
     """
     inputs = kernel_inputs(equilibrium)
     batch = WorldBatch.empty(n, equilibrium.scenario.rounds)
+    ahead = ahead_of_time.kernel() if n <= ahead_of_time.MOST_WORLDS and jit.numba is None else None
+    arguments = (np.uint64(key), first, *inputs, *_outputs(batch))
+    if ahead is not None and ahead_of_time.fits((0, n, *arguments)):
+        # The same kernel compiled ahead of time: a short run need not load numba.
+        batch.ladder = ahead(0, n, *arguments)
+        return batch
     counts: list[np.ndarray] = []
 
     def work(start: int, stop: int) -> None:
-        counts.append(_play_worlds(start, stop, np.uint64(key), first, *inputs, *_outputs(batch)))
+        counts.append(_play_worlds(start, stop, *arguments))
 
     _in_threads(n, work)
     batch.ladder = sum(counts, np.zeros_like(batch.ladder))
@@ -488,3 +495,7 @@ def _play_worlds(
 
 
 __all__ = ["N_DRAWS", "WorldBatch", "kernel_inputs", "simulate_worlds"]
+
+
+if __name__ == "__main__":  # python -m sim.engine.fused: compile the kernel ahead of time
+    raise SystemExit(ahead_of_time.main(_play_worlds))
