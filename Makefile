@@ -15,7 +15,7 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# The world-playing kernel compiled ahead of time (about 15 s; the install above builds it): a short
+# The world-playing kernel compiled ahead of time (about 11 s; the install above builds it): a short
 # `sim run` then loads no numba. Run again after changing the kernel; without it everything still runs.
 kernel: $(BIN)/.installed
 	$(BIN)/python -m sim.engine.fused

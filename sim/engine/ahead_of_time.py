@@ -10,16 +10,19 @@ The module needs no numba to load, and :mod:`sim.engine.jit` defers numba until 
 compiled code.
 
 It is the same function with the types it is always called with (:data:`ARGUMENTS`), so the worlds
-are the same to the last bit (tests/engine/test_ahead_of_time.py). Two differences, neither of which
-shows in a short run: a batch is played in one call, not split over threads, and the module is
-compiled for the processor family, not for the host's processor as numba's own compilation is. So it
-plays batches of up to :data:`MOST_WORLDS` worlds, and only while numba is not loaded.
+are the same to the last bit (tests/engine/test_ahead_of_time.py). It differs from the just-in-time
+kernel in three ways, none of which changes a number: a batch is played in one call, not split over
+threads, holding the GIL; it is compiled for the processor family, not for the host's processor as
+numba's own compilation is; and with numba's default error model, under which a division by zero
+would raise rather than give infinity (the kernel's one division, in Bayes' rule, is guarded). So it
+plays only a run's first :data:`MOST_WORLDS` worlds, and only while numba is not loaded.
 
-Built by ``python -m sim.engine.fused`` (``make kernel``; the Makefile's install step runs it too). It
-takes about 11 s and needs a C compiler. Its file name hashes the kernel's source, numba's and Python's versions,
-so a changed kernel is never loaded from an old build; a missing, damaged or stale build only means
-the just-in-time kernel plays. numba marks ``numba.pycc`` as deprecated: where a numba has dropped
-it, the build says so and everything runs as before.
+Built by ``python -m sim.engine.fused`` (``make kernel``; the Makefile's install step runs it too).
+It takes about 11 s and needs a C compiler. Its file name hashes the kernel's sources
+(:func:`sources`) and numba's, numpy's and Python's versions, so a changed kernel is never loaded
+from an old build; a missing, damaged or stale build only means the just-in-time kernel plays.
+numba marks ``numba.pycc`` as pending deprecation: where a numba has dropped it, the build says so
+and everything runs as before.
 
 References
 ----------
@@ -44,13 +47,17 @@ from typing import Any
 
 import numpy as np
 
+from sim.engine import jit
 from sim.engine.equilibrium.disk_cache import cache_dir
 
-MOST_WORLDS = 50_000
-"""Largest batch the compiled-ahead kernel plays. It is used only while numba has not been loaded
-(nothing else in the process needed it); a larger batch, or any batch once numba is loaded, goes to
-the just-in-time kernel and its threads (about 75 ns a world-round on two cores against 150 on one,
-so past about 50,000 worlds of 20 rounds the threads win back numba's 0.45 s)."""
+MOST_WORLDS = 500_000
+"""How many of a run's first worlds the compiled-ahead kernel may play (:func:`plays`), and only while
+numba has not been loaded (nothing else in the process needed it). Later worlds, and every world once
+numba is loaded, go to the just-in-time kernel and its threads. One thread of either kernel plays a
+world-round in about the same time (73 and 74 ms for 100,000 worlds of ``coalition_2026``; the
+compiled-ahead one up to 20% slower on longer crises), and two threads halve it, so loading numba
+(0.45 to 0.6 s) pays for itself only past about 5 million world-rounds, some 1.1 million worlds of
+``coalition_2026`` (4.4 rounds each); 500,000 stays clear of that for longer crises too."""
 
 ARGUMENTS = (
     ("i8", 0), ("i8", 0), ("u8", 0), ("i8", 0),  # begin, end, stream key, first world
@@ -64,7 +71,10 @@ ARGUMENTS = (
 the kernel (numba's codes: ``i8`` int64, ``u8`` uint64, ``f8`` float64, ``i1`` int8, ``i2`` int16,
 ``b1`` bool; arrays C-ordered). It returns the ladder's counts, int64 by round and rung."""
 
-SCALARS = {"i8": (int, np.integer), "u8": (int, np.integer), "f8": (float, np.floating)}
+SCALARS = {"i8": (int, np.int64), "u8": (int, np.uint64), "f8": (float, np.float64)}
+RANGES = {"i8": (-(2**63), 2**63), "u8": (0, 2**64)}
+OUTPUTS = 9
+"""The last arguments are the arrays the kernel writes each world's results into."""
 DTYPES = {"i8": np.int64, "u8": np.uint64, "f8": np.float64, "i1": np.int8, "i2": np.int16, "b1": np.bool_}
 
 
@@ -78,32 +88,47 @@ def signature() -> str:
 
 
 def fits(arguments: tuple) -> bool:
-    """Whether these arguments have the kernel's types. The compiled-ahead module reads an array as
-    its signature says without checking (a Fortran-ordered array would be read wrongly, a short one
-    past its end), so every call is checked first; what does not fit goes to the just-in-time kernel."""
+    """Whether these arguments have exactly the kernel's types (:data:`ARGUMENTS`). The compiled-ahead
+    module converts what it is given without checking: an array is read as its signature says (a
+    Fortran-ordered one with the wrong strides), a float32 number is widened where the just-in-time
+    kernel would compute in float32, a read-only output is written. So every call is checked first,
+    and what does not fit goes to the just-in-time kernel. Lengths are not checked: neither kernel
+    checks its indices, and :func:`sim.engine.fused.kernel_inputs` makes every array."""
     if len(arguments) != len(ARGUMENTS):
         return False
-    for value, (code, dimensions) in zip(arguments, ARGUMENTS, strict=True):
+    outputs = len(arguments) - OUTPUTS
+    for position, (value, (code, dimensions)) in enumerate(zip(arguments, ARGUMENTS, strict=True)):
         if dimensions == 0:
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, SCALARS[code]):
+            low, high = RANGES.get(code, (None, None))
+            if type(value) not in SCALARS[code] or (low is not None and not low <= value < high):
                 return False
         elif not (
-            isinstance(value, np.ndarray)
+            type(value) is np.ndarray
             and value.dtype == DTYPES[code]
             and value.ndim == dimensions
             and value.flags.c_contiguous
             and value.flags.aligned
+            and (position < outputs or value.flags.writeable)
         ):
             return False
     return True
 
 
 MODULE = "fused_ahead"
-SOURCES = ("fused.py", "streams.py", "equilibrium/kernels.py", "ahead_of_time.py")
-"""The files whose text the kernel is compiled from: any change to them names a new build."""
+KEPT_BUILDS = 4
+"""Builds kept in the folder (the newest): checkouts, Pythons or numbas that share a cache folder
+each find their own."""
 
-_LOADED: dict[Path, Callable[..., Any] | None] = {}
+_LOADED: dict[Path, Callable[..., Any]] = {}
 _LOCK = threading.Lock()
+
+
+def sources() -> list[Path]:
+    """The files the kernel is compiled from: every module of :mod:`sim.engine` (the kernel, the
+    functions it calls, the constants it reads) and :mod:`sim.domain.ladder` (the rungs' and outcomes'
+    codes). Any change to them names a new build, so an old one is never loaded."""
+    engine = Path(__file__).resolve().parent
+    return [*sorted(engine.rglob("*.py")), engine.parent / "domain" / "ladder.py"]
 
 
 def build_path() -> Path | None:
@@ -115,28 +140,38 @@ def build_path() -> Path | None:
 
 @functools.cache
 def _file_name() -> str | None:
-    """The build's file name: a hash of the kernel's sources and of numba's and Python's versions."""
+    """The build's file name: a hash of :func:`sources` and of numba's, numpy's and Python's versions."""
     digest = hashlib.sha256()
-    here = Path(__file__).resolve().parent
-    for name in SOURCES:
-        digest.update((here / name).read_bytes())
     try:
+        for path in sources():
+            digest.update(path.read_bytes())
         digest.update(metadata.version("numba").encode())
-    except metadata.PackageNotFoundError:
+    except (OSError, metadata.PackageNotFoundError):  # sources not at hand, or no numba
         return None
+    digest.update(np.__version__.encode())
     digest.update(sys.version.encode())
     return f"{MODULE}_{digest.hexdigest()[:16]}{sysconfig.get_config_var('EXT_SUFFIX') or '.so'}"
 
 
 def kernel() -> Callable[..., Any] | None:
-    """The compiled-ahead kernel, or None where it has not been built (or cannot be loaded)."""
+    """The compiled-ahead kernel, or None where it has not been built (or cannot be loaded). A build
+    made while the process runs is found at the next call."""
     path = build_path()
     if path is None:
         return None
     with _LOCK:
-        if path not in _LOADED:
-            _LOADED[path] = _load(path)
-        return _LOADED[path]
+        found = _LOADED.get(path)
+        if found is None:
+            found = _load(path)
+            if found is not None:
+                _LOADED[path] = found
+        return found
+
+
+def plays(first: int, n: int) -> bool:
+    """Whether worlds ``first .. first + n - 1`` of a run go to the compiled-ahead kernel: it is built,
+    numba is not loaded, and they are among the run's first :data:`MOST_WORLDS`."""
+    return first + n <= MOST_WORLDS and jit.numba is None and kernel() is not None
 
 
 def _load(path: Path) -> Callable[..., Any] | None:
@@ -182,11 +217,9 @@ def build(function: Any) -> Path:
         compiler.export("play_worlds", signature())(function.py_func)
         compiler.compile()
         os.replace(Path(scratch) / path.name, path)
-    for old in path.parent.glob(f"{MODULE}_*"):
-        if old != path:
-            old.unlink(missing_ok=True)
-    with _LOCK:
-        _LOADED.pop(path, None)
+    builds = sorted(path.parent.glob(f"{MODULE}_*"), key=lambda old: old.stat().st_mtime, reverse=True)
+    for old in builds[KEPT_BUILDS:]:
+        old.unlink(missing_ok=True)
     return path
 
 

@@ -37,7 +37,7 @@ from sim.domain.ladder import (
     STANDOFF,
     THREATEN,
 )
-from sim.engine import ahead_of_time, jit
+from sim.engine import ahead_of_time
 from sim.engine.equilibrium import CrisisEquilibrium
 from sim.engine.equilibrium.kernels import grid_corners
 from sim.engine.equilibrium.policy_tree import TRANSITIONS
@@ -171,7 +171,7 @@ def simulate_worlds(equilibrium: CrisisEquilibrium, key: int, first: int, n: int
     """
     inputs = kernel_inputs(equilibrium)
     batch = WorldBatch.empty(n, equilibrium.scenario.rounds)
-    ahead = ahead_of_time.kernel() if n <= ahead_of_time.MOST_WORLDS and jit.numba is None else None
+    ahead = ahead_of_time.kernel() if ahead_of_time.plays(first, n) else None
     arguments = (np.uint64(key), first, *inputs, *_outputs(batch))
     if ahead is not None and ahead_of_time.fits((0, n, *arguments)):
         # The same kernel compiled ahead of time: a short run need not load numba.

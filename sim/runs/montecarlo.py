@@ -19,9 +19,10 @@ from sim._version import __version__
 from sim.domain.ladder import ACTORS, OUTCOMES, RUNGS
 from sim.domain.limits import MAX_RUN_WORK, MAX_RUNS, run_work
 from sim.domain.scenario import Scenario, load_scenario, with_overrides
+from sim.engine import ahead_of_time
 from sim.engine.equilibrium import CrisisEquilibrium, equilibrium_for
 from sim.engine.fused import ACTIVE_RUNGS, WorldBatch, simulate_worlds
-from sim.engine.jit import HAVE_NUMBA
+from sim.engine.jit import numba_works
 from sim.engine.streams import draw_seed, stream_key
 from sim.runs.results import LADDER_COLUMNS, Results, wilson_interval
 
@@ -88,7 +89,7 @@ def simulated_batches(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
-    if not HAVE_NUMBA:
+    if engine == "compiled" and not (ahead_of_time.plays(0, runs) or numba_works()):
         engine = "numpy"  # the same worlds and numbers, played array by array (sim.engine.jit)
     if equilibrium is None:
         equilibrium = equilibrium_for(scenario)

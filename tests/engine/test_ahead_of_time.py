@@ -1,12 +1,15 @@
 """The world-playing kernel compiled ahead of time (sim.engine.ahead_of_time): the same worlds as the
-just-in-time kernel to the last bit, used by a short run that has not loaded numba, never handed
+just-in-time kernel to the last bit, used for a run's first worlds while numba is not loaded, never handed
 arguments it would misread, and a short ``sim run`` with it loads neither numba nor scipy."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,14 +26,25 @@ from sim.engine.fused import WorldBatch, kernel_inputs, simulate_worlds
 
 @pytest.fixture(scope="module")
 def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A cache folder holding a fresh build of the kernel (about 15 s), set as ``SIM_CACHE_DIR``."""
+    """A cache folder holding a fresh build of the kernel, made as the Makefile makes it
+    (``python -m sim.engine.fused``, about 11 s), set as ``SIM_CACHE_DIR``."""
+    if importlib.util.find_spec("numba.pycc") is None:
+        pytest.skip("this numba has no numba.pycc: the just-in-time kernel plays every run")
     folder = tmp_path_factory.mktemp("kernel-cache")
+    done = subprocess.run(
+        [sys.executable, "-m", "sim.engine.fused"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "SIM_CACHE_DIR": str(folder)},
+    )
+    if done.returncode != 0 and not (shutil.which("cc") or shutil.which("gcc")):
+        pytest.skip(f"no C compiler to build the kernel ahead of time: {done.stderr.strip()}")
+    assert done.returncode == 0, done.stderr
+    assert "kernel compiled ahead of time" in done.stdout
     patch = pytest.MonkeyPatch()
     patch.setenv("SIM_CACHE_DIR", str(folder))
     try:
-        if importlib.util.find_spec("numba.pycc") is None:
-            pytest.skip("this numba has no numba.pycc: the just-in-time kernel plays every run")
-        assert ahead_of_time.main(fused._play_worlds) == 0
         yield folder
     finally:
         patch.undo()
@@ -38,8 +52,9 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def played(kernel, equilibrium, key: int, first: int, n: int) -> tuple[np.ndarray, WorldBatch]:
     batch = WorldBatch.empty(n, equilibrium.scenario.rounds)
-    ladder = kernel(0, n, np.uint64(key), first, *kernel_inputs(equilibrium), *fused._outputs(batch))
-    return ladder, batch
+    arguments = (0, n, np.uint64(key), first, *kernel_inputs(equilibrium), *fused._outputs(batch))
+    assert ahead_of_time.fits(arguments), "what simulate_worlds passes fits the build's signature"
+    return kernel(*arguments), batch
 
 
 @pytest.mark.parametrize("name", builtin_scenarios())
@@ -57,29 +72,33 @@ def test_the_kernel_compiled_ahead_plays_the_worlds_of_the_just_in_time_kernel(c
             assert len(np.unique(batch.outcome)) >= 3, "worlds that differ, not one trivial ending"
 
 
-def test_simulate_worlds_uses_it_only_for_a_short_batch_before_numba_is_loaded(cache, monkeypatch):
-    """Before numba is loaded, a batch of up to MOST_WORLDS worlds is played ahead of time; a longer
-    one, or any once numba is loaded, by the just-in-time kernel. The worlds are the same."""
+def test_simulate_worlds_uses_it_for_a_runs_first_worlds_before_numba_is_loaded(cache, monkeypatch):
+    """Before numba is loaded, a run's first MOST_WORLDS worlds are played ahead of time; later ones,
+    or any once numba is loaded, by the just-in-time kernel. The worlds are the same."""
     real = ahead_of_time.kernel()
-    calls: list[int] = []
+    calls: list[tuple[int, int]] = []
 
     def counted(*arguments):
-        calls.append(arguments[1])
+        calls.append((arguments[3], arguments[1]))  # first world, how many
         return real(*arguments)
 
     monkeypatch.setattr(ahead_of_time, "kernel", lambda: counted)
     monkeypatch.setattr(ahead_of_time, "MOST_WORLDS", 3000)
     equilibrium = equilibrium_for(load_scenario("coalition_2026"))
     reference = simulate_worlds(equilibrium, 7, 0, 3000)  # numba is loaded in this process
+    later_reference = simulate_worlds(equilibrium, 7, 2000, 1001)
     assert calls == []
     monkeypatch.setattr(jit, "numba", None)  # as in a process that has not loaded it
+    assert ahead_of_time.plays(0, 3000) and not ahead_of_time.plays(2000, 1001)
     short = simulate_worlds(equilibrium, 7, 0, 3000)
-    assert calls == [3000]
-    simulate_worlds(equilibrium, 7, 0, 3001)
-    assert calls == [3000], "a longer batch goes to the threads of the just-in-time kernel"
-    for mine, theirs in zip(fused._outputs(short), fused._outputs(reference), strict=True):
-        np.testing.assert_array_equal(mine, theirs)
-    np.testing.assert_array_equal(short.ladder, reference.ladder)
+    assert calls == [(0, 3000)]
+    later = simulate_worlds(equilibrium, 7, 2000, 1001)
+    assert calls == [(0, 3000)], "worlds past the first MOST_WORLDS go to the threads of the just-in-time kernel"
+    for mine, theirs in [(short, reference), (later, later_reference)]:
+        for got, expected in zip(fused._outputs(mine), fused._outputs(theirs), strict=True):
+            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(mine.ladder, expected_ladder := theirs.ladder)
+        assert expected_ladder.sum() > 0
 
 
 def replaced(arguments: list, index: int, value: object) -> tuple:
@@ -119,11 +138,22 @@ def test_a_damaged_or_missing_build_is_not_loaded(tmp_path, monkeypatch):
     assert ahead_of_time.build_path() is None and ahead_of_time.kernel() is None
 
 
-def test_the_builds_name_follows_the_kernels_source(monkeypatch):
-    name = ahead_of_time._file_name.__wrapped__()
+def test_every_module_the_kernel_reads_names_the_build():
+    """A build is named by a hash of its sources: every ``sim`` module that the kernel's modules import
+    from (functions it calls, constants compiled into it) is among them, so changing any of them
+    names a new build and an old one is never loaded."""
+    hashed = {path.resolve() for path in ahead_of_time.sources()}
+    root = Path(ahead_of_time.__file__).resolve().parents[2]
+    for kernel_module in ("sim.engine.fused", "sim.engine.streams", "sim.engine.equilibrium.kernels"):
+        path = Path(importlib.import_module(kernel_module).__file__).resolve()
+        assert path in hashed
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim."):
+                module = root / Path(*node.module.split("."))
+                file = module.with_suffix(".py") if module.with_suffix(".py").exists() else module / "__init__.py"
+                assert file.resolve() in hashed, f"{path.name} imports {node.module}, not hashed into the build's name"
+    name = ahead_of_time._file_name()
     assert name is not None and name.startswith(ahead_of_time.MODULE)
-    monkeypatch.setattr(ahead_of_time, "SOURCES", ahead_of_time.SOURCES[:-1])
-    assert ahead_of_time._file_name.__wrapped__() != name
 
 
 SHORT_RUN = """

@@ -104,3 +104,46 @@ def test_a_whole_crisis_runs_without_numba_and_gives_the_compiled_numbers():
     compiled = run_monte_carlo("coalition_2026", 3000, seed=5, rounds=3).outcome
     assert np.mean(np.array(got["outcome"]) != compiled) <= 0.001
     assert len(set(got["outcome"])) >= 3  # a crisis with several outcomes, not a trivial one
+
+
+BROKEN_NUMBA = (
+    """raise ImportError("Numba needs NumPy 2.3 or less (a stand-in for a numba that cannot be imported)")\n"""
+)
+
+
+def test_a_numba_that_cannot_be_imported_means_the_numpy_paths(tmp_path):
+    """numba installed but failing to import (as beside a numpy newer than it supports): found, but
+    :func:`sim.engine.jit.numba_works` is False, so the solver, the engine and the grid reads take
+    their numpy paths, as without numba, and give the compiled numbers."""
+    (tmp_path / "numba").mkdir()
+    (tmp_path / "numba" / "__init__.py").write_text(BROKEN_NUMBA)
+    code = textwrap.dedent(
+        """
+        import json
+        import sim
+        from sim.engine import jit
+        from sim.engine.equilibrium import equilibrium_for
+        results = sim.run_monte_carlo("coalition_2026", 2000, seed=5, rounds=3)
+        print(json.dumps({
+            "installed": jit.HAVE_NUMBA,
+            "works": jit.numba_works(),
+            "why": jit._BROKEN,
+            "compiled": equilibrium_for(results.scenario).game.compiled,
+            "outcome": results.outcome.tolist(),
+        }))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(tmp_path), "SIM_CACHE_DIR": "off"},
+    )
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout.strip().splitlines()[-1])
+    assert got["installed"] is True and got["works"] is False and got["compiled"] is False
+    assert "Numba needs NumPy" in got["why"][0]
+    compiled = run_monte_carlo("coalition_2026", 2000, seed=5, rounds=3).outcome
+    assert np.mean(np.array(got["outcome"]) != compiled) <= 0.001
+    assert len(set(got["outcome"])) >= 3

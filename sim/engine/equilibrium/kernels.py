@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.engine.equilibrium import numpy_twins
 from sim.engine.equilibrium.settings import BAYES_RATIO_FLOOR, JACOBIAN_STEP, LM_DAMPING
-from sim.engine.jit import HAVE_NUMBA, njit
+from sim.engine.jit import njit, numba_works
 
 
 @njit(cache=True, nogil=True)
@@ -87,7 +87,7 @@ class ContinuationTable:
         """Values after each continuing path (S, c, u, iota', actor, type); kappa' = [u = deploy]."""
         n = len(post_c)
         points = np.concatenate([post_c.reshape(n, -1), post_r.reshape(n, -1), post_u.reshape(n, -1)], axis=1)
-        read = _interpolate if HAVE_NUMBA else numpy_twins.interpolate
+        read = _interpolate if numba_works() else numpy_twins.interpolate
         return read(np.ascontiguousarray(self.values, dtype=float), self.grid_points, points)
 
 

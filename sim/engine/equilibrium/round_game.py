@@ -52,7 +52,7 @@ from sim.engine.equilibrium.states import (
     rationality,
 )
 from sim.engine.equilibrium.threads import _in_threads
-from sim.engine.jit import HAVE_NUMBA
+from sim.engine.jit import numba_works
 
 
 class RoundGame:
@@ -60,8 +60,7 @@ class RoundGame:
 
     def __init__(self, scenario: Scenario, tables: PayoffTables | None = None, compiled: bool | None = None):
         self.scenario = scenario
-        # False: iterate the numpy reference map (_backward), not the kernels; the default without numba.
-        self.compiled = HAVE_NUMBA if compiled is None else compiled
+        self._compiled = compiled
         self.tables = tables or PayoffTables(scenario)
         self.delta = scenario.discount
         self.actors = [scenario.actor(key) for key in ACTORS]
@@ -98,6 +97,13 @@ class RoundGame:
                         self.horizon[c, u, 1, i, theta] = (1 - self.a2) * hold + self.a2 * t.K[i, theta, c, joined]
 
     # ------------------------------------------------------------------ doctrines
+
+    @property
+    def compiled(self) -> bool:
+        """Whether the round is solved by the compiled kernels; False: by the numpy reference map
+        (:meth:`_backward`), the default where numba does not work (asked when first solving, so a
+        game made only for its payoff tables never imports numba)."""
+        return numba_works() if self._compiled is None else self._compiled
 
     def _scripted(self, key: str, observed: str | None) -> int:
         doctrine = self.scenario.actor(key).doctrine
@@ -535,7 +541,7 @@ class RoundGame:
             return np.ones((n, 0)), np.zeros(n)
         pi, collapse = np.ones((n, m)), np.zeros(n)
         inputs = self.cohesion_inputs(strike_risk)
-        if not HAVE_NUMBA:
+        if not numba_works():
             return numpy_twins.cohesion(*inputs)
         _in_threads(n, lambda start, stop: _cohesion_kernel(pi, collapse, start, stop, *inputs))
         return pi, collapse

@@ -22,7 +22,7 @@ from sim.engine.equilibrium.kernels import ContinuationTable, _interpolate_rows
 from sim.engine.equilibrium.round_game import RoundGame
 from sim.engine.equilibrium.settings import GRID_POINTS
 from sim.engine.equilibrium.states import RoundSolution, States
-from sim.engine.jit import HAVE_NUMBA
+from sim.engine.jit import numba_works
 
 if TYPE_CHECKING:
     from threadpoolctl import ThreadpoolController
@@ -208,7 +208,7 @@ def interpolated_rows(equilibrium: CrisisEquilibrium, round_number: int, states:
     states, read from the grid by trilinear interpolation."""
     table = equilibrium.features(round_number)
     flags = (states.incident.astype(np.int64) * 2 + states.pledged.astype(np.int64)).astype(np.int64)
-    read = _interpolate_rows if HAVE_NUMBA else numpy_twins.interpolate_rows
+    read = _interpolate_rows if numba_works() else numpy_twins.interpolate_rows
     return read(table, equilibrium.grid_points, np.ascontiguousarray(states.beliefs, dtype=float), flags)
 
 
