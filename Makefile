@@ -10,7 +10,10 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@echo "Compiling the kernel that plays the worlds ahead of time (about 11 s) ..."
 	$(BIN)/python -m sim.engine.fused || true
+	@echo "numba compiles the solver and the engine once, cached for every later run (about 30 s) ..."
+	$(BIN)/sim run coalition_2026 --runs 100 --seed 1 --set rounds=2 > /dev/null
 	touch $@
 
 install: $(BIN)/.installed
