@@ -51,7 +51,7 @@ from sim.engine import jit
 from sim.engine.equilibrium.disk_cache import cache_dir
 
 MOST_WORLDS = 500_000
-"""How many of a run's first worlds the compiled-ahead kernel may play (:func:`plays`), and only while
+"""How many of a run's first worlds the compiled-ahead kernel may play (:func:`kernel_for`), and only while
 numba has not been loaded (nothing else in the process needed it). Later worlds, and every world once
 numba is loaded, go to the just-in-time kernel and its threads. One thread of either kernel plays a
 world-round in about the same time (73 and 74 ms for 100,000 worlds of ``coalition_2026``; the
@@ -168,10 +168,10 @@ def kernel() -> Callable[..., Any] | None:
         return found
 
 
-def plays(first: int, n: int) -> bool:
-    """Whether worlds ``first .. first + n - 1`` of a run go to the compiled-ahead kernel: it is built,
-    numba is not loaded, and they are among the run's first :data:`MOST_WORLDS`."""
-    return first + n <= MOST_WORLDS and jit.numba is None and kernel() is not None
+def kernel_for(first: int, n: int) -> Callable[..., Any] | None:
+    """The compiled-ahead kernel if it plays worlds ``first .. first + n - 1`` of a run (it is built,
+    numba is not loaded, and they are among the run's first :data:`MOST_WORLDS`), else None."""
+    return kernel() if first + n <= MOST_WORLDS and jit.numba is None else None
 
 
 def _load(path: Path) -> Callable[..., Any] | None:

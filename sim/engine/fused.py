@@ -171,7 +171,7 @@ def simulate_worlds(equilibrium: CrisisEquilibrium, key: int, first: int, n: int
     """
     inputs = kernel_inputs(equilibrium)
     batch = WorldBatch.empty(n, equilibrium.scenario.rounds)
-    ahead = ahead_of_time.kernel() if ahead_of_time.plays(first, n) else None
+    ahead = ahead_of_time.kernel_for(first, n)
     arguments = (np.uint64(key), first, *inputs, *_outputs(batch))
     if ahead is not None and ahead_of_time.fits((0, n, *arguments)):
         # The same kernel compiled ahead of time: a short run need not load numba.

@@ -89,7 +89,7 @@ def simulated_batches(
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)} (got {engine!r})")
-    if engine == "compiled" and not (ahead_of_time.plays(0, runs) or numba_works()):
+    if engine == "compiled" and not (ahead_of_time.kernel_for(0, runs) or numba_works()):
         engine = "numpy"  # the same worlds and numbers, played array by array (sim.engine.jit)
     if equilibrium is None:
         equilibrium = equilibrium_for(scenario)

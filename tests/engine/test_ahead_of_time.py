@@ -89,7 +89,7 @@ def test_simulate_worlds_uses_it_for_a_runs_first_worlds_before_numba_is_loaded(
     later_reference = simulate_worlds(equilibrium, 7, 2000, 1001)
     assert calls == []
     monkeypatch.setattr(jit, "numba", None)  # as in a process that has not loaded it
-    assert ahead_of_time.plays(0, 3000) and not ahead_of_time.plays(2000, 1001)
+    assert ahead_of_time.kernel_for(0, 3000) is counted and ahead_of_time.kernel_for(2000, 1001) is None
     short = simulate_worlds(equilibrium, 7, 0, 3000)
     assert calls == [(0, 3000)]
     later = simulate_worlds(equilibrium, 7, 2000, 1001)
