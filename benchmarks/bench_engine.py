@@ -77,7 +77,12 @@ sim.run_monte_carlo(scenario, 1_000, seed=1)  # the solve, the policy tree and t
 tracemalloc.start()
 results = sim.run_monte_carlo(scenario, int(sys.argv[2]), seed=1)
 peak = tracemalloc.get_traced_memory()[1]
-print(peak / 2**20, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+try:  # this process's own high-water mark: Linux keeps ru_maxrss across exec, so it would be the parent's
+    with open("/proc/self/status") as status:
+        resident = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
+except OSError:
+    resident = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(peak / 2**20, resident)
 """
 
 

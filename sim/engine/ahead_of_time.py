@@ -54,10 +54,11 @@ MOST_WORLDS = 500_000
 """How many of a run's first worlds the compiled-ahead kernel may play (:func:`kernel_for`), and only while
 numba has not been loaded (nothing else in the process needed it). Later worlds, and every world once
 numba is loaded, go to the just-in-time kernel and its threads. One thread of either kernel plays a
-world-round in about the same time (73 and 74 ms for 100,000 worlds of ``coalition_2026``; the
-compiled-ahead one up to 20% slower on longer crises), and two threads halve it, so loading numba
-(0.45 to 0.6 s) pays for itself only past about 5 million world-rounds, some 1.1 million worlds of
-``coalition_2026`` (4.4 rounds each); 500,000 stays clear of that for longer crises too."""
+world-round in about the same time (42 and 40 ms for 100,000 worlds of ``coalition_2026``, best of 7,
+timed in turn; the compiled-ahead one is built for the processor family, not the host), and two
+threads halve it, saving some 45 ns a world-round, so loading numba (0.45 to 0.6 s) pays for itself
+only past about 10 million world-rounds, some 2 million worlds of ``coalition_2026`` (4.4 rounds
+each); 500,000 stays clear of that for longer crises too."""
 
 ARGUMENTS = (
     ("i8", 0), ("i8", 0), ("u8", 0), ("i8", 0),  # begin, end, stream key, first world

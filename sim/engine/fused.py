@@ -235,11 +235,8 @@ def _bayes(prior: float, resolute: float, not_resolute: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _read(
+def _interpolate_columns(
     policy: np.ndarray,
-    from_tree: bool,
-    tree_rows: np.ndarray,
-    node: int,
     grid: np.ndarray,
     t: int,
     rows: np.ndarray,
@@ -248,14 +245,16 @@ def _read(
     start: int,
     count: int,
 ) -> None:
-    """Fill ``policy[start:start + count]``: from the tree's row, or interpolated on round ``t``'s grid.
+    """Fill ``policy[start:start + count]`` by interpolation on round ``t``'s grid (a world past the
+    policy tree; a world on it has its node's whole row copied in the kernel itself).
 
-    Arrays are indexed, never sliced: a slice in compiled code counts references atomically.
+    Arrays are indexed, never sliced: a slice in compiled code counts references atomically. For
+    the same reason the tree's row is not copied here. When this function read the tree too, it was
+    the path of every round, and numba counted its five arrays in and out at each of its five calls
+    a round (its pass that removes balanced counts did not remove them across the loops below):
+    41% of the kernel's time (docs/explanation/performance.md, "Reference counts";
+    tests/engine/test_fused.py checks that the kernel's loops count no references).
     """
-    if from_tree:
-        for v in range(start, start + count):
-            policy[v] = tree_rows[node, v]
-        return
     # Each column is the sum over the corners in _interpolate_rows's order (the same value to the
     # last bit); six columns at once in separate accumulators, so the additions do not wait on
     # one another.
@@ -370,10 +369,15 @@ def _play_worlds(
             if not from_tree:
                 flag = 2 * int(incident) + int(pledged)
                 corners = grid_corners(g, belief[0], belief[1], belief[2], flag, corner_rows, corner_weights)
+            else:
+                # The node's whole row, copied here (not in a function: see _interpolate_columns).
+                for v in range(width):
+                    policy[v] = tree_rows[node, v]
 
             # 1. Members keep their troops in, each with its equilibrium chance.
             if members:
-                _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, _STAY, members)
+                if not from_tree:
+                    _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, _STAY, members)
                 kept = 0.0
                 for k in range(members):
                     stays = uniform_at(stream, base + N_DRAWS + k) < policy[_STAY + k]
@@ -386,7 +390,8 @@ def _play_worlds(
                     break
 
             # 2. The coalition moves.
-            _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, _COALITION, 6)
+            if not from_tree:
+                _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, _COALITION, 6)
             c = _draw(policy, _COALITION + 3 * own[0], 3, uniform_at(stream, base))
             belief[0] = _bayes(belief[0], policy[_COALITION + 3 + c], policy[_COALITION + c])
             payoff[0] += weight * (-cost[0, c] - (audience[t, 0] if c == BACK_DOWN else 0.0))
@@ -400,7 +405,8 @@ def _play_worlds(
 
             # 3. Russia answers.
             at = _RUSSIA + 6 * c
-            _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, at, 6)
+            if not from_tree:
+                _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, at, 6)
             r = _draw(policy, at + 3 * own[1], 3, uniform_at(stream, base + 1))
             belief[1] = _bayes(belief[1], policy[at + 3 + r], policy[at + r])
             payoff[1] += weight * (-cost[1, r] - (audience[t, 1] if r == BACK_DOWN else 0.0))
@@ -413,7 +419,8 @@ def _play_worlds(
                 rung = LIMITED_WAR
                 max_rung = max(max_rung, rung)
                 at = _RESIST + 4 * c
-                _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, at, 4)
+                if not from_tree:
+                    _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, at, 4)
                 answer = _draw(policy, at + 2 * own[0], 2, uniform_at(stream, base + 3))
                 if answer == CONCEDE:
                     tied = tripwire_cost if c == DEPLOY else 0.0
@@ -422,7 +429,8 @@ def _play_worlds(
                     value_round = t
                     break
                 at = _JOIN + 4 * c
-                _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, at, 4)
+                if not from_tree:
+                    _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, at, 4)
                 join = _draw(policy, at + 2 * own[2], 2, uniform_at(stream, base + 4))
                 joined = join == JOIN
                 if not joined:
@@ -434,7 +442,8 @@ def _play_worlds(
 
             # 4. The US sets its posture; the status quo pays its flow; an accident may happen.
             at = _US + 6 * c
-            _read(policy, from_tree, tree_rows, node, grid, t, corner_rows, corner_weights, corners, at, 6)
+            if not from_tree:
+                _interpolate_columns(policy, grid, t, corner_rows, corner_weights, corners, at, 6)
             u = _draw(policy, at + 3 * own[2], 3, uniform_at(stream, base + 2))
             belief[2] = _bayes(belief[2], policy[at + 3 + u], policy[at + u])
             payoff[2] += weight * -(
@@ -475,12 +484,16 @@ def _play_worlds(
 
         # Every actor's outcome payoff, valued at the round the outcome is reached.
         weight = weights[value_round]
-        for i in range(3):
-            if outcome == HOLDS:
-                value = H[i, DEPLOY if deployed else THREATEN]
-            else:
-                value = outcome_value[i, own[i], 1 if joined else 0, outcome]
-            payoff[i] += weight * value
+        # Two branches, each reading one table: one loop choosing between H and outcome_value per
+        # actor counted a reference to each, for every world.
+        if outcome == HOLDS:
+            kept = DEPLOY if deployed else THREATEN
+            for i in range(3):
+                payoff[i] += weight * H[i, kept]
+        else:
+            side = 1 if joined else 0
+            for i in range(3):
+                payoff[i] += weight * outcome_value[i, own[i], side, outcome]
         out_outcome[position] = outcome
         out_rounds[position] = played
         out_max_rung[position] = max_rung
