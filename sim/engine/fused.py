@@ -253,7 +253,7 @@ def _interpolate_columns(
     the path of every round, and numba counted its five arrays in and out at each of its five calls
     a round (its pass that removes balanced counts did not remove them across the loops below):
     41% of the kernel's time (docs/explanation/performance.md, "Reference counts";
-    tests/engine/test_fused.py checks that the kernel's loops count no references).
+    tests/engine/test_reference_counts.py checks that the kernel's loops count no references).
     """
     # Each column is the sum over the corners in _interpolate_rows's order (the same value to the
     # last bit); six columns at once in separate accumulators, so the additions do not wait on

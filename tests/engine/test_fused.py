@@ -128,24 +128,3 @@ def test_the_kernel_matches_the_exact_outcome_distribution(name: str) -> None:
         return
     expected = exact[positive] / exact[positive].sum() * counts.sum()
     assert chisquare(counts[positive], expected).pvalue > 1e-3, (name, counts, expected.round())
-
-
-def test_the_kernel_counts_no_references_inside_its_loops() -> None:
-    """numba counts an array's references atomically each time a function inlined into the kernel is
-    handed it, or an array is chosen by a branch; in the loop over worlds and rounds that cost 40% of
-    the kernel's time (docs/explanation/performance.md). The kernel compiled afresh (no cache, which
-    could not be inspected) takes one reference per array argument, on entry, and no other.
-    A structural check, not a timing."""
-    numba = pytest.importorskip("numba")
-    from sim.engine import ahead_of_time, fused
-    from sim.engine.jit import compile_deferred
-
-    compile_deferred()  # the kernel's callees as dispatchers, as numba compiles them into it
-    fresh = numba.njit(ahead_of_time.signature(), nogil=True, error_model="numpy")(fused._play_worlds.py_func)
-    (llvm,) = fresh.inspect_llvm().values()
-    arrays = sum(dimensions > 0 for _, dimensions in ahead_of_time.ARGUMENTS)
-    increments = llvm.count("call void @NRT_incref")
-    assert increments == arrays, (
-        f"the kernel's IR counts references {increments} times, {arrays} expected (one per array "
-        "argument): a helper inlined into the loop is handed an array, or a branch picks one"
-    )

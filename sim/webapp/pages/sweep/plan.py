@@ -29,9 +29,9 @@ SECONDS_PER_RUN = 2e-5
 measured its own pace (:class:`Pace`)."""
 SOLVE_SECONDS_PER_ROUND = 0.12
 """Cost of solving one round of a design point's game, on the generous side: 2.4 s for the 20 rounds of
-coalition_2026, where benchmarks/bench_solver.py measures about 1 s on the development machine when
-quiet and 1.9 s with both cores busy, as a shared server often is. Replaced by the measured pace once
-a sweep has run on this server."""
+coalition_2026, where benchmarks/bench_solver.py measures about 0.7 s on the development machine when
+quiet and 1.0 s with both cores busy, as a shared server often is (a slower server, or one with more
+sessions, needs the margin). Replaced by the measured pace once a sweep has run on this server."""
 PLAYED_SECONDS_PER_ROUND = 0.016
 """What a design point still solves when it shares its game (a sweep of the starting beliefs only,
 :mod:`sim.engine.equilibrium.grid_identity`): round 1 and the policy tree, per round of the tree
