@@ -125,23 +125,38 @@ def _bayes_from_log_odds(prior: float, log_odds_prior: float, log_resolute: floa
 
 @njit(cache=True, error_model="numpy", inline="always")  # inlined: no array views made per call
 def _bayes_state(
-    prior: float, log_odds_prior: float, resolute: float, not_resolute: float, log_resolute: float, log_not: float
+    prior: float,
+    log_odds_prior: float,
+    resolute: float,
+    not_resolute: float,
+    weight_resolute: float,
+    total_resolute: float,
+    weight_not: float,
+    total_not: float,
 ) -> float:
     """Bayes' rule for one action in the compiled map: the plain ratio while both types' chances
     of the action are representable (the same number to rounding, no exponential), else
-    :func:`_bayes_from_log_odds`, well conditioned where those chances underflow."""
+    :func:`_bayes_from_log_odds`, well conditioned where those chances underflow.
+
+    Each type's log-chance comes as :func:`_choose3` leaves it, a log-weight and the total to
+    normalise by, and is made (``weight - log(total)``) only here, where it is needed: the
+    logarithm was a sixth of a solve's time when every choice took it."""
     if prior > 0.0 and prior < 1.0 and resolute > BAYES_RATIO_FLOOR and not_resolute > BAYES_RATIO_FLOOR:
         weighted = prior * resolute
         return weighted / (weighted + (1.0 - prior) * not_resolute)
+    log_resolute = weight_resolute - np.log(total_resolute)
+    log_not = weight_not - np.log(total_not)
     return _bayes_from_log_odds(prior, log_odds_prior, log_resolute, log_not)
 
 
 @njit(cache=True, error_model="numpy", inline="always")
 def _choose3(
     lam: float, u0: float, u1: float, u2: float, use_fixed: bool, f0: float, f1: float, f2: float
-) -> tuple[float, float, float, float, float, float]:
+) -> tuple[float, float, float, float, float, float, float]:
     """A logit choice over three utilities, or a doctrine's fixed policy ``f``: the three
-    log-probabilities, then the three probabilities.
+    log-weights, their total, then the three probabilities. A log-probability is its log-weight
+    minus the total's logarithm, taken only where Bayes' rule needs it (:func:`_bayes_state`);
+    a fixed policy's log-weights are its log-probabilities, with a total of 1.
 
     Numbers in, numbers out: an inlined function handed arrays (or views of them) has them counted
     in and out, atomically, at every call (docs/explanation/performance.md, "Reference counts")."""
@@ -150,6 +165,7 @@ def _choose3(
             np.log(f0) if f0 > 0.0 else -np.inf,
             np.log(f1) if f1 > 0.0 else -np.inf,
             np.log(f2) if f2 > 0.0 else -np.inf,
+            1.0,
             f0,
             f1,
             f2,
@@ -162,8 +178,7 @@ def _choose3(
     p1 = np.exp(l1)
     p2 = np.exp(l2)
     total = 0.0 + p0 + p1 + p2
-    log_total = np.log(total)
-    return l0 - log_total, l1 - log_total, l2 - log_total, p0 / total, p1 / total, p2 / total
+    return l0, l1, l2, total, p0 / total, p1 / total, p2 / total
 
 
 @njit(cache=True, error_model="numpy", inline="always")
@@ -215,7 +230,7 @@ def _map_state(
             u1 = scratch[_CONT][c, 1, 2, th] - constants[_COST][2, 1]
             u2 = scratch[_CONT][c, 2, 2, th] - constants[_COST][2, 2]
             u2 -= constants[_AUDIENCE][2] * per_state[_KAPPA][s]
-            l0, l1, l2, p0, p1, p2 = _choose3(
+            l0, l1, l2, total, p0, p1, p2 = _choose3(
                 constants[_LAM][2],
                 u0,
                 u1,
@@ -226,6 +241,7 @@ def _map_state(
                 per_state[_FIXED_U][s, c, th, 2],
             )
             scratch[_LOG_U][c, th, 0], scratch[_LOG_U][c, th, 1], scratch[_LOG_U][c, th, 2] = l0, l1, l2
+            scratch[_LOG_U][c, th, 3] = total
             scratch[_SIGMA_U][c, th, 0], scratch[_SIGMA_U][c, th, 1], scratch[_SIGMA_U][c, th, 2] = p0, p1, p2
         for u in range(3):
             scratch[_SU_BAR][c, u] = bu * scratch[_SIGMA_U][c, 1, u] + (1.0 - bu) * scratch[_SIGMA_U][c, 0, u]
@@ -243,7 +259,7 @@ def _map_state(
                 going += scratch[_SU_BAR][c, u] * scratch[_CONT][c, u, 1, th]
             u1 = going - constants[_COST][1, 1]
             u2 = constants[_P_RB][1] - constants[_COST][1, 2] - constants[_AUDIENCE][1]
-            l0, l1, l2, p0, p1, p2 = _choose3(
+            l0, l1, l2, total, p0, p1, p2 = _choose3(
                 constants[_LAM][1],
                 u0,
                 u1,
@@ -254,6 +270,7 @@ def _map_state(
                 per_state[_FIXED_R][s, c, th, 2],
             )
             scratch[_LOG_R][c, th, 0], scratch[_LOG_R][c, th, 1], scratch[_LOG_R][c, th, 2] = l0, l1, l2
+            scratch[_LOG_R][c, th, 3] = total
             scratch[_SIGMA_R][c, th, 0], scratch[_SIGMA_R][c, th, 1], scratch[_SIGMA_R][c, th, 2] = p0, p1, p2
         for r in range(3):
             scratch[_SR_BAR][c, r] = br * scratch[_SIGMA_R][c, 1, r] + (1.0 - br) * scratch[_SIGMA_R][c, 0, r]
@@ -279,7 +296,7 @@ def _map_state(
             else:
                 u1 = by_move - constants[_COST][0, c]
         u2 = constants[_P_CB][0] - constants[_COST][0, 2] - constants[_AUDIENCE][0]
-        l0, l1, l2, p0, p1, p2 = _choose3(
+        l0, l1, l2, total, p0, p1, p2 = _choose3(
             constants[_LAM][0],
             u0,
             u1,
@@ -290,12 +307,20 @@ def _map_state(
             per_state[_FIXED_C][s, th, 2],
         )
         scratch[_LOG_C][th, 0], scratch[_LOG_C][th, 1], scratch[_LOG_C][th, 2] = l0, l1, l2
+        scratch[_LOG_C][th, 3] = total
         scratch[_SIGMA_C][th, 0], scratch[_SIGMA_C][th, 1], scratch[_SIGMA_C][th, 2] = p0, p1, p2
     # Bayes' rule on each move that keeps the crisis going.
     odds_c, odds_r, odds_u = per_state[_LOG_ODDS][s, 0], per_state[_LOG_ODDS][s, 1], per_state[_LOG_ODDS][s, 2]
     for c in range(2):
         out[out_row, c] = _bayes_state(
-            bc, odds_c, scratch[_SIGMA_C][1, c], scratch[_SIGMA_C][0, c], scratch[_LOG_C][1, c], scratch[_LOG_C][0, c]
+            bc,
+            odds_c,
+            scratch[_SIGMA_C][1, c],
+            scratch[_SIGMA_C][0, c],
+            scratch[_LOG_C][1, c],
+            scratch[_LOG_C][1, 3],
+            scratch[_LOG_C][0, c],
+            scratch[_LOG_C][0, 3],
         )
         out[out_row, 2 + c] = _bayes_state(
             br,
@@ -303,7 +328,9 @@ def _map_state(
             scratch[_SIGMA_R][c, 1, 1],
             scratch[_SIGMA_R][c, 0, 1],
             scratch[_LOG_R][c, 1, 1],
+            scratch[_LOG_R][c, 1, 3],
             scratch[_LOG_R][c, 0, 1],
+            scratch[_LOG_R][c, 0, 3],
         )
         for u in range(3):
             out[out_row, 4 + 3 * c + u] = _bayes_state(
@@ -312,19 +339,22 @@ def _map_state(
                 scratch[_SIGMA_U][c, 1, u],
                 scratch[_SIGMA_U][c, 0, u],
                 scratch[_LOG_U][c, 1, u],
+                scratch[_LOG_U][c, 1, 3],
                 scratch[_LOG_U][c, 0, u],
+                scratch[_LOG_U][c, 0, 3],
             )
 
 
 @njit(cache=True)
 def _scratch() -> tuple:
     """Work arrays of :func:`_map_state`: continuing values (c, u, actor, type), the actors'
-    log-policies and policies, and the public forecasts of the US and Russia."""
+    log-weights and their totals (the last of four, :func:`_choose3`) and policies, and the public
+    forecasts of the US and Russia."""
     return (
         np.empty((2, 3, 3, 2)),
-        np.empty((2, 2, 3)),
-        np.empty((2, 2, 3)),
-        np.empty((2, 3)),
+        np.empty((2, 2, 4)),
+        np.empty((2, 2, 4)),
+        np.empty((2, 4)),
         np.empty((2, 2, 3)),
         np.empty((2, 2, 3)),
         np.empty((2, 3)),
