@@ -487,9 +487,9 @@ def _play_worlds(
         # Two branches, each reading one table: one loop choosing between H and outcome_value per
         # actor counted a reference to each, for every world.
         if outcome == HOLDS:
-            kept = DEPLOY if deployed else THREATEN
+            posture = DEPLOY if deployed else THREATEN
             for i in range(3):
-                payoff[i] += weight * H[i, kept]
+                payoff[i] += weight * H[i, posture]
         else:
             side = 1 if joined else 0
             for i in range(3):

@@ -6,8 +6,9 @@ it, an array is unpacked from a tuple into a name of its own, a view is made, or
 of two arrays. In the world-playing kernel those counts were 41% of its time, and in the solver's
 fixed-point map about a third of a solve's (and both solver threads fought over the same counters).
 These tests compile each hot kernel afresh (numba's cached code cannot be inspected) and count the
-``NRT_incref`` calls in its LLVM IR: one per array argument, taken on entry, and none inside its
-loops. Structural checks, not timings; each fails on the code before the change.
+``NRT_incref`` calls in its LLVM IR: at most one per array argument, taken on entry, and none
+inside its loops (at most: a later numba may prune more). Structural checks, not timings; each
+fails on the code before the change (58 against 23, 96 against 24).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import pytest
 
 numba = pytest.importorskip("numba")
+if numba.config.DISABLE_JIT:  # njit gives the plain function: nothing compiled to inspect
+    pytest.skip("NUMBA_DISABLE_JIT is set", allow_module_level=True)
 
 from numba.core import types  # noqa: E402
 
@@ -48,18 +51,18 @@ def test_the_world_playing_kernel_counts_references_only_on_entry() -> None:
     signature = numba.core.sigutils.normalize_signature(ahead_of_time.signature())[0]
     arrays = sum(dimensions > 0 for _, dimensions in ahead_of_time.ARGUMENTS)
     found = increments(fused._play_worlds, signature, nogil=True, error_model="numpy")
-    assert found == arrays, (
-        f"the kernel's IR counts references {found} times, {arrays} expected (one per array argument): "
+    assert found <= arrays, (
+        f"the kernel's IR counts references {found} times, at most {arrays} expected (one per array argument): "
         "a helper inlined into the loop is handed an array, or a branch picks one"
     )
 
 
 def test_the_solvers_damped_iteration_counts_references_only_on_entry() -> None:
     solve_crisis(load_scenario("classroom_chicken", {"rounds": 2}))  # compiles the kernels: their signatures
-    (signature,) = kernels._damped_kernel.signatures
+    signature = kernels._damped_kernel.signatures[0]  # the types every solve hands it
     arrays = arrays_in(signature)
     found = increments(kernels._damped_kernel, signature, nogil=True, error_model="numpy")
-    assert found == arrays, (
-        f"the damped iteration's IR counts references {found} times, {arrays} expected (one per array "
+    assert found <= arrays, (
+        f"the damped iteration's IR counts references {found} times, at most {arrays} expected (one per array "
         "argument): the inlined map unpacks a tuple of arrays into names, makes a view or returns early"
     )
