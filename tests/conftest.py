@@ -8,8 +8,14 @@ import tempfile
 
 import pytest
 from hand_scenarios import bare_scenario
+from hypothesis import settings
 
 from sim.domain.scenario import Scenario, load_scenario
+
+# No hypothesis test has a deadline: a timing is not a test, and an example's first call may load or
+# compile numba's kernels (0.4 s and more on a busy machine), which a deadline of 200 ms would fail.
+settings.register_profile("sim", deadline=None)
+settings.load_profile("sim")
 
 
 def pytest_configure(config: pytest.Config) -> None:
